@@ -91,6 +91,35 @@ public sealed unsafe class EventFd : IDisposable
         }
     }
 
+    /// <summary>
+    /// Blocks until any of <paramref name="fds"/> is signalled or <paramref name="timeoutMs"/> passes (-1: forever).
+    /// Consumes nothing: returns the index of the first readable eventfd, or -1 on time-out.
+    /// </summary>
+    public static int WaitAny(ReadOnlySpan<EventFd> fds, int timeoutMs = -1)
+    {
+        if (fds.Length is 0 or > 64)
+            throw new ArgumentOutOfRangeException(nameof(fds), fds.Length, "between 1 and 64 eventfds");
+        var pfds = stackalloc Libc.PollFd[fds.Length];
+        for (var i = 0; i < fds.Length; i++)
+            pfds[i] = new Libc.PollFd { fd = fds[i].Fd, events = Libc.POLLIN };
+        while (true)
+        {
+            var rc = Libc.poll(pfds, (nuint)fds.Length, timeoutMs);
+            if (rc == 0)
+                return -1;
+            if (rc < 0)
+            {
+                var errno = System.Runtime.InteropServices.Marshal.GetLastPInvokeError();
+                if (errno == Libc.EINTR)
+                    continue;
+                throw new SyscallException("poll(eventfd)", errno);
+            }
+            for (var i = 0; i < fds.Length; i++)
+                if ((pfds[i].revents & Libc.POLLIN) != 0)
+                    return i;
+        }
+    }
+
     public void Dispose()
     {
         var fd = Interlocked.Exchange(ref _fd, -1);
