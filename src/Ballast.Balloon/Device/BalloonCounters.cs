@@ -1,0 +1,91 @@
+using System.Diagnostics;
+
+namespace Ballast.Balloon.Device;
+
+/// <summary>
+/// What the device did, for the benchmark's stage breakdown and for /metrics. Written by the device thread,
+/// read by anyone (values are 64-bit and read without tearing on 64-bit platforms; a reader may see a batch
+/// half counted).
+/// </summary>
+public sealed class BalloonCounters
+{
+    private readonly long[] _errors;
+
+    /// <summary>All counters at zero.</summary>
+    public BalloonCounters() => _errors = new long[Enum.GetValues<BalloonError>().Length];
+
+    private BalloonCounters(long[] errors) => _errors = errors;
+
+    /// <summary>Stopwatch ticks spent validating guest addresses and translating them to host ranges.</summary>
+    public long TranslateTicks;
+
+    /// <summary>Stopwatch ticks spent in release system calls.</summary>
+    public long ReleaseTicks;
+
+    /// <summary>Contiguous runs released (after coalescing).</summary>
+    public long Runs;
+
+    /// <summary>fallocate/madvise calls made.</summary>
+    public long ReleaseCalls;
+
+    /// <summary>Bytes given back to the host.</summary>
+    public long BytesReleased;
+
+    /// <summary>Inflate/deflate buffers (descriptor chains) processed.</summary>
+    public long Buffers;
+
+    /// <summary>Kicks (available-buffer notifications) the device woke up for.</summary>
+    public long Kicks;
+
+    /// <summary>Used-buffer notifications sent to the driver.</summary>
+    public long Interrupts;
+
+    /// <summary>4 KiB frames newly ballooned.</summary>
+    public long PagesInflated;
+
+    /// <summary>4 KiB frames taken back by the guest.</summary>
+    public long PagesDeflated;
+
+    /// <summary>Stats buffers received.</summary>
+    public long StatsUpdates;
+
+    /// <summary>Config-change notifications raised (target changes).</summary>
+    public long ConfigChanges;
+
+    /// <summary>Translation time in milliseconds.</summary>
+    public double TranslateMs => TranslateTicks * 1000.0 / Stopwatch.Frequency;
+
+    /// <summary>Release time in milliseconds.</summary>
+    public double ReleaseMs => ReleaseTicks * 1000.0 / Stopwatch.Frequency;
+
+    /// <summary>Count of errors of <paramref name="kind"/>.</summary>
+    public long Errors(BalloonError kind) => Volatile.Read(ref _errors[(int)kind]);
+
+    /// <summary>All errors.</summary>
+    public long TotalErrors => _errors.Sum();
+
+    internal void AddError(BalloonError kind, long count = 1) => Interlocked.Add(ref _errors[(int)kind], count);
+
+    /// <summary>A copy, for computing differences across a benchmark stage.</summary>
+    public BalloonCounters Snapshot()
+    {
+        var errors = new long[_errors.Length];
+        for (var i = 0; i < errors.Length; i++)
+            errors[i] = Volatile.Read(ref _errors[i]);
+        return new BalloonCounters(errors)
+        {
+            TranslateTicks = TranslateTicks,
+            ReleaseTicks = ReleaseTicks,
+            Runs = Runs,
+            ReleaseCalls = ReleaseCalls,
+            BytesReleased = BytesReleased,
+            Buffers = Buffers,
+            Kicks = Kicks,
+            Interrupts = Interrupts,
+            PagesInflated = PagesInflated,
+            PagesDeflated = PagesDeflated,
+            StatsUpdates = StatsUpdates,
+            ConfigChanges = ConfigChanges,
+        };
+    }
+}

@@ -1,0 +1,261 @@
+using System.Diagnostics;
+using Ballast.Virtio;
+using Ballast.Virtio.Memory;
+using Ballast.Virtio.Queue;
+using Microsoft.Extensions.Logging;
+
+namespace Ballast.Balloon.Device;
+
+public sealed partial class BalloonDevice
+{
+    private const int PageShift = 12;
+
+    /// <summary>
+    /// Drains the inflate or deflate queue in batches of at most one queue's worth of chains: record every
+    /// frame, release the batch's new frames run by run, then return all buffers and notify once.
+    /// </summary>
+    private void ProcessPages(DeviceQueue queue, bool inflate)
+    {
+        var sg = SgNegotiated;
+        var descriptors = _descriptors.AsSpan(0, queue.Size);
+        while (true)
+        {
+            queue.DisableNotifications();
+            var n = 0;
+            while (n < queue.Size)
+            {
+                var result = queue.TryPop(descriptors, out var chain);
+                if (result is PopResult.Empty or PopResult.Broken)
+                    break;
+                _heads[n++] = chain.Head;
+                if (result == PopResult.BadChain)
+                {
+                    GuestError(BalloonError.BadChain, "{Queue} chain at head {Head} rejected: {Error}",
+                        inflate ? "inflate" : "deflate", chain.Head, chain.Error);
+                    continue;
+                }
+                Counters.Buffers++;
+                for (var i = 0; i < chain.Count; i++)
+                {
+                    if (sg)
+                        RecordRange(descriptors[i], inflate);
+                    else
+                        RecordPfnArray(descriptors[i], inflate);
+                }
+            }
+            if (inflate)
+                FlushPending();
+            // The pages of every buffer are handled before any buffer is returned: with MUST_TELL_HOST the
+            // guest may reuse deflated pages as soon as it sees the buffer used (VIRTIO 1.2 §5.5.6.1).
+            for (var i = 0; i < n; i++)
+                queue.PushUsed(_heads[i], 0);
+            if (n > 0 && queue.NotifyIfNeeded())
+                Counters.Interrupts++;
+            if (queue.IsBroken || (n < queue.Size && !queue.EnableNotifications()))
+                return;
+        }
+    }
+
+    /// <summary>
+    /// A PFN-array buffer, VIRTIO 1.2 §5.5.6: le32 page frame numbers in 4 KiB units, whatever the guest's page
+    /// size. A buffer outside RAM or with a partial PFN is skipped whole; each bad PFN is skipped alone.
+    /// </summary>
+    private unsafe void RecordPfnArray(in Descriptor d, bool inflate)
+    {
+        var memory = _memory!;
+        var start = Stopwatch.GetTimestamp();
+        if (d.Length % sizeof(uint) != 0 || !memory.TryGetHostAddress(d.Address, d.Length, out var host))
+        {
+            GuestError(BalloonError.BadPfnBuffer, "PFN buffer at 0x{Address:x} length {Length} is not whole PFNs inside RAM, skipping",
+                d.Address, d.Length);
+            return;
+        }
+        var pfns = new ReadOnlySpan<uint>((void*)host, (int)(d.Length / sizeof(uint)));
+        var perPage = inflate && Options.Release == ReleasePolicy.PerPage;
+        int outOfRange = 0, duplicate = 0, ranges = 0;
+        if (perPage && _pieces.Length < pfns.Length)
+            _pieces = new HostRange[Math.Max(pfns.Length, memory.Regions.Count)];
+        foreach (var raw in pfns)
+        {
+            ulong pfn = BitConverter.IsLittleEndian ? raw : System.Buffers.Binary.BinaryPrimitives.ReverseEndianness(raw);
+            var region = memory.FindRegion(pfn << PageShift);
+            if (region is null)
+            {
+                outOfRange++;
+                continue;
+            }
+            if (!inflate)
+            {
+                if (_ballooned.Clear(pfn))
+                    Counters.PagesDeflated++;
+                else
+                    duplicate++;
+                continue;
+            }
+            if (!_ballooned.Set(pfn))
+            {
+                duplicate++;
+                continue;
+            }
+            Counters.PagesInflated++;
+            if (perPage)
+            {
+                // QEMU's way: translate this one page now, release it on its own below.
+                var offset = (pfn << PageShift) - region.GuestPhysAddr;
+                _pieces[ranges++] = new HostRange(region, pfn << PageShift, region.HostAddress + (nint)offset,
+                    region.FdOffset + offset, GuestMemory.PageSize);
+            }
+            else
+            {
+                AddPending(pfn, 1);
+            }
+        }
+        Counters.TranslateTicks += Stopwatch.GetTimestamp() - start;
+        if (outOfRange > 0)
+            GuestError(BalloonError.PfnOutOfRange, "{Count} PFNs in buffer at 0x{Address:x} are not guest RAM, skipped", outOfRange, d.Address);
+        if (duplicate > 0)
+            ReportDuplicates(inflate, duplicate, d.Address);
+        for (var i = 0; i < ranges; i++)
+        {
+            Counters.Runs++;
+            Release(_pieces[i]);
+        }
+    }
+
+    /// <summary>
+    /// An SG descriptor (the seed's VIRTIO_BALLOON_F_SG): addr = guest-physical start, len = bytes, 4 KiB
+    /// aligned, 0 &lt; len ≤ 4 GiB − 4 KiB, entirely RAM. Either direction is accepted (the seed adds them as
+    /// device-writable in-buffers). Only frames not yet ballooned are recorded.
+    /// </summary>
+    private void RecordRange(in Descriptor d, bool inflate)
+    {
+        var start = Stopwatch.GetTimestamp();
+        try
+        {
+            if (d.Length == 0)
+            {
+                GuestError(BalloonError.SgZeroLength, "SG range at 0x{Address:x} has length 0, skipping", d.Address);
+                return;
+            }
+            if (d.Address % GuestMemory.PageSize != 0 || d.Length % GuestMemory.PageSize != 0)
+            {
+                GuestError(BalloonError.SgUnaligned, "SG range 0x{Address:x}+0x{Length:x} is not 4 KiB aligned, skipping", d.Address, d.Length);
+                return;
+            }
+            if (d.Length > BalloonFeatures.MaxSgLength)
+            {
+                GuestError(BalloonError.SgTooLong, "SG range 0x{Address:x}+0x{Length:x} exceeds 4 GiB - 4 KiB, skipping", d.Address, d.Length);
+                return;
+            }
+            if (!_memory!.IsRam(d.Address, d.Length))
+            {
+                GuestError(BalloonError.SgOutsideRam, "SG range 0x{Address:x}+0x{Length:x} is not entirely guest RAM, skipping", d.Address, d.Length);
+                return;
+            }
+            var first = d.Address >> PageShift;
+            var end = first + (d.Length >> PageShift);
+            ulong duplicate = 0;
+            if (inflate)
+            {
+                // Walk the sub-runs of frames that are not ballooned yet; anything already ballooned is a guest
+                // error and is not released again.
+                for (var pfn = first; pfn < end;)
+                {
+                    var clear = _ballooned.FindZero(pfn, end);
+                    duplicate += clear - pfn;
+                    if (clear == end)
+                        break;
+                    var set = _ballooned.FindSet(clear, end);
+                    _ballooned.SetRange(clear, set - clear);
+                    Counters.PagesInflated += (long)(set - clear);
+                    AddPending(clear, set - clear);
+                    pfn = set;
+                }
+            }
+            else
+            {
+                ulong cleared = 0;
+                foreach (var run in _ballooned.Runs(first, end))
+                    cleared += run.Length;
+                _ballooned.ClearRange(first, end - first);
+                Counters.PagesDeflated += (long)cleared;
+                duplicate = end - first - cleared;
+            }
+            if (duplicate > 0)
+                ReportDuplicates(inflate, (long)duplicate, d.Address);
+        }
+        finally
+        {
+            Counters.TranslateTicks += Stopwatch.GetTimestamp() - start;
+        }
+    }
+
+    private void ReportDuplicates(bool inflate, long frames, ulong address)
+    {
+        if (inflate)
+            GuestError(BalloonError.DoubleInflate, "{Count} frames in buffer at 0x{Address:x} were already ballooned, not released again", frames, address);
+        else
+            GuestError(BalloonError.DeflateNotBallooned, "{Count} frames in buffer at 0x{Address:x} were not ballooned", frames, address);
+    }
+
+    private void AddPending(ulong pfn, ulong count)
+    {
+        if (Options.Release == ReleasePolicy.PerPage && SgNegotiated)
+        {
+            // SG without coalescing: the seed's host releases each run as it arrives.
+            ReleaseRun(pfn, count);
+            return;
+        }
+        _pending.SetRange(pfn, count);
+        _pendingMin = Math.Min(_pendingMin, pfn);
+        _pendingMax = Math.Max(_pendingMax, pfn + count - 1);
+    }
+
+    /// <summary>Releases the frames recorded in this drain as maximal runs: one translation and one release per run and region.</summary>
+    private void FlushPending()
+    {
+        if (_pendingMin > _pendingMax)
+            return;
+        foreach (var run in _pending.Runs(_pendingMin, _pendingMax + 1))
+            ReleaseRun(run.Start, run.Length);
+        _pending.ClearRange(_pendingMin, _pendingMax + 1 - _pendingMin);
+        _pendingMin = ulong.MaxValue;
+        _pendingMax = 0;
+    }
+
+    private void ReleaseRun(ulong pfn, ulong count)
+    {
+        var start = Stopwatch.GetTimestamp();
+        var n = _memory!.Translate(pfn << PageShift, count << PageShift, _pieces);
+        Counters.TranslateTicks += Stopwatch.GetTimestamp() - start;
+        Counters.Runs++;
+        if (n < 0)
+        {
+            // Cannot happen: every frame was checked against RAM when recorded.
+            _logger.LogError("run at PFN 0x{Pfn:x} (+{Count}) no longer translates; not released", pfn, count);
+            return;
+        }
+        for (var i = 0; i < n; i++)
+            Release(_pieces[i]);
+    }
+
+    private void Release(in HostRange range)
+    {
+        var start = Stopwatch.GetTimestamp();
+        try
+        {
+            _memory!.Release(range);
+            Counters.ReleaseCalls++;
+            Counters.BytesReleased += (long)range.Length;
+        }
+        catch (SyscallException e)
+        {
+            Counters.AddError(BalloonError.ReleaseFailed);
+            _logger.LogError("releasing guest 0x{Address:x}+0x{Length:x} failed: {Message}", range.GuestPhysAddr, range.Length, e.Message);
+        }
+        finally
+        {
+            Counters.ReleaseTicks += Stopwatch.GetTimestamp() - start;
+        }
+    }
+}

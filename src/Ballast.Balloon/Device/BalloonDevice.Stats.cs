@@ -1,0 +1,95 @@
+using Ballast.Virtio.Queue;
+
+namespace Ballast.Balloon.Device;
+
+public sealed partial class BalloonDevice
+{
+    /// <summary>Largest stats buffer accepted; 16 known tags need 160 bytes (Firecracker bounds it too, #5794).</summary>
+    public const int MaxStatsBytes = 4096;
+
+    private readonly byte[] _statsScratch = new byte[MaxStatsBytes];
+
+    /// <summary>
+    /// The stats queue, VIRTIO 1.2 §5.5.6.3: the driver offers one buffer of 10-byte entries; the device keeps
+    /// it until it wants fresh numbers, then returns it (<see cref="RequestStatistics"/>) and the driver refills
+    /// and re-adds it. A newer buffer replaces a held one (which is returned).
+    /// </summary>
+    private void ProcessStats(DeviceQueue queue)
+    {
+        var descriptors = _descriptors.AsSpan(0, queue.Size);
+        do
+        {
+            queue.DisableNotifications();
+            while (true)
+            {
+                var result = queue.TryPop(descriptors, out var chain);
+                if (result is PopResult.Empty or PopResult.Broken)
+                    break;
+                if (result == PopResult.BadChain)
+                {
+                    GuestError(BalloonError.BadChain, "stats chain at head {Head} rejected: {Error}", chain.Head, chain.Error);
+                    queue.PushUsed(chain.Head, 0);
+                    NotifyQueue(queue);
+                    continue;
+                }
+                ParseStats(descriptors[..chain.Count]);
+                if (_heldStats is { } old)
+                {
+                    queue.PushUsed(old, 0);
+                    NotifyQueue(queue);
+                }
+                _heldStats = chain.Head;
+            }
+        }
+        while (!queue.IsBroken && queue.EnableNotifications());
+    }
+
+    private unsafe void ParseStats(ReadOnlySpan<Descriptor> descriptors)
+    {
+        var total = 0;
+        var bad = false;
+        foreach (var d in descriptors)
+        {
+            if (d.IsWriteOnly || total + (long)d.Length > MaxStatsBytes || !_memory!.TryGetHostAddress(d.Address, d.Length, out var host))
+            {
+                bad = true;
+                break;
+            }
+            new ReadOnlySpan<byte>((void*)host, (int)d.Length).CopyTo(_statsScratch.AsSpan(total));
+            total += (int)d.Length;
+        }
+        if (bad || total < BalloonStatistics.EntrySize || total % BalloonStatistics.EntrySize != 0)
+        {
+            GuestError(BalloonError.BadStatsBuffer, "stats buffer of {Length} bytes is not whole 10-byte entries inside RAM (at most {Max} bytes, driver-readable)",
+                total, MaxStatsBytes);
+            if (bad || total < BalloonStatistics.EntrySize)
+                return;
+        }
+        Statistics = BalloonStatistics.Parse(_statsScratch.AsSpan(0, total), DateTimeOffset.UtcNow);
+        Counters.StatsUpdates++;
+    }
+
+    /// <summary>
+    /// Returns the held stats buffer so the guest sends fresh statistics. Returns false if the guest has not
+    /// offered one (no stats queue, or the previous request is still being answered).
+    /// </summary>
+    public bool RequestStatistics()
+    {
+        lock (_lock)
+        {
+            var queue = QueueCount > BalloonQueue.Stats ? _queues[BalloonQueue.Stats] : null;
+            if (queue is null || _heldStats is not { } head)
+                return false;
+            _heldStats = null;
+            queue.PushUsed(head, 0);
+            NotifyQueue(queue);
+            return true;
+        }
+    }
+
+    private void NotifyQueue(DeviceQueue queue)
+    {
+        if (queue.NotifyIfNeeded())
+            Counters.Interrupts++;
+    }
+}

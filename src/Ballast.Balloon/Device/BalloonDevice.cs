@@ -1,0 +1,290 @@
+using System.Buffers.Binary;
+using Ballast.Bitmap;
+using Ballast.Virtio;
+using Ballast.Virtio.Memory;
+using Ballast.Virtio.Queue;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Ballast.Balloon.Device;
+
+/// <summary>
+/// The virtio memory balloon device, VIRTIO 1.2 §5.5, with Ballast's scatter-gather extension (the seed).
+/// The guest puts pages on the inflate queue (as arrays of le32 4 KiB PFNs, or with SG as one address/length
+/// range per descriptor); the device records them in a bitmap of ballooned frames and gives the host memory
+/// behind them back. Deflate takes frames out of the bitmap and releases nothing (the guest refaults them).
+/// </summary>
+/// <remarks>
+/// Data path: <see cref="ProcessQueue"/> pops chains (validated by <see cref="DeviceQueue"/>), validates every
+/// PFN/range against guest RAM, records new frames, coalesces them into runs (<see cref="ReleasePolicy"/>),
+/// translates each run and releases it, then returns the buffers and notifies the driver once.
+/// Guest input never throws: it is counted in <see cref="Counters"/>, logged (rate-limited) and skipped.
+/// Only frames that became ballooned in this very batch are ever released.
+/// All entry points lock the device; they may be called from different threads.
+/// </remarks>
+public sealed partial class BalloonDevice
+{
+    private readonly Lock _lock = new();
+    private readonly ILogger _logger;
+    private readonly XBitmap _ballooned = new();   // every 4 KiB frame the guest has inflated and not deflated
+    private readonly XBitmap _pending = new();     // frames recorded in this drain, not yet released
+    private ulong _pendingMin = ulong.MaxValue, _pendingMax;
+    private readonly DeviceQueue?[] _queues;
+    private Descriptor[] _descriptors = [];
+    private ushort[] _heads = [];
+    private HostRange[] _pieces = [];
+    private GuestMemory? _memory;
+    private ulong _negotiated;
+    private uint _numPages;   // num_pages: the host's target, in 4 KiB pages
+    private uint _actual;     // actual: what the guest says it holds
+    private ushort? _heldStats;
+
+    /// <summary>Creates a device with <paramref name="options"/>; it does nothing until memory and queues are attached.</summary>
+    public BalloonDevice(BalloonDeviceOptions options, ILogger? logger = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        Options = options;
+        _logger = logger ?? NullLogger.Instance;
+        OfferedFeatures = VirtioFeatures.Bit(VirtioFeatures.Version1)
+            | (options.MustTellHost ? VirtioFeatures.Bit(BalloonFeatures.MustTellHost) : 0)
+            | (options.StatsQueue ? VirtioFeatures.Bit(BalloonFeatures.StatsVq) : 0)
+            | (options.DeflateOnOom ? VirtioFeatures.Bit(BalloonFeatures.DeflateOnOom) : 0)
+            | (options.ScatterGather ? VirtioFeatures.Bit(options.SgBit) : 0)
+            | (options.EventIdx ? VirtioFeatures.Bit(VirtioFeatures.EventIdx) : 0)
+            | (options.IndirectDescriptors ? VirtioFeatures.Bit(VirtioFeatures.IndirectDesc) : 0);
+        QueueCount = options.StatsQueue ? 3 : 2;
+        _queues = new DeviceQueue?[QueueCount];
+    }
+
+    /// <summary>The configuration this device was built with.</summary>
+    public BalloonDeviceOptions Options { get; }
+
+    /// <summary>Device feature bits offered to the driver.</summary>
+    public ulong OfferedFeatures { get; }
+
+    /// <summary>Features both sides agreed on (after <see cref="SetDriverFeatures"/>).</summary>
+    public ulong NegotiatedFeatures => _negotiated;
+
+    /// <summary>True if the driver accepted the SG feature.</summary>
+    public bool SgNegotiated => VirtioFeatures.Has(_negotiated, Options.SgBit) && Options.ScatterGather;
+
+    /// <summary>Number of virtqueues: inflate, deflate, and stats if offered.</summary>
+    public int QueueCount { get; }
+
+    /// <summary>What the device did and how much bad input it saw.</summary>
+    public BalloonCounters Counters { get; } = new();
+
+    /// <summary>Raised (outside the device lock) when the target changes: the transport sends a config interrupt.</summary>
+    public event Action? ConfigChanged;
+
+    /// <summary>The guest's last statistics, or null before the first buffer.</summary>
+    public BalloonStatistics? Statistics { get; private set; }
+
+    /// <summary>num_pages: the target balloon size in 4 KiB pages (set by the host).</summary>
+    public uint NumPages => Volatile.Read(ref _numPages);
+
+    /// <summary>actual: the balloon size the guest reports, in 4 KiB pages.</summary>
+    public uint Actual => Volatile.Read(ref _actual);
+
+    /// <summary>Frames the device saw inflated and not deflated.</summary>
+    public ulong BalloonedPages
+    {
+        get
+        {
+            lock (_lock)
+                return _ballooned.Count;
+        }
+    }
+
+    /// <summary>Bytes the ballooned-frame bitmaps hold (tracking memory).</summary>
+    public long TrackingBytes
+    {
+        get
+        {
+            lock (_lock)
+                return _ballooned.MemoryBytes + _pending.MemoryBytes;
+        }
+    }
+
+    /// <summary>Guest RAM, or null before the transport provided it.</summary>
+    public GuestMemory? Memory
+    {
+        get => _memory;
+        set
+        {
+            lock (_lock)
+            {
+                _memory = value;
+                _pieces = new HostRange[value?.Regions.Count ?? 0];
+            }
+        }
+    }
+
+    /// <summary>True if frame <paramref name="pfn"/> is ballooned.</summary>
+    public bool IsBallooned(ulong pfn)
+    {
+        lock (_lock)
+            return _ballooned.Test(pfn);
+    }
+
+    /// <summary>Accepts the driver's features: keeps only what was offered (VIRTIO 1.2 §2.2).</summary>
+    public void SetDriverFeatures(ulong driverFeatures)
+    {
+        lock (_lock)
+        {
+            var unknown = driverFeatures & ~OfferedFeatures;
+            if (unknown != 0)
+                _logger.LogWarning("driver accepted features 0x{Unknown:x} that were not offered; ignored", unknown);
+            _negotiated = driverFeatures & OfferedFeatures;
+        }
+    }
+
+    /// <summary>Attaches (or with null detaches) the device side of queue <paramref name="index"/>.</summary>
+    public void AttachQueue(int index, DeviceQueue? queue)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(index);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(index, QueueCount);
+        lock (_lock)
+        {
+            _queues[index] = queue;
+            if (queue is not null && queue.Size > _descriptors.Length)
+            {
+                _descriptors = new Descriptor[queue.Size];
+                _heads = new ushort[queue.Size];
+            }
+            if (index == BalloonQueue.Stats)
+                _heldStats = null;
+        }
+    }
+
+    /// <summary>The queue at <paramref name="index"/>, or null.</summary>
+    public DeviceQueue? GetQueue(int index)
+    {
+        lock (_lock)
+            return index >= 0 && index < QueueCount ? _queues[index] : null;
+    }
+
+    /// <summary>
+    /// Device reset (VIRTIO 1.2 §2.4): queues detached, features cleared. The guest's balloon is gone with its
+    /// driver, so every frame counts as returned; the host target is kept.
+    /// </summary>
+    public void Reset()
+    {
+        lock (_lock)
+        {
+            Array.Clear(_queues);
+            _negotiated = 0;
+            _ballooned.Reset();
+            _pending.Reset();
+            _pendingMin = ulong.MaxValue;
+            _pendingMax = 0;
+            _heldStats = null;
+            Volatile.Write(ref _actual, 0);
+        }
+    }
+
+    /// <summary>Sets num_pages (the target) and raises <see cref="ConfigChanged"/> if it changed.</summary>
+    public void SetTargetPages(uint pages)
+    {
+        bool changed;
+        lock (_lock)
+        {
+            changed = _numPages != pages;
+            Volatile.Write(ref _numPages, pages);
+            if (changed)
+                Counters.ConfigChanges++;
+        }
+        if (changed)
+            ConfigChanged?.Invoke();
+    }
+
+    /// <summary>
+    /// Processes everything available on queue <paramref name="index"/> (call on a kick). Returns false if the
+    /// queue is broken (the transport should signal DEVICE_NEEDS_RESET).
+    /// </summary>
+    public bool ProcessQueue(int index)
+    {
+        lock (_lock)
+        {
+            var queue = index >= 0 && index < QueueCount ? _queues[index] : null;
+            if (queue is null || _memory is null)
+                return true;
+            Counters.Kicks++;
+            if (index == BalloonQueue.Stats)
+                ProcessStats(queue);
+            else
+                ProcessPages(queue, inflate: index == BalloonQueue.Inflate);
+            if (queue.IsBroken)
+            {
+                GuestError(BalloonError.QueueBroken, "queue {Queue} is broken: {Reason}; the device needs reset", index, queue.BrokenReason);
+                return false;
+            }
+            return true;
+        }
+    }
+
+    private void GuestError(BalloonError kind, string message, params object?[] args)
+    {
+        Counters.AddError(kind);
+        var n = Counters.Errors(kind);
+        // Rate-limit: a hostile guest must not flood the log. First ten of each kind, then every 1000th.
+        if (n <= 10 || n % 1000 == 0)
+        {
+#pragma warning disable CA2254 // message templates are constants at every call site
+            _logger.LogWarning("guest error {Kind} (#{Count}): " + message, [kind, n, .. args]);
+#pragma warning restore CA2254
+        }
+    }
+
+    /// <summary>
+    /// Config space, VIRTIO 1.2 §5.5.4 "Device configuration layout", little-endian even for legacy:
+    /// <code>
+    ///  0           4          8
+    ///  +-----------+----------+
+    ///  | num_pages | actual   |   (le32 each; free_page_hint_cmd_id and poison_val are not offered)
+    ///  +-----------+----------+
+    /// </code>
+    /// Reads outside the 8 bytes return zeros.
+    /// </summary>
+    public void ReadConfig(uint offset, Span<byte> data)
+    {
+        Span<byte> config = stackalloc byte[ConfigSize];
+        BinaryPrimitives.WriteUInt32LittleEndian(config, NumPages);
+        BinaryPrimitives.WriteUInt32LittleEndian(config[4..], Actual);
+        data.Clear();
+        if (offset < ConfigSize)
+        {
+            var n = Math.Min(data.Length, ConfigSize - (int)offset);
+            config.Slice((int)offset, n).CopyTo(data);
+        }
+    }
+
+    /// <summary>
+    /// A driver write to config space. Only the bytes of <c>actual</c> are taken; num_pages is the device's
+    /// (and vhost-user's SET_CONFIG carries a stale copy of it). Partial writes update the bytes they cover.
+    /// </summary>
+    public void WriteConfig(uint offset, ReadOnlySpan<byte> data)
+    {
+        lock (_lock)
+        {
+            Span<byte> actual = stackalloc byte[4];
+            BinaryPrimitives.WriteUInt32LittleEndian(actual, _actual);
+            var touched = false;
+            for (var i = 0; i < data.Length; i++)
+            {
+                var at = (long)offset + i;
+                if (at is >= 4 and < 8)
+                {
+                    actual[(int)at - 4] = data[i];
+                    touched = true;
+                }
+            }
+            if (touched)
+                Volatile.Write(ref _actual, BinaryPrimitives.ReadUInt32LittleEndian(actual));
+        }
+    }
+
+    /// <summary>Bytes of config space the device exposes.</summary>
+    public const int ConfigSize = 8;
+}

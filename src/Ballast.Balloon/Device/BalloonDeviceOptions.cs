@@ -1,0 +1,38 @@
+namespace Ballast.Balloon.Device;
+
+/// <summary>What the balloon device offers and how it releases memory.</summary>
+public sealed record BalloonDeviceOptions
+{
+    /// <summary>Offer VIRTIO_BALLOON_F_MUST_TELL_HOST (QEMU and Firecracker do not; crosvm does).</summary>
+    public bool MustTellHost { get; init; }
+
+    /// <summary>Offer VIRTIO_BALLOON_F_STATS_VQ (and so a third queue).</summary>
+    public bool StatsQueue { get; init; } = true;
+
+    /// <summary>Offer VIRTIO_BALLOON_F_DEFLATE_ON_OOM.</summary>
+    public bool DeflateOnOom { get; init; } = true;
+
+    /// <summary>Offer Ballast's non-standard scatter-gather feature on <see cref="SgBit"/>.</summary>
+    public bool ScatterGather { get; init; }
+
+    /// <summary>Feature bit for SG; 3–23 (device-specific bits), default <see cref="BalloonFeatures.DefaultSgBit"/>.</summary>
+    public int SgBit { get; init; } = BalloonFeatures.DefaultSgBit;
+
+    /// <summary>PFN-mode release policy.</summary>
+    public ReleasePolicy Release { get; init; } = ReleasePolicy.Coalesce;
+
+    /// <summary>Offer VIRTIO_F_EVENT_IDX.</summary>
+    public bool EventIdx { get; init; } = true;
+
+    /// <summary>Offer VIRTIO_F_INDIRECT_DESC.</summary>
+    public bool IndirectDescriptors { get; init; } = true;
+
+    /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> for an SG bit that collides with a standard bit we use.</summary>
+    public void Validate()
+    {
+        // Bits 0–2 are features we may offer; 24 and up belong to the transport (VIRTIO 1.2 §6).
+        if (SgBit is < BalloonFeatures.FreePageHint or > 23)
+            throw new ArgumentOutOfRangeException(nameof(SgBit), SgBit,
+                "the SG feature bit must be a device-specific bit from 3 to 23 (0-2 are MUST_TELL_HOST, STATS_VQ, DEFLATE_ON_OOM)");
+    }
+}
