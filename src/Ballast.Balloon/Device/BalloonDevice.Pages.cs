@@ -10,6 +10,9 @@ public sealed partial class BalloonDevice
 {
     private const int PageShift = 12;
 
+    /// <summary>Test hook: called on the device thread with (first PFN, count, inflate) for every valid PFN or range received.</summary>
+    internal Action<ulong, ulong, bool>? Observer { get; set; }
+
     /// <summary>
     /// Drains the inflate or deflate queue in batches of at most one queue's worth of chains: record every
     /// frame, release the batch's new frames run by run, then return all buffers and notify once.
@@ -84,6 +87,7 @@ public sealed partial class BalloonDevice
                 outOfRange++;
                 continue;
             }
+            Observer?.Invoke(pfn, 1, inflate);
             if (!inflate)
             {
                 if (_ballooned.Clear(pfn))
@@ -154,6 +158,7 @@ public sealed partial class BalloonDevice
             }
             var first = d.Address >> PageShift;
             var end = first + (d.Length >> PageShift);
+            Observer?.Invoke(first, end - first, inflate);
             ulong duplicate = 0;
             if (inflate)
             {

@@ -218,9 +218,10 @@ public sealed partial class BalloonDriver : IDisposable
     private long AllocatePages(long count)
     {
         var start = Stopwatch.GetTimestamp();
+        var allocator = _guest.Allocator;
+        count = Math.Min(count, (long)allocator.FreeFrames);
         EnsureCapacity(_count + count);
         long got = 0;
-        var allocator = _guest.Allocator;
         while (got < count && allocator.TryAlloc(0, out var pfn))
         {
             if (_options.ZeroOnAlloc)
