@@ -1,0 +1,239 @@
+using System.CommandLine;
+using Ballast.Cli.Bench;
+using Ballast.Cli.Host;
+using Ballast.Cli.Output;
+using Ballast.Cli.Units;
+
+namespace Ballast.Cli.Commands;
+
+/// <summary>
+/// <c>ballast bench</c>: runs the seed's balloon experiment in-process in one or all modes and
+/// prints the results as a table, or as one JSON object with <c>--json</c>, optionally plotting
+/// the inflate breakdown with <c>--plot</c>.
+/// </summary>
+/// <remarks>
+/// Everything is validated before the engine is built, so a bad request allocates nothing.
+/// Results go to standard output; errors, the progress line and notes go to standard error.
+/// </remarks>
+public sealed class BenchCommand : Command
+{
+    /// <summary>Default <c>--guest-mem</c>: 8 GiB.</summary>
+    public const long DefaultGuestMemBytes = 8L << 30;
+
+    /// <summary>Default <c>--inflate</c>: 7 GiB.</summary>
+    public const long DefaultInflateBytes = 7L << 30;
+
+    private static readonly TimeSpan s_progressInterval = TimeSpan.FromMilliseconds(100);
+
+    private readonly Func<IBenchEngine> _engineFactory;
+    private readonly Func<long?> _availableHostBytes;
+    private readonly Func<bool> _showProgress;
+
+    private readonly Option<long?> _guestMem = SizeOption("--guest-mem", "8G", "Size of the simulated guest's RAM.");
+    private readonly Option<long?> _inflate = SizeOption("--inflate", "7G", "How much memory the balloon takes from the guest.");
+
+    private readonly Option<string> _mode = new Option<string>("--mode")
+    {
+        Description = "Which driver/device pair to run: pfn-per-page = Linux PFN driver + per-page device (the seed's baseline); "
+            + "pfn = Linux PFN driver + coalescing device; sg = the seed (scatter-gather runs from the xbitmap); all = the three, in that order.",
+        HelpName = "MODE",
+        DefaultValueFactory = _ => BenchModes.AllName,
+    }.AcceptOnlyFromAmong([.. BenchModes.CommandLineValues]);
+
+    private readonly Option<string> _profile = new Option<string>("--profile")
+    {
+        Description = "The guest's memory before inflating: idle (long free runs) or fragmented (short free runs).",
+        HelpName = "PROFILE",
+        DefaultValueFactory = _ => BenchProfiles.Name(BenchProfile.Idle),
+    }.AcceptOnlyFromAmong([.. BenchProfiles.CommandLineValues]);
+
+    private readonly Option<bool> _clean = new("--clean")
+    {
+        Description = "Passed to the simulated guest: run with clean guest pages.",
+    };
+
+    private readonly Option<bool> _zeroOnAlloc = new("--zero-on-alloc")
+    {
+        Description = "Passed to the simulated guest: zero pages when the driver allocates them.",
+    };
+
+    private readonly Option<int> _repeat = new("--repeat")
+    {
+        Description = "Run each mode N times and report, per mode, the median of each field on its own (stages, total, counts, host memory; "
+            + "with an even N the mean of the two middle values). The table and the JSON both carry these median runs, one per mode, "
+            + "not the individual runs, so median stages need not add up to the median total. Integrity is 'ok' only if every run was.",
+        HelpName = "N",
+        DefaultValueFactory = _ => 1,
+    };
+
+    private readonly Option<bool> _json = new("--json")
+    {
+        Description = "Print exactly one JSON object to stdout and nothing else: guest_mem_bytes, inflate_bytes, profile, clean, "
+            + "zero_on_alloc, floor_ms and runs[] (mode, total_ms, alloc_ms, send_ms, translate_ms, release_ms, deflate_ms, pages, "
+            + "buffers, kicks, runs, release_calls, host_bytes_before, host_bytes_after, integrity); ms rounded to 0.01.",
+    };
+
+    private readonly Option<string?> _plot = new("--plot")
+    {
+        Description = "Also draw the inflate breakdown (alloc/send/translate/release stacked per mode, floor as a line) into this PNG file.",
+        HelpName = "FILE.png",
+    };
+
+    /// <summary>A <c>bench</c> command that builds its engine with <paramref name="engineFactory"/>.</summary>
+    public BenchCommand(Func<IBenchEngine> engineFactory)
+        : this(engineFactory, HostMemory.AvailableBytes, () => !Console.IsErrorRedirected)
+    {
+    }
+
+    /// <summary>
+    /// A <c>bench</c> command with its view of the host replaced, for tests.
+    /// </summary>
+    /// <param name="engineFactory">Builds the engine, once per invocation that passes validation.</param>
+    /// <param name="availableHostBytes">Host memory available (MemAvailable), or <see langword="null"/> if unknown.</param>
+    /// <param name="showProgress">Whether to draw the progress line on standard error (a terminal).</param>
+    internal BenchCommand(Func<IBenchEngine> engineFactory, Func<long?> availableHostBytes, Func<bool> showProgress)
+        : base("bench", "Run the seed's balloon experiment in-process: a simulated guest's driver inflates a balloon through virtqueues "
+            + "against Ballast's balloon device, in each mode, and report the seed's four inflate stages (alloc; send = queue work + "
+            + "notifications + waiting; translate; release) with deflate time, counters, host memory and integrity. "
+            + $"SIZE is {SizeParser.Syntax}. Exit codes: 0 ok, 1 run failed, 2 bad command line, 130 cancelled (Ctrl+C).")
+    {
+        ArgumentNullException.ThrowIfNull(engineFactory);
+        ArgumentNullException.ThrowIfNull(availableHostBytes);
+        ArgumentNullException.ThrowIfNull(showProgress);
+        _engineFactory = engineFactory;
+        _availableHostBytes = availableHostBytes;
+        _showProgress = showProgress;
+
+        Options.Add(_guestMem);
+        Options.Add(_inflate);
+        Options.Add(_mode);
+        Options.Add(_profile);
+        Options.Add(_clean);
+        Options.Add(_zeroOnAlloc);
+        Options.Add(_repeat);
+        Options.Add(_json);
+        Options.Add(_plot);
+        SetAction(RunAsync);
+    }
+
+    private async Task<int> RunAsync(ParseResult parseResult, CancellationToken ct)
+    {
+        var stdout = parseResult.InvocationConfiguration.Output;
+        var stderr = parseResult.InvocationConfiguration.Error;
+
+        var options = new BenchOptions
+        {
+            GuestMemBytes = parseResult.GetValue(_guestMem) ?? DefaultGuestMemBytes,
+            InflateBytes = parseResult.GetValue(_inflate) ?? DefaultInflateBytes,
+            Modes = BenchModes.Select(parseResult.GetRequiredValue(_mode)),
+            Profile = BenchProfiles.Parse(parseResult.GetRequiredValue(_profile)),
+            Clean = parseResult.GetValue(_clean),
+            ZeroOnAlloc = parseResult.GetValue(_zeroOnAlloc),
+            Repeat = parseResult.GetValue(_repeat),
+        };
+        var json = parseResult.GetValue(_json);
+        var plotPath = parseResult.GetValue(_plot);
+
+        var errors = new List<string>(BenchOptionsValidator.Validate(options, _availableHostBytes()));
+        if (plotPath is not null && PlotPathError(plotPath) is { } plotError)
+            errors.Add(plotError);
+        if (errors.Count > 0)
+        {
+            foreach (var error in errors)
+                await stderr.WriteLineAsync($"ballast bench: {error}").ConfigureAwait(false);
+            return ExitCodes.Usage;
+        }
+
+        BenchReport report;
+        var progress = _showProgress() ? new TerminalProgress(stderr, s_progressInterval) : null;
+        IBenchEngine? engine = null;
+        try
+        {
+            engine = _engineFactory();
+            // Off the invoking thread: System.CommandLine 2.0.0 installs its Ctrl+C handler only once
+            // this action has returned its task, so a synchronous engine call here would delay it.
+            var raw = await Task.Run(() => engine.Run(options, progress, ct), CancellationToken.None).ConfigureAwait(false);
+            report = MedianAggregator.Aggregate(raw);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            progress?.Dispose();
+            await stderr.WriteLineAsync("ballast bench: cancelled").ConfigureAwait(false);
+            return ExitCodes.Cancelled;
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            progress?.Dispose();
+            await stderr.WriteLineAsync($"ballast bench: the run failed: {ex}").ConfigureAwait(false);
+            return ExitCodes.Failure;
+        }
+        finally
+        {
+            progress?.Dispose();
+            (engine as IDisposable)?.Dispose();
+        }
+
+        if (json)
+            BenchJsonWriter.Write(report, stdout);
+        else
+            BenchTableWriter.Write(report, options.Repeat, stdout);
+        await stdout.FlushAsync(CancellationToken.None).ConfigureAwait(false);
+
+        if (plotPath is not null)
+        {
+            try
+            {
+                BenchPlotter.SavePng(report, options.Repeat, plotPath);
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                // The results are already printed; say why the picture is missing (e.g. no native SkiaSharp).
+                await stderr.WriteLineAsync($"ballast bench: could not write the plot to {plotPath}: {ex.Message}").ConfigureAwait(false);
+                return ExitCodes.Failure;
+            }
+
+            await stderr.WriteLineAsync($"ballast bench: plot written to {plotPath}").ConfigureAwait(false);
+        }
+
+        return ExitCodes.Success;
+    }
+
+    /// <summary>Why <paramref name="path"/> cannot take the plot, checked before the run; or <see langword="null"/>.</summary>
+    private static string? PlotPathError(string path)
+    {
+        if (string.IsNullOrWhiteSpace(path))
+            return "--plot needs a file name, e.g. --plot bench.png.";
+        if (!string.Equals(Path.GetExtension(path), ".png", StringComparison.OrdinalIgnoreCase))
+            return $"--plot writes a PNG: give a file name ending in .png (got '{path}').";
+        string fullPath;
+        try
+        {
+            fullPath = Path.GetFullPath(path);
+        }
+        catch (Exception ex) when (ex is ArgumentException or NotSupportedException or PathTooLongException)
+        {
+            return $"--plot: '{path}' is not a valid path: {ex.Message}";
+        }
+
+        if (Directory.Exists(fullPath))
+            return $"--plot: '{path}' is a directory; give a file name ending in .png.";
+        var directory = Path.GetDirectoryName(fullPath);
+        return directory is not null && !Directory.Exists(directory)
+            ? $"--plot: the directory '{directory}' does not exist."
+            : null;
+    }
+
+    private static Option<long?> SizeOption(string name, string defaultText, string description) => new(name)
+    {
+        Description = $"{description} SIZE like 8G, 7GiB, 1792M, 512MiB, 4096K or plain bytes (binary units) [default: {defaultText}]",
+        HelpName = "SIZE",
+        CustomParser = result =>
+        {
+            var text = result.Tokens.Count == 1 ? result.Tokens[0].Value : string.Join(' ', result.Tokens.Select(token => token.Value));
+            if (SizeParser.TryParse(text, out var bytes, out var error))
+                return bytes;
+            result.AddError($"{name}: {error}");
+            return null;
+        },
+    };
+}

@@ -1,0 +1,17 @@
+namespace Ballast.Cli;
+
+/// <summary>Process exit codes of <c>ballast</c>.</summary>
+public static class ExitCodes
+{
+    /// <summary>The command did what was asked.</summary>
+    public const int Success = 0;
+
+    /// <summary>The command ran and failed (the engine threw, the plot could not be written).</summary>
+    public const int Failure = 1;
+
+    /// <summary>The command line was wrong (unknown option, bad size, invalid combination); nothing ran.</summary>
+    public const int Usage = 2;
+
+    /// <summary>Cancelled with Ctrl+C (128 + SIGINT, as shells report it).</summary>
+    public const int Cancelled = 130;
+}

@@ -1,0 +1,145 @@
+using System.Globalization;
+using System.Text;
+using Ballast.Cli.Bench;
+using Ballast.Cli.Units;
+
+namespace Ballast.Cli.Output;
+
+/// <summary>
+/// Writes a <see cref="BenchReport"/> as the human table of <c>ballast bench</c>: one column per
+/// mode; the seed's four inflate stages in ms and as a percentage of the total; then deflate,
+/// counters, host memory and integrity; and the floor every mode is measured against.
+/// </summary>
+/// <remarks>
+/// <code>
+/// ballast bench: guest 8 GiB, inflate 7 GiB (1835008 pages), profile idle, clean no, zero-on-alloc no
+///
+///                        pfn-per-page              pfn               sg
+/// alloc         ms    812.0  20.1%     ...
+/// </code>
+/// </remarks>
+public static class BenchTableWriter
+{
+    private const string ColumnGap = "   ";
+
+    /// <summary>Writes the table for <paramref name="report"/> to <paramref name="writer"/>.</summary>
+    /// <param name="report">The report, one run per mode (already aggregated).</param>
+    /// <param name="repeat">How many runs each figure is the median of; said in the header when above 1.</param>
+    /// <param name="writer">Where to write.</param>
+    public static void Write(BenchReport report, int repeat, TextWriter writer)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        writer.Write(Format(report, repeat));
+    }
+
+    /// <summary>The table for <paramref name="report"/> as text, lines ending in <c>\n</c>.</summary>
+    public static string Format(BenchReport report, int repeat)
+    {
+        ArgumentNullException.ThrowIfNull(report);
+        var text = new StringBuilder();
+        text.Append(CultureInfo.InvariantCulture,
+            $"ballast bench: guest {SizeFormatter.Format(report.GuestMemBytes)}, inflate {SizeFormatter.Format(report.InflateBytes)} "
+            + $"({report.InflateBytes / BenchOptionsValidator.PageSize} pages), profile {BenchProfiles.Name(report.Profile)}, "
+            + $"clean {YesNo(report.Clean)}, zero-on-alloc {YesNo(report.ZeroOnAlloc)}\n");
+        if (repeat > 1)
+            text.Append(CultureInfo.InvariantCulture, $"median of {repeat} runs per mode, each field on its own\n");
+        text.Append('\n');
+
+        var runs = report.Runs;
+        var rows = new List<Row>
+        {
+            Stage("alloc", runs, run => run.AllocMs),
+            Stage("send", runs, run => run.SendMs),
+            Stage("translate", runs, run => run.TranslateMs),
+            Stage("release", runs, run => run.ReleaseMs),
+            new("total", "ms", [.. runs.Select(run => new Cell(Ms(run.TotalMs), Percent(run.TotalMs, run.TotalMs)))]),
+            new("vs floor", "", [.. runs.Select(run => new Cell(Times(run.TotalMs, report.FloorMs)))]),
+            Row.Separator,
+            new("deflate", "ms", [.. runs.Select(run => new Cell(Ms(run.DeflateMs)))]),
+            Count("pages", runs, run => run.Pages),
+            Count("buffers", runs, run => run.Buffers),
+            Count("kicks", runs, run => run.Kicks),
+            Count("runs", runs, run => run.Runs),
+            Count("release calls", runs, run => run.ReleaseCalls),
+            new("host before", "MiB", [.. runs.Select(run => new Cell(SizeFormatter.MiBWithDecimal(run.HostBytesBefore)))]),
+            new("host after", "MiB", [.. runs.Select(run => new Cell(SizeFormatter.MiBWithDecimal(run.HostBytesAfter)))]),
+            new("integrity", "", [.. runs.Select(run => new Cell(run.Integrity))]),
+        };
+
+        var labelWidth = rows.Max(row => row.Label.Length);
+        var unitWidth = rows.Max(row => row.Unit.Length);
+        var valueWidths = new int[runs.Count];
+        var percentWidths = new int[runs.Count];
+        var columnWidths = new int[runs.Count];
+        for (var i = 0; i < runs.Count; i++)
+        {
+            valueWidths[i] = rows.Where(row => !row.IsSeparator).Max(row => row.Cells[i].Value.Length);
+            percentWidths[i] = rows.Where(row => !row.IsSeparator).Max(row => row.Cells[i].Percent?.Length ?? 0);
+            var cellWidth = valueWidths[i] + (percentWidths[i] > 0 ? 1 + percentWidths[i] : 0);
+            columnWidths[i] = Math.Max(cellWidth, BenchModes.Name(runs[i].Mode).Length);
+        }
+
+        var prefixWidth = labelWidth + 1 + unitWidth;
+        var header = new StringBuilder(new string(' ', prefixWidth));
+        for (var i = 0; i < runs.Count; i++)
+            header.Append(ColumnGap).Append(BenchModes.Name(runs[i].Mode).PadLeft(columnWidths[i]));
+        AppendLine(text, header.ToString());
+
+        foreach (var row in rows)
+        {
+            if (row.IsSeparator)
+            {
+                text.Append('\n');
+                continue;
+            }
+
+            var line = new StringBuilder(row.Label.PadRight(labelWidth)).Append(' ').Append(row.Unit.PadRight(unitWidth));
+            for (var i = 0; i < runs.Count; i++)
+            {
+                var cell = row.Cells[i];
+                var body = cell.Value.PadLeft(valueWidths[i]);
+                if (percentWidths[i] > 0)
+                    body += " " + (cell.Percent ?? string.Empty).PadLeft(percentWidths[i]);
+                line.Append(ColumnGap).Append(body.PadLeft(columnWidths[i]));
+            }
+
+            AppendLine(text, line.ToString());
+        }
+
+        text.Append('\n');
+        // The floor's value lines up with the values of the first column.
+        var floorWidth = runs.Count == 0 ? 0 : columnWidths[0] - (percentWidths[0] > 0 ? 1 + percentWidths[0] : 0);
+        AppendLine(text, $"{"floor".PadRight(labelWidth)} {"ms".PadRight(unitWidth)}{ColumnGap}{Ms(report.FloorMs).PadLeft(floorWidth)}"
+            + "   (the engine's lower bound for releasing the inflated memory; \"vs floor\" = total / floor)");
+        return text.ToString();
+    }
+
+    private static Row Stage(string label, IReadOnlyList<BenchRun> runs, Func<BenchRun, double> stage) =>
+        new(label, "ms", [.. runs.Select(run => new Cell(Ms(stage(run)), Percent(stage(run), run.TotalMs)))]);
+
+    private static Row Count(string label, IReadOnlyList<BenchRun> runs, Func<BenchRun, long> count) =>
+        new(label, "", [.. runs.Select(run => new Cell(count(run).ToString(CultureInfo.InvariantCulture)))]);
+
+    private static string Ms(double ms) => ms.ToString("0.0", CultureInfo.InvariantCulture);
+
+    private static string Percent(double part, double total) =>
+        total > 0 && double.IsFinite(part) ? (100 * part / total).ToString("0.0", CultureInfo.InvariantCulture) + "%" : "-";
+
+    private static string Times(double total, double floor) =>
+        floor > 0 && double.IsFinite(total) ? (total / floor).ToString("0.0", CultureInfo.InvariantCulture) + "x" : "-";
+
+    private static string YesNo(bool value) => value ? "yes" : "no";
+
+    private static void AppendLine(StringBuilder text, string line) => text.Append(line.TrimEnd()).Append('\n');
+
+    /// <summary>One cell: a value and, for stage rows, its share of the total.</summary>
+    private readonly record struct Cell(string Value, string? Percent = null);
+
+    /// <summary>One table row: label, unit and one cell per run; or a blank separator.</summary>
+    private sealed record Row(string Label, string Unit, IReadOnlyList<Cell> Cells)
+    {
+        public static Row Separator { get; } = new(string.Empty, string.Empty, []);
+
+        public bool IsSeparator => ReferenceEquals(this, Separator);
+    }
+}

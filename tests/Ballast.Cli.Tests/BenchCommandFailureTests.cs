@@ -1,0 +1,67 @@
+using Ballast.Cli.Bench;
+using Ballast.Cli.Tests.Infrastructure;
+
+namespace Ballast.Cli.Tests;
+
+/// <summary>What the command does when the engine fails or the user presses Ctrl+C.</summary>
+public class BenchCommandFailureTests
+{
+    [Fact]
+    public async Task EngineFailure_ExitsOneWithTheErrorOnStderr()
+    {
+        using var engine = new FakeBenchEngine
+        {
+            OnRun = (_, _, _) => throw new InvalidOperationException("queue 0 broken: avail index jumped"),
+        };
+        var result = await CliHarness.RunAsync(engine, "bench", "--json");
+
+        Assert.Equal(ExitCodes.Failure, result.ExitCode);
+        Assert.Equal(string.Empty, result.StdOut);
+        Assert.Contains("queue 0 broken: avail index jumped", result.StdErr, StringComparison.Ordinal);
+        Assert.True(engine.Disposed);
+    }
+
+    [Fact]
+    public async Task FactoryFailure_ExitsOne()
+    {
+        var result = await CliHarness.RunAsync(
+            () => throw new NotImplementedException("engine lands with the simulated guest"), CliHarness.PlentyOfMemory, CancellationToken.None, "bench");
+
+        Assert.Equal(ExitCodes.Failure, result.ExitCode);
+        Assert.Contains("engine lands with the simulated guest", result.StdErr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Cancellation_ReachesTheEngineAndExits130()
+    {
+        using var cts = new CancellationTokenSource();
+        using var engine = new FakeBenchEngine
+        {
+            OnRun = (_, _, ct) =>
+            {
+                cts.Cancel(); // as Ctrl+C would, mid-run
+                ct.ThrowIfCancellationRequested();
+                throw new InvalidOperationException("the engine's token was not cancelled");
+            },
+        };
+        var result = await CliHarness.RunAsync(engine.Factory, CliHarness.PlentyOfMemory, cts.Token, "bench", "--json");
+
+        Assert.Equal(ExitCodes.Cancelled, result.ExitCode);
+        Assert.Equal(string.Empty, result.StdOut);
+        Assert.Contains("cancelled", result.StdErr, StringComparison.Ordinal);
+        Assert.True(engine.Disposed);
+    }
+
+    [Fact]
+    public async Task OneRunPerMode_FromTheEngine_IsAcceptedAsIs()
+    {
+        using var engine = new FakeBenchEngine
+        {
+            OnRun = (options, _, _) => BenchReport.For(options, 1, [SampleRuns.For(BenchMode.Sg, options.InflateBytes, options.GuestMemBytes)]),
+        };
+        var result = await CliHarness.RunAsync(engine, "bench", "--mode", "sg", "--repeat", "4");
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Contains("median of 4 runs", result.StdOut, StringComparison.Ordinal);
+    }
+}

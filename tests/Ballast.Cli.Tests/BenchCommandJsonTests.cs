@@ -1,0 +1,99 @@
+using System.Text.Json;
+using Ballast.Cli.Bench;
+using Ballast.Cli.Tests.Infrastructure;
+
+namespace Ballast.Cli.Tests;
+
+public class BenchCommandJsonTests
+{
+    private static readonly string[] s_topFields =
+        ["guest_mem_bytes", "inflate_bytes", "profile", "clean", "zero_on_alloc", "floor_ms", "runs"];
+
+    private static readonly string[] s_runFields =
+        ["mode", "total_ms", "alloc_ms", "send_ms", "translate_ms", "release_ms", "deflate_ms", "pages", "buffers",
+         "kicks", "runs", "release_calls", "host_bytes_before", "host_bytes_after", "integrity"];
+
+    [Fact]
+    public async Task Json_PrintsExactlyOneObjectWithTheSpecifiedFields()
+    {
+        using var engine = new FakeBenchEngine();
+        var result = await CliHarness.RunAsync(engine, "bench", "--json");
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Equal(string.Empty, result.StdErr);
+        // Exactly one JSON value on stdout: the reader must reach the end after it.
+        var reader = new Utf8JsonReader(System.Text.Encoding.UTF8.GetBytes(result.StdOut));
+        Assert.True(JsonDocument.TryParseValue(ref reader, out var parsed));
+        Assert.False(reader.Read());
+        using var doc = parsed;
+
+        var root = doc.RootElement;
+        Assert.Equal(JsonValueKind.Object, root.ValueKind);
+        Assert.Equal(s_topFields, root.EnumerateObject().Select(p => p.Name));
+        Assert.Equal(8L << 30, root.GetProperty("guest_mem_bytes").GetInt64());
+        Assert.Equal(7L << 30, root.GetProperty("inflate_bytes").GetInt64());
+        Assert.Equal("idle", root.GetProperty("profile").GetString());
+        Assert.False(root.GetProperty("clean").GetBoolean());
+        Assert.False(root.GetProperty("zero_on_alloc").GetBoolean());
+        Assert.Equal(50.25, root.GetProperty("floor_ms").GetDouble());
+
+        var runs = root.GetProperty("runs").EnumerateArray().ToList();
+        Assert.Equal(["pfn-per-page", "pfn", "sg"], runs.Select(run => run.GetProperty("mode").GetString()));
+        foreach (var run in runs)
+        {
+            Assert.Equal(s_runFields, run.EnumerateObject().Select(p => p.Name));
+            foreach (var ms in s_runFields.Where(f => f.EndsWith("_ms", StringComparison.Ordinal)))
+                Assert.Equal(JsonValueKind.Number, run.GetProperty(ms).ValueKind);
+            foreach (var count in new[] { "pages", "buffers", "kicks", "runs", "release_calls", "host_bytes_before", "host_bytes_after" })
+                Assert.True(run.GetProperty(count).TryGetInt64(out _), count);
+            Assert.Equal("ok", run.GetProperty("integrity").GetString());
+        }
+
+        Assert.Equal((7L << 30) / 4096, runs[2].GetProperty("pages").GetInt64());
+    }
+
+    [Fact]
+    public async Task Json_PassesOptionsToTheEngineAndEchoesThem()
+    {
+        using var engine = new FakeBenchEngine();
+        var result = await CliHarness.RunAsync(engine,
+            "bench", "--json", "--guest-mem", "4GiB", "--inflate", "1792M", "--mode", "sg", "--profile", "fragmented", "--clean", "--zero-on-alloc");
+
+        Assert.Equal(0, result.ExitCode);
+        var options = Assert.Single(engine.Calls);
+        Assert.Equal(4L << 30, options.GuestMemBytes);
+        Assert.Equal(1792L << 20, options.InflateBytes);
+        Assert.Equal([BenchMode.Sg], options.Modes);
+        Assert.Equal(BenchProfile.Fragmented, options.Profile);
+        Assert.True(options.Clean);
+        Assert.True(options.ZeroOnAlloc);
+        Assert.Equal(1, options.Repeat);
+        Assert.True(engine.Disposed);
+
+        using var doc = JsonDocument.Parse(result.StdOut);
+        var root = doc.RootElement;
+        Assert.Equal(4L << 30, root.GetProperty("guest_mem_bytes").GetInt64());
+        Assert.Equal(1792L << 20, root.GetProperty("inflate_bytes").GetInt64());
+        Assert.Equal("fragmented", root.GetProperty("profile").GetString());
+        Assert.True(root.GetProperty("clean").GetBoolean());
+        Assert.True(root.GetProperty("zero_on_alloc").GetBoolean());
+        Assert.Equal("sg", Assert.Single(root.GetProperty("runs").EnumerateArray()).GetProperty("mode").GetString());
+    }
+
+    [Fact]
+    public async Task Json_WithRepeat_CarriesOneMedianRunPerMode()
+    {
+        using var engine = new FakeBenchEngine();
+        var result = await CliHarness.RunAsync(engine, "bench", "--json", "--repeat", "3");
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Equal(3, Assert.Single(engine.Calls).Repeat);
+        using var doc = JsonDocument.Parse(result.StdOut);
+        var runs = doc.RootElement.GetProperty("runs").EnumerateArray().ToList();
+        Assert.Equal(3, runs.Count);
+        // The fake scales repeat i by (1 + i): 1x, 2x, 3x; the median is the 2x run.
+        var expected = SampleRuns.For(BenchMode.PfnPerPage, 7L << 30, 8L << 30, scale: 2);
+        Assert.Equal(Math.Round(expected.AllocMs, 2), runs[0].GetProperty("alloc_ms").GetDouble());
+        Assert.Equal(Math.Round(expected.TotalMs, 2), runs[0].GetProperty("total_ms").GetDouble());
+    }
+}

@@ -1,0 +1,42 @@
+using Ballast.Cli.Tests.Infrastructure;
+
+namespace Ballast.Cli.Tests;
+
+public class BenchCommandTableTests
+{
+    [Fact]
+    public async Task Table_IsTheDefaultOutput()
+    {
+        using var engine = new FakeBenchEngine();
+        var result = await CliHarness.RunAsync(engine, "bench");
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Equal(string.Empty, result.StdErr);
+        Assert.StartsWith("ballast bench: guest 8 GiB, inflate 7 GiB", result.StdOut, StringComparison.Ordinal);
+        var lines = result.StdOut.Split('\n');
+        foreach (var stage in new[] { "alloc", "send", "translate", "release", "total", "deflate", "floor" })
+            Assert.Contains(lines, line => line.StartsWith(stage + " ", StringComparison.Ordinal) && line.Contains("ms", StringComparison.Ordinal));
+        Assert.Contains(lines, line => line.Contains("pfn-per-page", StringComparison.Ordinal) && line.TrimEnd().EndsWith("sg", StringComparison.Ordinal));
+        Assert.Contains('%', result.StdOut);
+        Assert.DoesNotContain('{', result.StdOut);
+    }
+
+    [Fact]
+    public async Task Table_WithRepeat_SaysMedianInTheHeader()
+    {
+        using var engine = new FakeBenchEngine();
+        var result = await CliHarness.RunAsync(engine, "bench", "--repeat", "5", "--mode", "pfn");
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Contains("median of 5 runs per mode", result.StdOut, StringComparison.Ordinal);
+        Assert.DoesNotContain("pfn-per-page", result.StdOut, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Table_WithProgressOff_WritesNoCarriageReturns()
+    {
+        using var engine = new FakeBenchEngine();
+        var result = await CliHarness.RunAsync(engine, "bench");
+        Assert.DoesNotContain('\r', result.StdOut + result.StdErr);
+    }
+}

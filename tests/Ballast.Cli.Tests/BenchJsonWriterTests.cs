@@ -1,0 +1,56 @@
+using System.Text.Json;
+using Ballast.Cli.Bench;
+using Ballast.Cli.Output;
+using Ballast.Cli.Tests.Infrastructure;
+
+namespace Ballast.Cli.Tests;
+
+public class BenchJsonWriterTests
+{
+    [Fact]
+    public void Serialize_UsesSnakeCaseNamesInDeclaredOrder()
+    {
+        using var doc = JsonDocument.Parse(BenchJsonWriter.Serialize(SampleReports.AllModes()));
+        Assert.Equal(
+            ["guest_mem_bytes", "inflate_bytes", "profile", "clean", "zero_on_alloc", "floor_ms", "runs"],
+            doc.RootElement.EnumerateObject().Select(p => p.Name));
+        Assert.Equal(
+            ["mode", "total_ms", "alloc_ms", "send_ms", "translate_ms", "release_ms", "deflate_ms", "pages", "buffers",
+             "kicks", "runs", "release_calls", "host_bytes_before", "host_bytes_after", "integrity"],
+            doc.RootElement.GetProperty("runs")[0].EnumerateObject().Select(p => p.Name));
+    }
+
+    [Fact]
+    public void Serialize_WritesEnumsAsTheirCommandLineNames()
+    {
+        var report = SampleReports.AllModes() with { Profile = BenchProfile.Fragmented };
+        using var doc = JsonDocument.Parse(BenchJsonWriter.Serialize(report));
+        Assert.Equal("fragmented", doc.RootElement.GetProperty("profile").GetString());
+        Assert.Equal(
+            ["pfn-per-page", "pfn", "sg"],
+            doc.RootElement.GetProperty("runs").EnumerateArray().Select(run => run.GetProperty("mode").GetString()));
+    }
+
+    [Fact]
+    public void Serialize_RoundsMillisecondsToHundredths()
+    {
+        var report = SampleReports.AllModes(floorMs: 1.23456);
+        report = report with { Runs = [report.Runs[0] with { AllocMs = 812.4449, TotalMs = 1.005, DeflateMs = 2.0 / 3 }] };
+        var json = BenchJsonWriter.Serialize(report);
+        Assert.Contains("\"floor_ms\":1.23,", json, StringComparison.Ordinal);
+        Assert.Contains("\"alloc_ms\":812.44,", json, StringComparison.Ordinal);
+        Assert.Contains("\"deflate_ms\":0.67,", json, StringComparison.Ordinal);
+        // Counts and sizes are not touched.
+        Assert.Contains($"\"pages\":{(7L << 30) / 4096},", json, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Write_PrintsOneLine()
+    {
+        using var writer = new StringWriter();
+        BenchJsonWriter.Write(SampleReports.AllModes(), writer);
+        var text = writer.ToString();
+        Assert.EndsWith("\n", text, StringComparison.Ordinal);
+        Assert.DoesNotContain('\n', text.TrimEnd('\n'));
+    }
+}
