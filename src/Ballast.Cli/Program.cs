@@ -1,5 +1,6 @@
 using Ballast.Cli;
+using Ballast.Cli.Bench;
 using Ballast.Cli.Commands;
 
-var bench = new BenchCommand(() => throw new NotImplementedException("engine lands with the simulated guest"));
+var bench = new BenchCommand(() => new InProcessBenchEngine());
 return await CliApp.InvokeAsync(CliApp.CreateRootCommand(bench), args).ConfigureAwait(false);
