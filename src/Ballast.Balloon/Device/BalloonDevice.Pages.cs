@@ -211,21 +211,14 @@ public sealed partial class BalloonDevice
             ReleaseRun(pfn, count);
             return;
         }
-        _pending.SetRange(pfn, count);
-        _pendingMin = Math.Min(_pendingMin, pfn);
-        _pendingMax = Math.Max(_pendingMax, pfn + count - 1);
+        _pending.Add(pfn, count);
     }
 
     /// <summary>Releases the frames recorded in this drain as maximal runs: one translation and one release per run and region.</summary>
     private void FlushPending()
     {
-        if (_pendingMin > _pendingMax)
-            return;
-        foreach (var run in _pending.Runs(_pendingMin, _pendingMax + 1))
-            ReleaseRun(run.Start, run.Length);
-        _pending.ClearRange(_pendingMin, _pendingMax + 1 - _pendingMin);
-        _pendingMin = ulong.MaxValue;
-        _pendingMax = 0;
+        foreach (var (pfn, count) in _pending.Drain())
+            ReleaseRun(pfn, count);
     }
 
     private void ReleaseRun(ulong pfn, ulong count)

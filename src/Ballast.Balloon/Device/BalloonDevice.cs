@@ -27,8 +27,7 @@ public sealed partial class BalloonDevice
     private readonly Lock _lock = new();
     private readonly ILogger _logger;
     private readonly XBitmap _ballooned = new();   // every 4 KiB frame the guest has inflated and not deflated
-    private readonly XBitmap _pending = new();     // frames recorded in this drain, not yet released
-    private ulong _pendingMin = ulong.MaxValue, _pendingMax;
+    private readonly PendingRuns _pending = new(); // frames recorded in this drain, not yet released
     private readonly DeviceQueue?[] _queues;
     private Descriptor[] _descriptors = [];
     private ushort[] _heads = [];
@@ -176,9 +175,7 @@ public sealed partial class BalloonDevice
             Array.Clear(_queues);
             _negotiated = 0;
             _ballooned.Reset();
-            _pending.Reset();
-            _pendingMin = ulong.MaxValue;
-            _pendingMax = 0;
+            _pending.Clear();
             _heldStats = null;
             Volatile.Write(ref _actual, 0);
         }
