@@ -1,0 +1,8 @@
+namespace Ballast.Benchmarks.Bitmap;
+
+public readonly struct FlatFinder(FlatBitmap bitmap) : IBitFinder
+{
+    public ulong FindSet(ulong start, ulong end) => bitmap.FindSet(start, end);
+
+    public ulong FindZero(ulong start, ulong end) => bitmap.FindZero(start, end);
+}
