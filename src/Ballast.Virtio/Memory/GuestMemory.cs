@@ -65,26 +65,31 @@ public sealed unsafe class GuestMemory : IDisposable
         var fd = Libc.memfd_create(name, Libc.MFD_CLOEXEC);
         if (fd < 0)
             throw SyscallException.FromLastError("memfd_create");
+        var specs = new RegionSpec[layout.Count];
+        var made = 0;
         try
         {
             if (Libc.ftruncate(fd, (long)fileSize) != 0)
                 throw SyscallException.FromLastError("ftruncate");
-            var specs = new RegionSpec[layout.Count];
-            for (var i = 0; i < specs.Length; i++)
+            for (; made < specs.Length; made++)
             {
                 // Each region gets its own descriptor, as QEMU sends one fd per region even for one memfd.
-                var regionFd = i == 0 ? fd : Libc.dup(fd);
+                var regionFd = made == 0 ? fd : Libc.dup(fd);
                 if (regionFd < 0)
                     throw SyscallException.FromLastError("dup");
-                specs[i] = new RegionSpec(regionFd, layout[i].FdOffset, layout[i].GuestPhysAddr, layout[i].Size, OwnsFd: true);
+                specs[made] = new RegionSpec(regionFd, layout[made].FdOffset, layout[made].GuestPhysAddr, layout[made].Size, OwnsFd: true);
             }
-            return FromRegions(specs);
         }
         catch
         {
             _ = Libc.close(fd);
+            for (var i = 1; i < made; i++)
+                _ = Libc.close(specs[i].Fd);
             throw;
         }
+        // FromRegions owns every descriptor from here on and closes them all if it fails: closing fd again here
+        // would close whatever another thread was given that number in between.
+        return FromRegions(specs);
     }
 
     /// <summary>
