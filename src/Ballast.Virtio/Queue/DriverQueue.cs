@@ -154,8 +154,11 @@ public sealed unsafe class DriverQueue
         FreeChain(head);
         if (_eventIdx)
         {
-            // Ask for a notification when the next buffer is used (used_event = last seen).
+            // Ask for a notification when the next buffer is used (used_event = last seen). Full barrier: the
+            // store must be visible before we next read used idx, or the device may read a stale used_event,
+            // skip the interrupt, and we sleep on a buffer that is already there (virtqueue_enable_cb's mb).
             RingMemory.Write16Release(_avail + SplitRing.AvailRingOffset + 2 * Size, _lastUsed);
+            Interlocked.MemoryBarrier();
         }
         return true;
     }
