@@ -141,14 +141,16 @@ public sealed partial class BalloonDevice
                 GuestError(BalloonError.SgZeroLength, "SG range at 0x{Address:x} has length 0, skipping", d.Address);
                 return;
             }
-            if (d.Address % GuestMemory.PageSize != 0 || d.Length % GuestMemory.PageSize != 0)
-            {
-                GuestError(BalloonError.SgUnaligned, "SG range 0x{Address:x}+0x{Length:x} is not 4 KiB aligned, skipping", d.Address, d.Length);
-                return;
-            }
+            // Length before alignment: 4 GiB - 4 KiB is the largest 4 KiB multiple a le32 holds, so every longer
+            // length is also unaligned and SgTooLong would never be counted.
             if (d.Length > BalloonFeatures.MaxSgLength)
             {
                 GuestError(BalloonError.SgTooLong, "SG range 0x{Address:x}+0x{Length:x} exceeds 4 GiB - 4 KiB, skipping", d.Address, d.Length);
+                return;
+            }
+            if (d.Address % GuestMemory.PageSize != 0 || d.Length % GuestMemory.PageSize != 0)
+            {
+                GuestError(BalloonError.SgUnaligned, "SG range 0x{Address:x}+0x{Length:x} is not 4 KiB aligned, skipping", d.Address, d.Length);
                 return;
             }
             if (!_memory!.IsRam(d.Address, d.Length))
