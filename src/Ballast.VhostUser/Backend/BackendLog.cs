@@ -1,0 +1,73 @@
+using Microsoft.Extensions.Logging;
+
+namespace Ballast.VhostUser.Backend;
+
+/// <summary>The backend's structured log messages (source-generated; event ids 100–199).</summary>
+internal static partial class BackendLog
+{
+    [LoggerMessage(100, LogLevel.Information, "vhost-user backend listening on {SocketPath}")]
+    public static partial void Listening(ILogger logger, string socketPath);
+
+    [LoggerMessage(101, LogLevel.Information, "vhost-user front-end connected on {SocketPath}")]
+    public static partial void Connected(ILogger logger, string socketPath);
+
+    [LoggerMessage(102, LogLevel.Warning, "refused a second vhost-user front-end on {SocketPath}: one is already connected")]
+    public static partial void RefusedSecondClient(ILogger logger, string socketPath);
+
+    [LoggerMessage(103, LogLevel.Information, "vhost-user front-end disconnected: {Reason}")]
+    public static partial void Disconnected(ILogger logger, string reason);
+
+    [LoggerMessage(104, LogLevel.Information, "vhost-user backend on {SocketPath} stopped")]
+    public static partial void Stopped(ILogger logger, string socketPath);
+
+    [LoggerMessage(105, LogLevel.Error, "a ConnectionChanged handler failed")]
+    public static partial void ConnectionHandlerFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(106, LogLevel.Error, "the vhost-user connection failed unexpectedly; dropping it")]
+    public static partial void ConnectionFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(110, LogLevel.Debug, "request {Request} flags 0x{Flags:x} size {Size} fds {Fds}")]
+    public static partial void Request(ILogger logger, string request, uint flags, uint size, int fds);
+
+    [LoggerMessage(111, LogLevel.Warning, "request {Request} failed: {Error}; replying with an error (NEED_REPLY)")]
+    public static partial void RequestFailedReplied(ILogger logger, string request, string error);
+
+    [LoggerMessage(112, LogLevel.Warning, "request {Request} failed: {Error}; dropping the front-end (it asked for no reply)")]
+    public static partial void RequestFailedDisconnect(ILogger logger, string request, string error);
+
+    [LoggerMessage(113, LogLevel.Warning, "protocol violation: {Error}; dropping the front-end")]
+    public static partial void ProtocolViolation(ILogger logger, string error);
+
+    [LoggerMessage(120, LogLevel.Information, "memory table: {Regions} regions, {Bytes} bytes of guest RAM")]
+    public static partial void MemoryTable(ILogger logger, int regions, ulong bytes);
+
+    [LoggerMessage(121, LogLevel.Debug, "ring {Index} started: size {Size}, descriptors 0x{Desc:x}, available 0x{Avail:x}, used 0x{Used:x} (guest-physical), next available {NextAvail}")]
+    public static partial void RingStarted(ILogger logger, int index, int size, ulong desc, ulong avail, ulong used, ushort nextAvail);
+
+    [LoggerMessage(122, LogLevel.Warning, "ring {Index} cannot start: {Error}")]
+    public static partial void RingStartFailed(ILogger logger, int index, string error);
+
+    [LoggerMessage(123, LogLevel.Debug, "ring {Index} stopped at available index {NextAvail}")]
+    public static partial void RingStopped(ILogger logger, int index, ushort nextAvail);
+
+    [LoggerMessage(124, LogLevel.Warning, "ring {Index} is broken: {Reason}; signalled its error eventfd")]
+    public static partial void RingBroken(ILogger logger, int index, string? reason);
+
+    [LoggerMessage(125, LogLevel.Error, "processing ring {Index} failed")]
+    public static partial void ProcessFailed(ILogger logger, int index, Exception exception);
+
+    [LoggerMessage(126, LogLevel.Warning, "ring {Index}: {Kind} without a descriptor (polling mode) is not supported; the ring stays stopped")]
+    public static partial void NoFdUnsupported(ILogger logger, int index, string kind);
+
+    [LoggerMessage(130, LogLevel.Warning, "the front-end accepted features 0x{Unknown:x} that were not offered; ignored")]
+    public static partial void FeaturesNotOffered(ILogger logger, ulong unknown);
+
+    [LoggerMessage(131, LogLevel.Warning, "the front-end refused CONFIG_CHANGE_MSG with status {Status}")]
+    public static partial void ConfigChangeRefused(ILogger logger, ulong status);
+
+    [LoggerMessage(132, LogLevel.Warning, "backend-request channel failed: {Error}; config changes will not be announced")]
+    public static partial void BackendChannelFailed(ILogger logger, string error);
+
+    [LoggerMessage(133, LogLevel.Debug, "target changed but there is no backend-request channel to announce it")]
+    public static partial void NoBackendChannel(ILogger logger);
+}

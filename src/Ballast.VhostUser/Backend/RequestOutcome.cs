@@ -1,0 +1,10 @@
+namespace Ballast.VhostUser.Backend;
+
+/// <summary>See <see cref="RequestResult"/>.</summary>
+internal enum RequestOutcome
+{
+    Ok,
+    Replied,
+    Failed,
+    Fatal,
+}

@@ -1,0 +1,33 @@
+using System.Runtime.InteropServices;
+
+namespace Ballast.VhostUser.Interop;
+
+/// <summary>
+/// The libc calls the vhost-user transport needs, C names verbatim (this folder only), one file per header:
+/// <c>Libc.Socket.cs</c> (sys/socket.h, sys/un.h), <c>Libc.Poll.cs</c> (poll.h), <c>Libc.Stat.cs</c> (sys/stat.h),
+/// this file (unistd.h, errno.h). Linux x86_64 layouts; every call sets errno, read with
+/// <see cref="Marshal.GetLastPInvokeError"/>. <c>InteropAbiTests</c> compares every number with gcc.
+/// </summary>
+internal static unsafe partial class Libc
+{
+    private const string LibC = "libc";
+
+    // errno.h
+    public const int ENOENT = 2;
+    public const int EINTR = 4;
+    public const int EBADF = 9;
+    public const int EAGAIN = 11;
+    public const int EINVAL = 22;
+    public const int EPIPE = 32;
+    public const int ECONNRESET = 104;
+
+    [LibraryImport(LibC, SetLastError = true)]
+    public static partial int close(int fd);
+
+    /// <summary>fcntl(2) with an int argument; used by tests to check that a descriptor is closed (F_GETFD → EBADF).</summary>
+    [LibraryImport(LibC, SetLastError = true)]
+    public static partial int fcntl(int fd, int cmd, int arg);
+
+    public const int F_GETFD = 1;
+    public const int FD_CLOEXEC = 1;
+}

@@ -1,0 +1,52 @@
+using Ballast.VhostUser.Interop;
+
+namespace Ballast.VhostUser.Transport;
+
+/// <summary>
+/// What kind of file a received descriptor is. A hostile front-end can send any descriptor where an eventfd or a
+/// memfd is expected; a regular file as a "kick" is always readable (a busy loop), and a region mapped past the
+/// end of its file faults (SIGBUS) on first touch, so both are checked before use.
+/// </summary>
+internal static unsafe class Descriptors
+{
+    /// <summary>True if <paramref name="fd"/> is an eventfd (its /proc link reads "anon_inode:[eventfd]").</summary>
+    public static bool IsEventFd(int fd)
+    {
+        try
+        {
+            return new FileInfo($"/proc/self/fd/{fd}").LinkTarget == "anon_inode:[eventfd]";
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>True if <paramref name="fd"/> is a socket.</summary>
+    public static bool IsSocket(int fd) => TryStat(fd, out var mode, out _) && (mode & Libc.S_IFMT) == Libc.S_IFSOCK;
+
+    /// <summary>The size of a regular file (memfd, tmpfs, hugetlbfs), or null for anything else.</summary>
+    public static long? RegularFileSize(int fd) =>
+        TryStat(fd, out var mode, out var size) && (mode & Libc.S_IFMT) == Libc.S_IFREG ? size : null;
+
+    /// <summary>True if a path names a socket (lstat; symbolic links are not followed).</summary>
+    public static bool IsSocketPath(string path)
+    {
+        var buf = stackalloc byte[Libc.StatBufferSize];
+        return Libc.lstat(path, buf) == 0 && (*(uint*)(buf + Libc.StatModeOffset) & Libc.S_IFMT) == Libc.S_IFSOCK;
+    }
+
+    private static bool TryStat(int fd, out uint mode, out long size)
+    {
+        var buf = stackalloc byte[Libc.StatBufferSize];
+        if (Libc.fstat(fd, buf) != 0)
+        {
+            mode = 0;
+            size = 0;
+            return false;
+        }
+        mode = *(uint*)(buf + Libc.StatModeOffset);
+        size = *(long*)(buf + Libc.StatSizeOffset);
+        return true;
+    }
+}

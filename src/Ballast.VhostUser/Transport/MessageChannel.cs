@@ -1,0 +1,90 @@
+using Ballast.Virtio;
+using Ballast.VhostUser.Protocol;
+
+namespace Ballast.VhostUser.Transport;
+
+/// <summary>
+/// Whole vhost-user messages over a <see cref="UnixSocket"/>: a 12-byte header, then exactly <c>size</c> bytes of
+/// payload, with the descriptors that came along (vhost-user.rst "Message Specification"). Used by both sides:
+/// the backend's connection and backend-request channel, and the frontend.
+/// </summary>
+internal sealed class MessageChannel : IDisposable
+{
+    private readonly int _ioTimeoutMs;
+
+    /// <summary>Wraps <paramref name="socket"/> (owned).</summary>
+    /// <param name="socket">A connected socket.</param>
+    /// <param name="ioTimeoutMs">How long a started message may take to arrive completely, and a send may wait.</param>
+    public MessageChannel(UnixSocket socket, int ioTimeoutMs)
+    {
+        Socket = socket;
+        _ioTimeoutMs = ioTimeoutMs;
+    }
+
+    /// <summary>The socket.</summary>
+    public UnixSocket Socket { get; }
+
+    /// <summary>
+    /// Reads one message. Returns null if the peer closed the connection at a message boundary.
+    /// </summary>
+    /// <param name="maxPayload">Larger payloads are a protocol violation (the stream cannot be trusted to resync).</param>
+    /// <param name="firstByteTimeoutMs">How long to wait for the message to start; -1 forever.</param>
+    /// <param name="stop">Ends a wait early with <see cref="OperationCanceledException"/>.</param>
+    /// <exception cref="VhostUserException">A truncated or oversized message, a time-out, or a socket error.</exception>
+    public ReceivedMessage? Receive(int maxPayload, int firstByteTimeoutMs, EventFd? stop)
+    {
+        var fds = new FdList();
+        try
+        {
+            Span<byte> head = stackalloc byte[MessageHeader.WireSize];
+            if (firstByteTimeoutMs != 0)
+            {
+                switch (Socket.Wait(Interop.Libc.POLLIN, firstByteTimeoutMs, stop))
+                {
+                    case UnixSocket.WaitResult.Stopped:
+                        throw new OperationCanceledException("stopped while waiting for a message");
+                    case UnixSocket.WaitResult.TimedOut:
+                        throw new VhostUserException($"no message from the peer within {firstByteTimeoutMs} ms");
+                }
+            }
+            if (!Socket.ReceiveExact(head, fds, eofAllowed: true, _ioTimeoutMs, stop))
+            {
+                fds.Dispose();
+                return null;
+            }
+            var header = MessageHeader.Read(head);
+            if (header.PayloadSize > (uint)maxPayload)
+                throw new VhostUserException($"request {header.Request} announces a {header.PayloadSize}-byte payload; at most {maxPayload} are allowed");
+            var payload = header.PayloadSize == 0 ? [] : new byte[header.PayloadSize];
+            Socket.ReceiveExact(payload, fds, eofAllowed: false, _ioTimeoutMs, stop);
+            return new ReceivedMessage(header, payload, fds);
+        }
+        catch
+        {
+            fds.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Sends one message: header, payload and descriptors in one sendmsg.</summary>
+    public void Send(in MessageHeader header, ReadOnlySpan<byte> payload, ReadOnlySpan<int> fds = default)
+    {
+        if (header.PayloadSize != (uint)payload.Length)
+            throw new ArgumentException($"header size {header.PayloadSize} does not match the {payload.Length}-byte payload", nameof(header));
+        Span<byte> buffer = stackalloc byte[MessageHeader.WireSize + payload.Length];
+        header.Write(buffer);
+        payload.CopyTo(buffer[MessageHeader.WireSize..]);
+        Socket.Send(buffer, fds, _ioTimeoutMs);
+    }
+
+    /// <summary>Sends a reply with a u64 payload (flags 0x5).</summary>
+    public void SendU64Reply(uint request, ulong value)
+    {
+        Span<byte> payload = stackalloc byte[VhostUserMessage.U64Size];
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt64LittleEndian(payload, value);
+        Send(MessageHeader.ForReply(request, VhostUserMessage.U64Size), payload);
+    }
+
+    /// <summary>Closes the socket.</summary>
+    public void Dispose() => Socket.Dispose();
+}

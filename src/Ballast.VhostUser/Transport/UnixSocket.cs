@@ -1,0 +1,298 @@
+using System.Runtime.InteropServices;
+using System.Text;
+using Ballast.Virtio;
+using Ballast.VhostUser.Interop;
+
+namespace Ballast.VhostUser.Transport;
+
+/// <summary>
+/// An AF_UNIX stream socket with SCM_RIGHTS descriptor passing (.NET's Socket cannot send or receive
+/// descriptors). Every transfer is non-blocking underneath (MSG_DONTWAIT) and waits in poll(2) with a time-out and
+/// an optional stop eventfd, so neither a stalled peer nor a half-sent message can hang the caller. Received
+/// descriptors are CLOEXEC (MSG_CMSG_CLOEXEC). One reader and one writer at a time.
+/// </summary>
+internal sealed unsafe class UnixSocket : IDisposable
+{
+    /// <summary>Room for this many descriptors per recvmsg, twice what a message may carry, so excess is detected.</summary>
+    private const int ControlFds = 2 * Protocol.VhostUserMessage.MaxFds;
+
+    /// <summary>The most descriptors one sendmsg attaches (the kernel's SCM_MAX_FD is 253; tests send too many on purpose).</summary>
+    private const int MaxSendFds = 64;
+
+    private int _fd;
+
+    private UnixSocket(int fd) => _fd = fd;
+
+    /// <summary>The descriptor (for poll); -1 once disposed.</summary>
+    public int Fd => Volatile.Read(ref _fd);
+
+    /// <summary>Wraps a descriptor received from a peer (SET_BACKEND_REQ_FD); takes ownership.</summary>
+    public static UnixSocket FromDescriptor(int fd)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(fd);
+        return new UnixSocket(fd);
+    }
+
+    /// <summary>socket + bind + listen on <paramref name="path"/> (which must not exist).</summary>
+    public static UnixSocket Listen(string path, int backlog)
+    {
+        var s = Create();
+        try
+        {
+            var addr = Address(path, out var len);
+            if (Libc.bind(s._fd, &addr, len) != 0)
+                throw Error("bind", path);
+            if (Libc.listen(s._fd, backlog) != 0)
+                throw Error("listen", path);
+            return s;
+        }
+        catch
+        {
+            s.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>socket + connect to <paramref name="path"/>.</summary>
+    public static UnixSocket Connect(string path)
+    {
+        var s = Create();
+        try
+        {
+            var addr = Address(path, out var len);
+            while (Libc.connect(s._fd, &addr, len) != 0)
+            {
+                if (Marshal.GetLastPInvokeError() != Libc.EINTR)
+                    throw Error("connect", path);
+            }
+            return s;
+        }
+        catch
+        {
+            s.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC): two connected ends.</summary>
+    public static (UnixSocket First, UnixSocket Second) CreatePair()
+    {
+        var sv = stackalloc int[2];
+        if (Libc.socketpair(Libc.AF_UNIX, Libc.SOCK_STREAM | Libc.SOCK_CLOEXEC, 0, sv) != 0)
+            throw new SyscallException("socketpair", Marshal.GetLastPInvokeError());
+        return (new UnixSocket(sv[0]), new UnixSocket(sv[1]));
+    }
+
+    /// <summary>accept4(SOCK_CLOEXEC) on a listening socket that poll reported readable; null if the client is already gone.</summary>
+    public UnixSocket? Accept()
+    {
+        while (true)
+        {
+            var fd = Libc.accept4(_fd, null, null, Libc.SOCK_CLOEXEC);
+            if (fd >= 0)
+                return new UnixSocket(fd);
+            var errno = Marshal.GetLastPInvokeError();
+            if (errno == Libc.EINTR)
+                continue;
+            if (errno is Libc.EAGAIN or Libc.ECONNRESET or 103 /* ECONNABORTED */)
+                return null;
+            throw new SyscallException("accept4", errno);
+        }
+    }
+
+    /// <summary>
+    /// Sends all of <paramref name="data"/>, with <paramref name="fds"/> attached to the first byte (SCM_RIGHTS).
+    /// </summary>
+    /// <exception cref="VhostUserException">The peer is gone or did not drain its socket within <paramref name="timeoutMs"/>.</exception>
+    public void Send(ReadOnlySpan<byte> data, ReadOnlySpan<int> fds, int timeoutMs)
+    {
+        if (fds.Length > MaxSendFds)
+            throw new ArgumentOutOfRangeException(nameof(fds), fds.Length, $"at most {MaxSendFds} descriptors");
+        var controlLength = fds.IsEmpty ? 0 : (int)Libc.CMSG_SPACE((nuint)(fds.Length * sizeof(int)));
+        var control = stackalloc byte[Math.Max(controlLength, 1)];
+        new Span<byte>(control, Math.Max(controlLength, 1)).Clear();
+        var sent = 0;
+        fixed (byte* p = data)
+        {
+            while (sent < data.Length)
+            {
+                var iov = new Libc.iovec { iov_base = p + sent, iov_len = (nuint)(data.Length - sent) };
+                var msg = new Libc.msghdr { msg_iov = &iov, msg_iovlen = 1 };
+                if (sent == 0 && controlLength > 0)
+                {
+                    msg.msg_control = control;
+                    msg.msg_controllen = (nuint)controlLength;
+                    var cmsg = Libc.CMSG_FIRSTHDR(&msg);
+                    cmsg->cmsg_level = Libc.SOL_SOCKET;
+                    cmsg->cmsg_type = Libc.SCM_RIGHTS;
+                    cmsg->cmsg_len = Libc.CMSG_LEN((nuint)(fds.Length * sizeof(int)));
+                    fds.CopyTo(new Span<int>(Libc.CMSG_DATA(cmsg), fds.Length));
+                }
+                var n = Libc.sendmsg(Fd, &msg, Libc.MSG_NOSIGNAL | Libc.MSG_DONTWAIT);
+                if (n > 0)
+                {
+                    sent += (int)n;
+                    continue;
+                }
+                var errno = Marshal.GetLastPInvokeError();
+                if (errno == Libc.EINTR)
+                    continue;
+                if (errno != Libc.EAGAIN)
+                    throw new VhostUserException($"sendmsg failed: {Marshal.GetPInvokeErrorMessage(errno)} (errno {errno})",
+                        new SyscallException("sendmsg", errno));
+                if (Wait(Libc.POLLOUT, timeoutMs, null) != WaitResult.Ready)
+                    throw new VhostUserException($"the peer did not take a message within {timeoutMs} ms");
+            }
+        }
+    }
+
+    /// <summary>
+    /// Reads exactly <paramref name="buffer"/>.Length bytes, collecting descriptors into <paramref name="fds"/>.
+    /// Returns false if the peer closed the connection before the first byte and <paramref name="eofAllowed"/>.
+    /// </summary>
+    /// <param name="buffer">Where the bytes go.</param>
+    /// <param name="fds">Receives every descriptor that arrives (the caller closes what it does not use).</param>
+    /// <param name="eofAllowed">True at a message boundary, where a close is an orderly end.</param>
+    /// <param name="timeoutMs">How long to wait for each piece; -1 forever.</param>
+    /// <param name="stop">Ends the wait early (throws <see cref="OperationCanceledException"/>).</param>
+    /// <exception cref="VhostUserException">The connection closed mid-message, timed out, failed, or more
+    /// descriptors came than a message may carry (MSG_CTRUNC).</exception>
+    public bool ReceiveExact(Span<byte> buffer, FdList fds, bool eofAllowed, int timeoutMs, EventFd? stop)
+    {
+        var got = 0;
+        var control = stackalloc byte[(int)Libc.CMSG_SPACE(ControlFds * sizeof(int))];
+        var controlLength = (int)Libc.CMSG_SPACE(ControlFds * sizeof(int));
+        fixed (byte* p = buffer)
+        {
+            while (got < buffer.Length)
+            {
+                var iov = new Libc.iovec { iov_base = p + got, iov_len = (nuint)(buffer.Length - got) };
+                var msg = new Libc.msghdr { msg_iov = &iov, msg_iovlen = 1, msg_control = control, msg_controllen = (nuint)controlLength };
+                var n = Libc.recvmsg(Fd, &msg, Libc.MSG_CMSG_CLOEXEC | Libc.MSG_DONTWAIT);
+                if (n > 0 || (n == 0 && msg.msg_controllen > 0))
+                    CollectFds(&msg, fds);
+                if (n > 0)
+                {
+                    if ((msg.msg_flags & Libc.MSG_CTRUNC) != 0)
+                        throw new VhostUserException($"the peer sent more than {ControlFds} descriptors with one message");
+                    got += (int)n;
+                    continue;
+                }
+                if (n == 0)
+                {
+                    if (got == 0 && eofAllowed)
+                        return false;
+                    throw new VhostUserException($"the peer closed the connection after {got} of {buffer.Length} bytes");
+                }
+                var errno = Marshal.GetLastPInvokeError();
+                if (errno == Libc.EINTR)
+                    continue;
+                if (errno == Libc.ECONNRESET && got == 0 && eofAllowed)
+                    return false;
+                if (errno != Libc.EAGAIN)
+                    throw new VhostUserException($"recvmsg failed: {Marshal.GetPInvokeErrorMessage(errno)} (errno {errno})",
+                        new SyscallException("recvmsg", errno));
+                switch (Wait(Libc.POLLIN, timeoutMs, stop))
+                {
+                    case WaitResult.Stopped:
+                        throw new OperationCanceledException("stopped while receiving a message");
+                    case WaitResult.TimedOut:
+                        throw new VhostUserException($"no data from the peer within {timeoutMs} ms ({got} of {buffer.Length} bytes read)");
+                }
+            }
+        }
+        return true;
+    }
+
+    private static void CollectFds(Libc.msghdr* msg, FdList fds)
+    {
+        for (var cmsg = Libc.CMSG_FIRSTHDR(msg); cmsg != null; cmsg = Libc.CMSG_NXTHDR(msg, cmsg))
+        {
+            if (cmsg->cmsg_level != Libc.SOL_SOCKET || cmsg->cmsg_type != Libc.SCM_RIGHTS || cmsg->cmsg_len < Libc.CMSG_LEN(0))
+                continue;
+            var count = (int)((cmsg->cmsg_len - Libc.CMSG_LEN(0)) / sizeof(int));
+            var data = (int*)Libc.CMSG_DATA(cmsg);
+            for (var i = 0; i < count; i++)
+                fds.Add(data[i]);
+        }
+    }
+
+    /// <summary>What <see cref="Wait"/> saw.</summary>
+    public enum WaitResult
+    {
+        Ready,
+        TimedOut,
+        Stopped,
+    }
+
+    /// <summary>
+    /// Waits until the socket is readable (or, for <see cref="Libc.POLLOUT"/>, writable), closed, or in error —
+    /// all of which count as <see cref="WaitResult.Ready"/>; the next transfer tells which.
+    /// </summary>
+    public WaitResult Wait(short events, int timeoutMs, EventFd? stop)
+    {
+        var pfds = stackalloc Libc.pollfd[2];
+        pfds[0] = new Libc.pollfd { fd = Fd, events = events };
+        var n = 1;
+        if (stop is not null)
+        {
+            pfds[1] = new Libc.pollfd { fd = stop.Fd, events = Libc.POLLIN };
+            n = 2;
+        }
+        while (true)
+        {
+            var rc = Libc.poll(pfds, (nuint)n, timeoutMs);
+            if (rc == 0)
+                return WaitResult.TimedOut;
+            if (rc < 0)
+            {
+                var errno = Marshal.GetLastPInvokeError();
+                if (errno == Libc.EINTR)
+                    continue;
+                throw new SyscallException("poll", errno);
+            }
+            if (n == 2 && pfds[1].revents != 0)
+                return WaitResult.Stopped;
+            return WaitResult.Ready;
+        }
+    }
+
+    /// <summary>shutdown(SHUT_RDWR): wakes a thread blocked on this socket; the descriptor stays open.</summary>
+    public void Shutdown()
+    {
+        var fd = Fd;
+        if (fd >= 0)
+            _ = Libc.shutdown(fd, Libc.SHUT_RDWR);
+    }
+
+    /// <summary>Closes the descriptor.</summary>
+    public void Dispose()
+    {
+        var fd = Interlocked.Exchange(ref _fd, -1);
+        if (fd >= 0)
+            _ = Libc.close(fd);
+    }
+
+    private static UnixSocket Create()
+    {
+        var fd = Libc.socket(Libc.AF_UNIX, Libc.SOCK_STREAM | Libc.SOCK_CLOEXEC, 0);
+        if (fd < 0)
+            throw new SyscallException("socket", Marshal.GetLastPInvokeError());
+        return new UnixSocket(fd);
+    }
+
+    private static Libc.sockaddr_un Address(string path, out uint length)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        var bytes = Encoding.UTF8.GetBytes(path);
+        if (bytes.Length >= Libc.SunPathLength)
+            throw new ArgumentException($"socket path is {bytes.Length} bytes; at most {Libc.SunPathLength - 1} fit in sockaddr_un", nameof(path));
+        var addr = new Libc.sockaddr_un { sun_family = Libc.AF_UNIX };
+        bytes.CopyTo(new Span<byte>(addr.sun_path, Libc.SunPathLength));
+        length = (uint)(sizeof(ushort) + bytes.Length + 1);
+        return addr;
+    }
+
+    private static SyscallException Error(string call, string path) =>
+        new(call, Marshal.GetLastPInvokeError(), path);
+}

@@ -1,0 +1,253 @@
+using System.Runtime.InteropServices;
+using Ballast.Balloon.Device;
+using Ballast.Virtio;
+using Ballast.VhostUser.Backend;
+using Ballast.VhostUser.Interop;
+using Ballast.VhostUser.Transport;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Ballast.VhostUser;
+
+/// <summary>
+/// The balloon device as a vhost-user back-end (QEMU's docs/interop/vhost-user.rst). QEMU ≥ 10.2 connects as the
+/// client with <c>-chardev socket,id=vb,path=SOCKET -device vhost-user-test-device,chardev=vb,virtio-id=5,num_vqs=N,config_size=8</c>
+/// (num_vqs: 3 with the stats queue, else 2); the guest's stock virtio_balloon driver then talks to
+/// <see cref="BalloonDevice"/> through shared memory, eventfds and this socket.
+/// </summary>
+/// <remarks>
+/// One front-end at a time: a second one is refused (closed, with a log line). When the front-end leaves or
+/// misbehaves, every ring stops, guest memory is unmapped, the device is reset — its target survives — and the
+/// server waits for the next one. Each connection is served by its own event-loop thread; a new target set with
+/// <see cref="BalloonDevice.SetTargetPages"/> is announced to the front-end (CONFIG_CHANGE_MSG) from the thread
+/// that set it. The server owns <see cref="BalloonDevice.Memory"/> and the device's queues.
+/// </remarks>
+public sealed class VhostUserServer : IDisposable
+{
+    private const int Backlog = 4;
+
+    private readonly BalloonDevice _device;
+    private readonly ILoggerFactory _loggerFactory;
+    private readonly ILogger _logger;
+    private readonly Lock _lock = new();
+    private readonly EventFd _stop = new();
+    private readonly EventFd _ended = new();
+    private BackendConnection? _current;
+    private Thread? _acceptThread;
+    private bool _disposed;
+
+    /// <summary>Creates a server for <paramref name="device"/> on <paramref name="socketPath"/>; <see cref="RunAsync"/> binds it.</summary>
+    public VhostUserServer(string socketPath, BalloonDevice device, ILoggerFactory? loggerFactory = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(socketPath);
+        ArgumentNullException.ThrowIfNull(device);
+        SocketPath = socketPath;
+        _device = device;
+        _loggerFactory = loggerFactory ?? NullLoggerFactory.Instance;
+        _logger = _loggerFactory.CreateLogger<VhostUserServer>();
+        _device.ConfigChanged += OnConfigChanged;
+    }
+
+    /// <summary>The Unix socket path the server listens on.</summary>
+    public string SocketPath { get; }
+
+    /// <summary>True while a front-end is connected.</summary>
+    public bool IsConnected => Volatile.Read(ref _current) is not null;
+
+    /// <summary>Sum of the current memory table's region sizes; 0 with no table (or no front-end).</summary>
+    public ulong GuestRamBytes => Volatile.Read(ref _current)?.GuestRamBytes ?? 0;
+
+    /// <summary>Raised with true when a front-end connects and false when it is gone (after cleanup), on the server's thread.</summary>
+    public event Action<bool>? ConnectionChanged;
+
+    /// <summary>How long a started message may take to arrive and a reply to leave before the front-end is dropped.</summary>
+    internal int IoTimeoutMs { get; set; } = 5000;
+
+    /// <summary>How long a new client waits for a departing front-end's session to finish before it is refused.</summary>
+    internal int HandoverGraceMs { get; set; } = 500;
+
+    /// <summary>
+    /// Binds the socket (removing a stale socket file; a live one, or a file that is not a socket, is an error),
+    /// listens, and serves one front-end at a time until <paramref name="ct"/> is cancelled. The socket is bound
+    /// before this method returns, so a client may connect as soon as it has the task. The task completes (without
+    /// an exception) once the server stopped and the socket file is gone; misbehaving front-ends never fault it.
+    /// </summary>
+    public Task RunAsync(CancellationToken ct)
+    {
+        UnixSocket listener;
+        lock (_lock)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (_acceptThread is not null)
+                throw new InvalidOperationException("the server is already running");
+            try
+            {
+                listener = Bind();
+            }
+            catch (Exception e) when (e is IOException or SyscallException or InvalidOperationException or ArgumentException)
+            {
+                return Task.FromException(e);
+            }
+            _stop.TryConsume();
+            var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _acceptThread = new Thread(() => AcceptLoop(listener, ct, done)) { IsBackground = true, Name = "ballast-vhost-accept" };
+            _acceptThread.Start();
+            BackendLog.Listening(_logger, SocketPath);
+            return done.Task;
+        }
+    }
+
+    private UnixSocket Bind()
+    {
+        if (File.Exists(SocketPath) || Directory.Exists(SocketPath))
+        {
+            if (!Descriptors.IsSocketPath(SocketPath))
+                throw new IOException($"{SocketPath} exists and is not a socket; not removing it");
+            try
+            {
+                using var probe = UnixSocket.Connect(SocketPath);
+                throw new InvalidOperationException($"another server is listening on {SocketPath}");
+            }
+            catch (SyscallException)
+            {
+                // Nobody listens: a stale socket from a previous run.
+                File.Delete(SocketPath);
+            }
+        }
+        return UnixSocket.Listen(SocketPath, Backlog);
+    }
+
+    private void AcceptLoop(UnixSocket listener, CancellationToken ct, TaskCompletionSource done)
+    {
+        using var registration = ct.Register(() => _stop.Signal());
+        try
+        {
+            Serve(listener);
+        }
+        catch (Exception e)
+        {
+            BackendLog.ConnectionFailed(_logger, e);
+        }
+        finally
+        {
+            var current = Volatile.Read(ref _current);
+            if (current is not null)
+            {
+                current.Stop();
+                FinishConnection(current);
+            }
+            listener.Dispose();
+            try
+            {
+                if (Descriptors.IsSocketPath(SocketPath))
+                    File.Delete(SocketPath);
+            }
+            catch (IOException)
+            {
+                // Best effort: a stale socket file is removed by the next run anyway.
+            }
+            BackendLog.Stopped(_logger, SocketPath);
+            lock (_lock)
+                _acceptThread = null;
+            done.TrySetResult();
+        }
+    }
+
+    private unsafe void Serve(UnixSocket listener)
+    {
+        var fds = stackalloc Libc.pollfd[3];
+        while (true)
+        {
+            fds[0] = new Libc.pollfd { fd = _stop.Fd, events = Libc.POLLIN };
+            fds[1] = new Libc.pollfd { fd = _ended.Fd, events = Libc.POLLIN };
+            fds[2] = new Libc.pollfd { fd = listener.Fd, events = Libc.POLLIN };
+            if (Libc.poll(fds, 3, -1) < 0)
+            {
+                var errno = Marshal.GetLastPInvokeError();
+                if (errno == Libc.EINTR)
+                    continue;
+                throw new SyscallException("poll", errno);
+            }
+            if (fds[0].revents != 0)
+                return;
+            if (fds[1].revents != 0)
+                ReapEndedConnection();
+            if (fds[2].revents != 0)
+                AcceptOne(listener);
+        }
+    }
+
+    private void AcceptOne(UnixSocket listener)
+    {
+        var socket = listener.Accept();
+        if (socket is null)
+            return;
+        // A front-end that reconnects right after leaving may arrive before its old session is cleaned up.
+        if (Volatile.Read(ref _current) is not null && _ended.Wait(HandoverGraceMs) != 0)
+            ReapEndedConnection();
+        if (Volatile.Read(ref _current) is not null)
+        {
+            BackendLog.RefusedSecondClient(_logger, SocketPath);
+            socket.Dispose();
+            return;
+        }
+        var connection = new BackendConnection(socket, _device, _loggerFactory.CreateLogger<BackendConnection>(), IoTimeoutMs,
+            (_, _) => _ended.Signal());
+        Volatile.Write(ref _current, connection);
+        BackendLog.Connected(_logger, SocketPath);
+        RaiseConnectionChanged(true);
+        connection.Start();
+    }
+
+    /// <summary>Called when a session signalled its end (it already cleaned up).</summary>
+    private void ReapEndedConnection()
+    {
+        _ended.TryConsume();
+        var current = Volatile.Read(ref _current);
+        if (current is not null)
+            FinishConnection(current);
+    }
+
+    private void FinishConnection(BackendConnection connection)
+    {
+        if (!connection.Join(TimeSpan.FromMilliseconds(4 * IoTimeoutMs)))
+            throw new InvalidOperationException("a vhost-user session did not end");
+        connection.Dispose();
+        _ended.TryConsume();
+        Volatile.Write(ref _current, null);
+        RaiseConnectionChanged(false);
+    }
+
+    private void RaiseConnectionChanged(bool connected)
+    {
+        try
+        {
+            ConnectionChanged?.Invoke(connected);
+        }
+        catch (Exception e)
+        {
+            BackendLog.ConnectionHandlerFailed(_logger, e);
+        }
+    }
+
+    private void OnConfigChanged() => Volatile.Read(ref _current)?.NotifyConfigChanged();
+
+    /// <summary>Stops serving (as cancelling <see cref="RunAsync"/> does), waits for the server thread, releases everything.</summary>
+    public void Dispose()
+    {
+        Thread? thread;
+        lock (_lock)
+        {
+            if (_disposed)
+                return;
+            _disposed = true;
+            thread = _acceptThread;
+        }
+        _device.ConfigChanged -= OnConfigChanged;
+        _stop.Signal();
+        if (thread is not null && !thread.Join(TimeSpan.FromMilliseconds(8 * IoTimeoutMs)))
+            return; // leave the eventfds to the finalizer-free OS rather than pull them from under a live thread
+        _stop.Dispose();
+        _ended.Dispose();
+    }
+}

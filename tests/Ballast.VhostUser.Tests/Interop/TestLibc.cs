@@ -1,0 +1,26 @@
+using System.Runtime.InteropServices;
+
+namespace Ballast.VhostUser.Tests.Interop;
+
+/// <summary>libc calls the tests need beyond the product's Interop (C names verbatim).</summary>
+internal static unsafe partial class TestLibc
+{
+    public const int O_CLOEXEC = 0x80000;
+    public const uint MFD_CLOEXEC = 1;
+
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial int pipe2(int* fds, int flags);
+
+    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int memfd_create(string name, uint flags);
+
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial int ftruncate(int fd, long length);
+
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial int close(int fd);
+
+    /// <summary>glibc's function behind the CMSG_NXTHDR macro.</summary>
+    [LibraryImport("libc")]
+    public static partial Ballast.VhostUser.Interop.Libc.cmsghdr* __cmsg_nxthdr(Ballast.VhostUser.Interop.Libc.msghdr* mhdr, Ballast.VhostUser.Interop.Libc.cmsghdr* cmsg);
+}
