@@ -1,0 +1,146 @@
+#!/bin/bash
+# The entry point real-guest tests call: makes sure the guest kernel, initramfs and QEMU chroot
+# exist in the cache, building only what is missing, and prints KEY=VALUE lines on stdout (logs go
+# to stderr). Each artifact lives in a directory named after a sha256 of its inputs:
+#   $CACHE/kernel/<KERNEL_KEY>/   build-kernel.sh, lib.sh, kernel/ballast.config, linux-source-6.1 and
+#                                 gcc versions
+#   $CACHE/initrd/<INITRD_KEY>/   build-initramfs.sh, lib.sh, initramfs/init, initramfs/hog.c,
+#                                 busybox-static and libc6-dev versions, KERNEL_KEY, extra modules
+#   $CACHE/qemu/<QEMU_KEY>/       setup-qemu.sh, lib.sh (the chroot; its own stamp)
+# Kernel and initramfs are built in $CACHE/*/.tmp-* and renamed into place on success, so an
+# interrupted run leaves nothing that looks finished. flock on $CACHE/.lock serialises callers.
+# The kernel and initramfs are hard-linked into the chroot under /ballast so chrooted QEMU sees them.
+#
+# Usage: ensure.sh [--prune] [EXTRA.ko...]
+#   EXTRA.ko   more modules for the initramfs (ballast.module=NAME loads NAME.ko)
+#   --prune    delete cached artifacts other than the ones printed
+# Environment: BALLAST_GUEST_CACHE (default /var/cache/ballast-guest)
+set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=lib.sh
+source "$here/lib.sh"
+
+prune=0
+extra=()
+for arg in "$@"; do
+	case $arg in
+	--prune) prune=1 ;;
+	-*) die "unknown option $arg (usage: $0 [--prune] [EXTRA.ko...])" ;;
+	*)
+		[[ -f $arg ]] || die "no such module: $arg"
+		extra+=("$(cd "$(dirname "$arg")" && pwd)/${arg##*/}")
+		;;
+	esac
+done
+
+cache=${BALLAST_GUEST_CACHE:-/var/cache/ballast-guest}
+mkdir -p "$cache/kernel" "$cache/initrd" "$cache/qemu"
+cache=$(cd "$cache" && pwd)
+
+exec 9>"$cache/.lock"
+if ! flock -n 9; then
+	log "waiting for another ensure.sh holding $cache/.lock"
+	flock 9
+fi
+start=$(now_ms)
+
+# Everything the builds need, so the keys below can read the installed versions.
+need_packages linux-source-6.1 bc bison flex libelf-dev libssl-dev cpio gzip xz-utils kmod \
+	busybox-static gcc libc6-dev make debootstrap
+
+# key LABEL LINE...: first 16 hex digits of the sha256 of the label and the given lines.
+key() {
+	printf '%s\n' "$@" | sha256sum | cut -c1-16
+}
+filehash() {
+	sha256sum "$@" | awk '{ print $1 }'
+}
+
+kernel_key=$(key kernel \
+	"$(filehash "$here/build-kernel.sh" "$here/lib.sh" "$here/kernel/ballast.config")" \
+	"linux-source-6.1=$(pkg_version linux-source-6.1)" "gcc=$(gcc -dumpfullversion)")
+extra_hashes=""
+if ((${#extra[@]} > 0)); then
+	extra_hashes=$(filehash "${extra[@]}")
+fi
+initrd_key=$(key initrd \
+	"$(filehash "$here/build-initramfs.sh" "$here/lib.sh" "$here/initramfs/init" "$here/initramfs/hog.c")" \
+	"busybox-static=$(pkg_version busybox-static)" "libc6-dev=$(pkg_version libc6-dev)" \
+	"kernel=$kernel_key" "extra=$extra_hashes")
+qemu_key=$(key qemu "$(filehash "$here/setup-qemu.sh" "$here/lib.sh")")
+
+# build KIND KEY COMMAND...: run COMMAND with a fresh temp dir appended, rename it to KIND/KEY.
+build() {
+	local kind=$1 k=$2 final tmp t0
+	shift 2
+	final=$cache/$kind/$k
+	if [[ -d $final ]]; then
+		log "$kind $k: cached"
+		return 0
+	fi
+	rm -rf "$cache/$kind"/.tmp-* # leftovers of interrupted runs (we hold the lock)
+	tmp=$cache/$kind/.tmp-$k-$$
+	t0=$(now_ms)
+	log "$kind $k: building"
+	"$@" "$tmp"
+	mv -T "$tmp" "$final"
+	log "$kind $k: built in $((($(now_ms) - t0) / 1000)) s"
+}
+
+build_kernel() {
+	"$here/build-kernel.sh" "$1"
+}
+build_initrd() {
+	"$here/build-initramfs.sh" "$1" "$cache/kernel/$kernel_key/modules" "${extra[@]}"
+}
+
+build kernel "$kernel_key" build_kernel
+build initrd "$initrd_key" build_initrd
+qemu_root=$("$here/setup-qemu.sh" "$cache/qemu/$qemu_key")
+
+# Hard links (same file system; a copy otherwise) into the chroot, named by key.
+guest_dir=$qemu_root/ballast
+mkdir -p "$guest_dir/run"
+link_in() {
+	[[ -f $2 ]] && return 0
+	ln "$1" "$2.tmp.$$" 2>/dev/null || cp "$1" "$2.tmp.$$"
+	mv -f "$2.tmp.$$" "$2"
+}
+kernel=$guest_dir/bzImage-$kernel_key
+initrd=$guest_dir/initrd-$initrd_key.gz
+link_in "$cache/kernel/$kernel_key/bzImage" "$kernel"
+link_in "$cache/initrd/$initrd_key/initrd.gz" "$initrd"
+
+if ((prune)); then
+	for d in "$cache"/kernel/* "$cache"/initrd/* "$cache"/qemu/*; do
+		case ${d##*/} in
+		"$kernel_key" | "$initrd_key" | "$qemu_key") ;;
+		*)
+			log "pruning $d"
+			rm -rf --one-file-system "$d"
+			;;
+		esac
+	done
+	for f in "$guest_dir"/bzImage-* "$guest_dir"/initrd-*; do
+		[[ $f == "$kernel" || $f == "$initrd" ]] || rm -f "$f"
+	done
+fi
+log "ready in $(($(now_ms) - start)) ms"
+
+cat <<EOT
+CACHE=$cache
+QEMU_ROOT=$qemu_root
+QEMU=/usr/bin/qemu-system-x86_64
+QEMU_VERSION=$(cat "$cache/qemu/$qemu_key/ok")
+KERNEL=$kernel
+KERNEL_IN_ROOT=${kernel#"$qemu_root"}
+INITRD=$initrd
+INITRD_IN_ROOT=${initrd#"$qemu_root"}
+RUN_DIR=$guest_dir/run
+KERNEL_TREE=$cache/kernel/$kernel_key/tree
+KERNEL_RELEASE=$(cat "$cache/kernel/$kernel_key/kernelrelease")
+MODULES_DIR=$cache/kernel/$kernel_key/modules
+KERNEL_KEY=$kernel_key
+INITRD_KEY=$initrd_key
+QEMU_KEY=$qemu_key
+EOT

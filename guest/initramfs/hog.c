@@ -1,0 +1,66 @@
+// ballast-hog: hold N MiB of anonymous guest memory, the guest-side memory pressure for balloon
+// tests (busybox has no stress tool, and a tmpfs file is no good: the OOM killer cannot kill it).
+//
+//   ballast-hog MIB [READY_FILE]
+//
+// Maps MIB MiB of private anonymous memory (MAP_NORESERVE: under the default overcommit heuristic
+// even more than the guest has is granted, so the OOM killer, not mmap, says no), writes one
+// non-zero byte to every 4 KiB page (so each page is really allocated, not the shared zero page),
+// prints
+//   BALLAST hog started t=<CLOCK_BOOTTIME ms> pid=<pid> mib=<MIB> ms=<time to touch>
+// creates READY_FILE if given, then sleeps in pause() holding the memory until it is killed — by
+// the OOM killer when a balloon squeezes the guest, which the /init reports as `BALLAST hog killed`.
+// Built by build-initramfs.sh with `gcc -static -Os`, no dependencies but the kernel.
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+static long long boot_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_BOOTTIME, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2 || argc > 3) {
+		fprintf(stderr, "usage: %s MIB [READY_FILE]\n", argv[0]);
+		return 2;
+	}
+	char *end;
+	long mib = strtol(argv[1], &end, 10);
+	if (*end != '\0' || mib <= 0) {
+		fprintf(stderr, "ballast-hog: bad MiB count '%s'\n", argv[1]);
+		return 2;
+	}
+	size_t len = (size_t)mib << 20;
+	long long t0 = boot_ms();
+	unsigned char *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+				MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (p == MAP_FAILED) {
+		perror("ballast-hog: mmap");
+		return 1;
+	}
+	for (size_t off = 0; off < len; off += 4096)
+		p[off] = (unsigned char)(off >> 12) | 1;
+	long long t1 = boot_ms();
+
+	// One write() per line: lines from different processes never interleave on the console.
+	char line[160];
+	int n = snprintf(line, sizeof line, "BALLAST hog started t=%lld pid=%d mib=%ld ms=%lld\n",
+			 t1, (int)getpid(), mib, t1 - t0);
+	if (write(STDOUT_FILENO, line, (size_t)n) != n)
+		return 1;
+	if (argc == 3) {
+		int fd = open(argv[2], O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		if (fd >= 0)
+			close(fd);
+	}
+	for (;;)
+		pause();
+}
