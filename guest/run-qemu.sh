@@ -15,8 +15,15 @@
 #   --balloon       builtin:    QEMU's own virtio-balloon-device,deflate-on-oom=on (QMP balloon works)
 #                   vhost-user: vhost-user-test-device on RUN_DIR/balloon.sock (the daemon must listen)
 #                   none:       no balloon device
-# Files in the run directory: serial.log, qmp.sock (QMP server, nowait), qemu.pid, qemu.cmdline
-# (the exact command, one argument per line), balloon.sock (vhost-user only).
+# Files in the run directory:
+#   serial.log     everything the guest prints on ttyS0 (the console chardev's logfile)
+#   console.sock   the same console as a unix socket server (nowait): write `end\n` to end the
+#                  guest cleanly, `report\n` for a report now; a client that stays connected must
+#                  read, or the guest's console output stalls
+#   qmp.sock       QMP server (nowait)
+#   qemu.pid       QEMU's pid (also this script's pid: it execs chroot, which execs QEMU)
+#   qemu.cmdline   the exact command, one argument per line
+#   balloon.sock   vhost-user only: the socket the balloon daemon listens on
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=lib.sh
@@ -53,7 +60,7 @@ mkdir -p "$run_dir"
 run_dir=$(cd "$run_dir" && pwd)
 [[ $run_dir == "$root"/* ]] || die "run directory $run_dir is not inside QEMU_ROOT $root"
 in_root=${run_dir#"$root"}
-((${#run_dir} + 12 < 108)) || die "run directory path too long for a unix socket: $run_dir"
+((${#run_dir} + 14 < 108)) || die "run directory path too long for a unix socket: $run_dir"
 
 args=(
 	qemu-system-x86_64
@@ -63,7 +70,8 @@ args=(
 	-kernel "${env[KERNEL_IN_ROOT]}" -initrd "${env[INITRD_IN_ROOT]}"
 	-append "console=ttyS0 reboot=t panic=-1${append:+ $append}"
 	-display none -nodefaults -no-reboot
-	-serial "file:$in_root/serial.log"
+	-chardev "socket,id=console,path=$in_root/console.sock,server=on,wait=off,logfile=$in_root/serial.log"
+	-serial chardev:console
 	-qmp "unix:$in_root/qmp.sock,server,nowait"
 	-pidfile "$in_root/qemu.pid"
 )
@@ -79,5 +87,5 @@ esac
 args+=("$@")
 
 printf '%s\n' chroot "$root" "${args[@]}" >"$run_dir/qemu.cmdline"
-rm -f "$run_dir/serial.log" "$run_dir/qmp.sock" "$run_dir/qemu.pid"
+rm -f "$run_dir/serial.log" "$run_dir/console.sock" "$run_dir/qmp.sock" "$run_dir/qemu.pid"
 exec chroot "$root" "${args[@]}"
