@@ -5,8 +5,8 @@ using Ballast.Cli.Commands;
 namespace Ballast.Cli;
 
 /// <summary>
-/// Builds and runs the <c>ballast</c> command line. One file per command under <c>Commands/</c>;
-/// <c>serve</c> and <c>balloon</c> join <c>bench</c> here.
+/// Builds and runs the <c>ballast</c> command line. One file per command under <c>Commands/</c>:
+/// <c>serve</c>, <c>balloon</c> and <c>bench</c>.
 /// </summary>
 public static class CliApp
 {
@@ -26,12 +26,20 @@ public static class CliApp
         ProcessTerminationTimeout = ProcessTerminationTimeout,
     };
 
+    /// <summary>The root command with <paramref name="bench"/> and the default <c>serve</c> and <c>balloon</c>.</summary>
+    public static RootCommand CreateRootCommand(BenchCommand bench) =>
+        CreateRootCommand(bench, new ServeCommand(), new BalloonCommand());
+
     /// <summary>The root command with its subcommands.</summary>
-    public static RootCommand CreateRootCommand(BenchCommand bench)
+    public static RootCommand CreateRootCommand(BenchCommand bench, ServeCommand serve, BalloonCommand balloon)
     {
         ArgumentNullException.ThrowIfNull(bench);
+        ArgumentNullException.ThrowIfNull(serve);
+        ArgumentNullException.ThrowIfNull(balloon);
         return new RootCommand("ballast: a virtio memory-balloon stack (balloon device, scatter-gather driver algorithm, vhost-user daemon).")
         {
+            serve,
+            balloon,
             bench,
         };
     }
@@ -41,7 +49,7 @@ public static class CliApp
     /// configured error writer without the full help (so nothing but results ever reaches standard
     /// output) and give <see cref="ExitCodes.Usage"/>.
     /// </summary>
-    /// <param name="root">The command tree, from <see cref="CreateRootCommand"/>.</param>
+    /// <param name="root">The command tree, from <see cref="CreateRootCommand(BenchCommand, ServeCommand, BalloonCommand)"/>.</param>
     /// <param name="args">The command-line arguments.</param>
     /// <param name="configuration">Output/error writers and Ctrl+C handling; <see cref="CreateConsoleConfiguration"/> by default.</param>
     /// <param name="ct">Cancels the command as Ctrl+C would.</param>

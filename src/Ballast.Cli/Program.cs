@@ -3,4 +3,5 @@ using Ballast.Cli.Bench;
 using Ballast.Cli.Commands;
 
 var bench = new BenchCommand(() => new InProcessBenchEngine());
-return await CliApp.InvokeAsync(CliApp.CreateRootCommand(bench), args).ConfigureAwait(false);
+var root = CliApp.CreateRootCommand(bench, new ServeCommand(), new BalloonCommand());
+return await CliApp.InvokeAsync(root, args).ConfigureAwait(false);

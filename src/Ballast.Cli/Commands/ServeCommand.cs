@@ -1,0 +1,150 @@
+using System.CommandLine;
+using Ballast.Balloon.Device;
+using Ballast.Cli.Api;
+using Ballast.Cli.Serve;
+using Microsoft.Extensions.Logging;
+
+namespace Ballast.Cli.Commands;
+
+/// <summary>
+/// <c>ballast serve</c>: the balloon daemon. A balloon device served to QEMU over vhost-user on <c>--socket</c>,
+/// the management API on <c>--api</c>, and the QEMU arguments that match printed on standard output.
+/// </summary>
+/// <remarks>
+/// Options are validated before anything is created (exit code 2). Logs go to standard error. Ctrl+C and
+/// SIGTERM stop the daemon with exit code 0 and remove its sockets.
+/// </remarks>
+public sealed class ServeCommand : Command
+{
+    /// <summary>Default <c>--log-level</c>.</summary>
+    public const string DefaultLogLevel = "information";
+
+    private static readonly string[] s_releaseNames = ["coalesce", "per-page"];
+
+    private readonly ServeBackendFactory _backendFactory;
+    private readonly Func<LogLevel, ILoggerFactory> _loggerFactory;
+
+    private readonly Option<string> _socket = new("--socket")
+    {
+        Description = "The vhost-user socket to create for QEMU's -chardev.",
+        HelpName = "PATH",
+        Required = true,
+    };
+
+    private readonly Option<string?> _api = new("--api")
+    {
+        Description = "The management API's Unix socket (HTTP/1.1 + JSON, mode 0600) [default: <socket>.api]",
+        HelpName = "PATH",
+    };
+
+    private readonly Option<IReadOnlySet<string>> _features = new("--features")
+    {
+        Description = $"Balloon features to offer, comma-separated, replacing the default: {string.Join(", ", BalloonFeatureNames.All)}, "
+            + $"or {ServeFeatureList.None} [default: {BalloonFeatureNames.Stats},{BalloonFeatureNames.DeflateOnOom}]",
+        HelpName = "LIST",
+        DefaultValueFactory = _ => ServeFeatureList.Default,
+        CustomParser = result =>
+        {
+            var text = string.Join(',', result.Tokens.Select(token => token.Value));
+            if (ServeFeatureList.TryParse(text, out var features, out var error))
+                return features;
+            result.AddError($"--features: {error}");
+            return ServeFeatureList.Default;
+        },
+    };
+
+    private readonly Option<int> _sgBit = new("--sg-bit")
+    {
+        Description = $"Feature bit of Ballast's scatter-gather extension, 3-23 (3 for a guest built with the seed's header) [default: {BalloonFeatures.DefaultSgBit}]",
+        HelpName = "N",
+        DefaultValueFactory = _ => BalloonFeatures.DefaultSgBit,
+    };
+
+    private readonly Option<string> _release = new Option<string>("--release")
+    {
+        Description = "How PFN-mode inflates give memory back: coalesce (merge each batch into runs) or per-page (one call per 4 KiB page, as QEMU does)",
+        HelpName = "POLICY",
+        DefaultValueFactory = _ => s_releaseNames[0],
+    }.AcceptOnlyFromAmong(s_releaseNames);
+
+    private readonly Option<int> _statsInterval = new("--stats-interval")
+    {
+        Description = $"Ask the guest for fresh statistics every N seconds, 0 = off; the API can change it (0-{StatisticsPoller.MaxIntervalSeconds}) [default: 0]",
+        HelpName = "SECONDS",
+    };
+
+    private readonly Option<string> _logLevel = new Option<string>("--log-level")
+    {
+        Description = "Least severe log events written to standard error",
+        HelpName = "LEVEL",
+        DefaultValueFactory = _ => DefaultLogLevel,
+    }.AcceptOnlyFromAmong([.. ServeLogging.LevelNames]);
+
+    /// <summary>A <c>serve</c> command with the default transport and console logging.</summary>
+    public ServeCommand()
+        : this(ServeBackends.Default, ServeLogging.CreateFactory)
+    {
+    }
+
+    /// <summary>A <c>serve</c> command with its transport and logging replaced, for tests.</summary>
+    internal ServeCommand(ServeBackendFactory backendFactory, Func<LogLevel, ILoggerFactory> loggerFactory)
+        : base("serve", "Run the balloon daemon: a virtio balloon device for QEMU's vhost-user-test-device on --socket, and its management "
+            + "API on --api (use 'ballast balloon'). Prints the matching QEMU (>= 10.2) arguments on standard output; logs go to standard "
+            + "error. Ctrl+C or SIGTERM stops it and removes its sockets. Exit codes: 0 stopped, 1 failed, 2 bad command line.")
+    {
+        ArgumentNullException.ThrowIfNull(backendFactory);
+        ArgumentNullException.ThrowIfNull(loggerFactory);
+        _backendFactory = backendFactory;
+        _loggerFactory = loggerFactory;
+        Options.Add(_socket);
+        Options.Add(_api);
+        Options.Add(_features);
+        Options.Add(_sgBit);
+        Options.Add(_release);
+        Options.Add(_statsInterval);
+        Options.Add(_logLevel);
+        SetAction(RunAsync);
+    }
+
+    /// <summary>The options <paramref name="parseResult"/> stands for (not yet validated).</summary>
+    internal ServeOptions ReadOptions(ParseResult parseResult)
+    {
+        var socket = parseResult.GetRequiredValue(_socket);
+        return new ServeOptions
+        {
+            SocketPath = socket,
+            ApiPath = parseResult.GetValue(_api) ?? ApiRoutes.DefaultApiSocket(socket),
+            Device = ServeFeatureList.ToDeviceOptions(
+                parseResult.GetRequiredValue(_features),
+                parseResult.GetValue(_sgBit),
+                parseResult.GetRequiredValue(_release) == "per-page" ? ReleasePolicy.PerPage : ReleasePolicy.Coalesce),
+            StatsIntervalSeconds = parseResult.GetValue(_statsInterval),
+            LogLevel = ServeLogging.ParseLevel(parseResult.GetRequiredValue(_logLevel)),
+        };
+    }
+
+    private async Task<int> RunAsync(ParseResult parseResult, CancellationToken ct)
+    {
+        var stdout = parseResult.InvocationConfiguration.Output;
+        var stderr = parseResult.InvocationConfiguration.Error;
+        var options = ReadOptions(parseResult);
+        var errors = options.Validate();
+        if (errors.Count > 0)
+        {
+            foreach (var error in errors)
+                await stderr.WriteLineAsync($"ballast serve: {error}").ConfigureAwait(false);
+            return ExitCodes.Usage;
+        }
+
+        var loggerFactory = _loggerFactory(options.LogLevel);
+        try
+        {
+            return await ServeDaemon.RunAsync(options, _backendFactory, loggerFactory, stdout, stderr, ct).ConfigureAwait(false);
+        }
+        finally
+        {
+            // Flushes the console logger's queue.
+            loggerFactory.Dispose();
+        }
+    }
+}

@@ -1,0 +1,7 @@
+using Ballast.Balloon.Device;
+using Microsoft.Extensions.Logging;
+
+namespace Ballast.Cli.Serve;
+
+/// <summary>Builds the transport that serves <paramref name="device"/> on the vhost-user socket <paramref name="socketPath"/>.</summary>
+public delegate IServeBackend ServeBackendFactory(string socketPath, BalloonDevice device, ILoggerFactory loggerFactory);

@@ -1,0 +1,81 @@
+using Ballast.Balloon.Device;
+using Ballast.Cli.Api;
+using Microsoft.Extensions.Logging;
+
+namespace Ballast.Cli.Serve;
+
+/// <summary>
+/// One run of <c>ballast serve</c>: the balloon device, the statistics poller, the management API and the
+/// vhost-user transport, from start until cancelled (Ctrl+C, SIGTERM), then every socket it created removed.
+/// </summary>
+public static class ServeDaemon
+{
+    /// <summary>
+    /// Runs the daemon for validated <paramref name="options"/>. Prints the QEMU arguments to
+    /// <paramref name="stdout"/> once the API is listening. Returns <see cref="ExitCodes.Success"/> after a
+    /// cancellation, <see cref="ExitCodes.Failure"/> if a socket cannot be served or the transport fails.
+    /// </summary>
+    public static async Task<int> RunAsync(ServeOptions options, ServeBackendFactory backendFactory, ILoggerFactory loggerFactory,
+        TextWriter stdout, TextWriter stderr, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(backendFactory);
+        ArgumentNullException.ThrowIfNull(loggerFactory);
+        ArgumentNullException.ThrowIfNull(stdout);
+        ArgumentNullException.ThrowIfNull(stderr);
+        var logger = loggerFactory.CreateLogger(typeof(ServeDaemon).FullName!);
+        var socketPath = Path.GetFullPath(options.SocketPath);
+
+        var device = new BalloonDevice(options.Device, loggerFactory.CreateLogger<BalloonDevice>());
+        using var poller = new StatisticsPoller(device, options.StatsIntervalSeconds, loggerFactory.CreateLogger<StatisticsPoller>());
+        ManagementApi api;
+        IServeBackend backend;
+        try
+        {
+            // A socket left by a crashed daemon is replaced; one another process listens on is not.
+            UnixSocketFile.Claim(socketPath);
+            backend = backendFactory(socketPath, device, loggerFactory);
+            api = await ManagementApi.StartAsync(options.ApiPath, device, backend, poller, loggerFactory, ct).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            return ExitCodes.Success;
+        }
+        catch (IOException ex)
+        {
+            await stderr.WriteLineAsync($"ballast serve: {ex.Message}").ConfigureAwait(false);
+            return ExitCodes.Failure;
+        }
+
+        var exitCode = ExitCodes.Success;
+        await using (api.ConfigureAwait(false))
+        {
+            QemuArguments.Write(stdout, socketPath, device.QueueCount);
+            await stdout.FlushAsync(CancellationToken.None).ConfigureAwait(false);
+            logger.LogInformation("serving a balloon on {Socket}: features {Features}, {Queues} queues, SG bit {SgBit}, release {Release}, statistics every {Interval} s",
+                socketPath, string.Join(",", BalloonFeatureNames.FromBits(device.OfferedFeatures, device.Options)), device.QueueCount,
+                device.Options.SgBit, device.Options.Release, poller.IntervalSeconds);
+            try
+            {
+                await backend.RunAsync(ct).ConfigureAwait(false);
+                if (!ct.IsCancellationRequested)
+                {
+                    logger.LogError("the vhost-user transport stopped on its own");
+                    exitCode = ExitCodes.Failure;
+                }
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                logger.LogCritical(ex, "the vhost-user transport failed");
+                exitCode = ExitCodes.Failure;
+            }
+        }
+        if (UnixSocketFile.Remove(socketPath))
+            logger.LogDebug("removed {Socket}", socketPath);
+        logger.LogInformation("stopped");
+        return exitCode;
+    }
+}

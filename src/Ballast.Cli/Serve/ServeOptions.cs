@@ -1,0 +1,49 @@
+using Ballast.Balloon.Device;
+using Microsoft.Extensions.Logging;
+
+namespace Ballast.Cli.Serve;
+
+/// <summary>What <c>ballast serve</c> was asked to do, after parsing and before validation (<see cref="Validate"/>).</summary>
+public sealed record ServeOptions
+{
+    /// <summary>The vhost-user socket QEMU connects to (<c>--socket</c>).</summary>
+    public required string SocketPath { get; init; }
+
+    /// <summary>The management API's socket (<c>--api</c>, default <c>&lt;socket&gt;.api</c>).</summary>
+    public required string ApiPath { get; init; }
+
+    /// <summary>The device: features offered, SG bit, release policy.</summary>
+    public required BalloonDeviceOptions Device { get; init; }
+
+    /// <summary>Seconds between statistics requests; 0 = off (<c>--stats-interval</c>).</summary>
+    public int StatsIntervalSeconds { get; init; }
+
+    /// <summary>Least severe log level written (<c>--log-level</c>).</summary>
+    public LogLevel LogLevel { get; init; } = LogLevel.Information;
+
+    /// <summary>Every reason these options cannot run, as sentences naming the option; empty if they can.</summary>
+    public IReadOnlyList<string> Validate()
+    {
+        var errors = new List<string>();
+        try
+        {
+            Device.Validate();
+        }
+        catch (ArgumentOutOfRangeException ex) when (ex.ParamName == nameof(BalloonDeviceOptions.SgBit))
+        {
+            errors.Add($"--sg-bit: {Device.SgBit} is not allowed: the SG feature bit must be a device-specific bit from 3 to 23 "
+                + "(0-2 are MUST_TELL_HOST, STATS_VQ and DEFLATE_ON_OOM; 24 and up belong to the transport)");
+        }
+        if (UnixSocketFile.PathError(SocketPath) is { } socketError)
+            errors.Add($"--socket: {socketError}");
+        if (UnixSocketFile.PathError(ApiPath) is { } apiError)
+            errors.Add($"--api: {apiError}");
+        else if (!string.IsNullOrWhiteSpace(SocketPath) && Path.GetFullPath(ApiPath) == Path.GetFullPath(SocketPath))
+            errors.Add("--api: the API socket must not be the vhost-user socket");
+        if (!StatisticsPoller.IsValidInterval(StatsIntervalSeconds))
+            errors.Add($"--stats-interval: {StatsIntervalSeconds} is not allowed: give 0 (off) to {StatisticsPoller.MaxIntervalSeconds} seconds");
+        else if (StatsIntervalSeconds > 0 && !Device.StatsQueue)
+            errors.Add("--stats-interval: polling needs the stats feature (add stats to --features)");
+        return errors;
+    }
+}

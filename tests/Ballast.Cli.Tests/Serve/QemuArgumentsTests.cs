@@ -1,0 +1,46 @@
+using Ballast.Cli.Serve;
+
+namespace Ballast.Cli.Tests.Serve;
+
+public class QemuArgumentsTests
+{
+    [Theory]
+    [InlineData(2)]
+    [InlineData(3)]
+    public void Lines_CarryQueueCountAndSocket(int queues)
+    {
+        var lines = QemuArguments.Lines("/run/ballast/vm1.sock", queues);
+
+        Assert.Contains("-chardev socket,id=ballast0,path=/run/ballast/vm1.sock,reconnect-ms=1000", lines);
+        Assert.Contains($"-device vhost-user-test-device-pci,chardev=ballast0,virtio-id=5,num_vqs={queues},config_size=8", lines);
+        Assert.Contains($"-device vhost-user-test-device,chardev=ballast0,virtio-id=5,num_vqs={queues},config_size=8", lines);
+        Assert.Contains("-global virtio-mmio.force-legacy=false", lines);
+        Assert.Contains("-object memory-backend-memfd,id=mem,size=<RAM>,share=on", lines);
+        Assert.Contains("-M <machine>,memory-backend=mem", lines);
+        Assert.All(lines, line => Assert.True(line.StartsWith('-') || line.StartsWith('#'), line));
+    }
+
+    [Fact]
+    public void Chardev_DoublesCommasInThePath()
+    {
+        Assert.Equal("socket,id=ballast0,path=/tmp/a,,b.sock,reconnect-ms=1000", QemuArguments.Chardev("/tmp/a,b.sock"));
+    }
+
+    [Theory]
+    [InlineData("socket,id=x,path=/a/b.sock", "socket,id=x,path=/a/b.sock")]
+    [InlineData("path=/my vms/a.sock", "'path=/my vms/a.sock'")]
+    [InlineData("path=/it's", "'path=/it'\\''s'")]
+    [InlineData("", "''")]
+    public void ShellQuote_QuotesOnlyWhenNeeded(string argument, string expected)
+    {
+        Assert.Equal(expected, QemuArguments.ShellQuote(argument));
+    }
+
+    [Fact]
+    public void Lines_QuoteAPathWithSpaces()
+    {
+        var lines = QemuArguments.Lines("/tmp/my vm.sock", 2);
+
+        Assert.Contains("-chardev 'socket,id=ballast0,path=/tmp/my vm.sock,reconnect-ms=1000'", lines);
+    }
+}

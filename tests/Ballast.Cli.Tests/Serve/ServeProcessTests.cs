@@ -1,0 +1,116 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using Ballast.Cli.Balloon;
+using Ballast.Cli.Tests.Infrastructure;
+
+namespace Ballast.Cli.Tests.Serve;
+
+/// <summary>The built <c>ballast serve</c> as a real process: it serves the API and stops cleanly on a signal.</summary>
+public partial class ServeProcessTests
+{
+    private const int SIGINT = 2;
+    private const int SIGTERM = 15;
+    private static readonly TimeSpan s_timeout = TimeSpan.FromSeconds(60);
+
+    [Theory]
+    [InlineData(SIGTERM)]
+    [InlineData(SIGINT)]
+    public async Task Serve_AnswersTheApi_AndOnSignalExitsZeroRemovingItsSockets(int signal)
+    {
+        using var directory = new TempDirectory();
+        var socket = directory.File("b.sock");
+        var api = directory.File("api.sock");
+        var stdout = new LockedStringWriter();
+        var stderr = new LockedStringWriter();
+        using var process = StartBallast(stdout, stderr, "serve", "--socket", socket, "--api", api, "--features", "stats,sg", "--log-level", "debug");
+        try
+        {
+            // The QEMU arguments come once the API listens (with mode 0600).
+            var ready = await UnixHttp.WaitUntilAsync(() => stdout.ToString().Contains("-global", StringComparison.Ordinal) || process.HasExited, s_timeout);
+            Assert.True(ready && !process.HasExited, $"serve did not start: {stderr}");
+            Assert.Equal(UnixMode.OwnerReadWrite, UnixMode.Of(api));
+
+            using (var client = new BalloonApiClient(api))
+            {
+                var state = await client.GetBalloonAsync();
+                Assert.False(state.Connected);
+                Assert.Equal(["stats", "sg"], state.Features);
+                Assert.Equal(0UL, state.TargetBytes);
+            }
+
+            Assert.Equal(0, kill(process.Id, signal));
+            using var timeout = new CancellationTokenSource(s_timeout);
+            await process.WaitForExitAsync(timeout.Token);
+
+            Assert.True(process.ExitCode == 0, $"exit code {process.ExitCode}: {stderr}");
+            Assert.False(Path.Exists(api), "the API socket is still there");
+            Assert.False(Path.Exists(socket), "the vhost-user socket is still there");
+            Assert.Contains($"-chardev socket,id=ballast0,path={socket},reconnect-ms=1000", stdout.ToString(), StringComparison.Ordinal);
+            Assert.Contains("num_vqs=3,config_size=8", stdout.ToString(), StringComparison.Ordinal);
+            Assert.Contains("management API listening", stderr.ToString(), StringComparison.Ordinal);
+            Assert.DoesNotContain("info:", stdout.ToString(), StringComparison.Ordinal);
+        }
+        finally
+        {
+            if (!process.HasExited)
+                process.Kill(entireProcessTree: true);
+        }
+    }
+
+    [Fact]
+    public async Task Serve_BadSgBit_ExitsWithUsage()
+    {
+        var stdout = new LockedStringWriter();
+        var stderr = new LockedStringWriter();
+        using var process = StartBallast(stdout, stderr, "serve", "--socket", "/tmp/ballast-never.sock", "--sg-bit", "24");
+        try
+        {
+            using var timeout = new CancellationTokenSource(s_timeout);
+            await process.WaitForExitAsync(timeout.Token);
+
+            Assert.Equal(ExitCodes.Usage, process.ExitCode);
+            Assert.Contains("--sg-bit: 24 is not allowed", stderr.ToString(), StringComparison.Ordinal);
+            Assert.Equal("", stdout.ToString());
+        }
+        finally
+        {
+            if (!process.HasExited)
+                process.Kill(entireProcessTree: true);
+        }
+    }
+
+    private static Process StartBallast(TextWriter stdout, TextWriter stderr, params string[] args)
+    {
+        // The test project references Ballast.Cli, so ballast.dll and its runtimeconfig sit beside the tests.
+        var dll = Path.Combine(AppContext.BaseDirectory, "ballast.dll");
+        Assert.True(File.Exists(dll), $"{dll} not found");
+        var start = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(dll);
+        foreach (var arg in args)
+            start.ArgumentList.Add(arg);
+        var process = new Process { StartInfo = start };
+        process.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data is not null)
+                stdout.WriteLine(e.Data);
+        };
+        process.ErrorDataReceived += (_, e) =>
+        {
+            if (e.Data is not null)
+                stderr.WriteLine(e.Data);
+        };
+        Assert.True(process.Start());
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return process;
+    }
+
+    /// <summary>kill(2): Process.Kill sends SIGKILL, and these tests need SIGTERM and SIGINT.</summary>
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial int kill(int pid, int sig);
+}
