@@ -80,9 +80,9 @@ public sealed class ServeCommand : Command
         DefaultValueFactory = _ => DefaultLogLevel,
     }.AcceptOnlyFromAmong([.. ServeLogging.LevelNames]);
 
-    /// <summary>A <c>serve</c> command with the default transport and console logging.</summary>
+    /// <summary>A <c>serve</c> command with the vhost-user transport and console logging.</summary>
     public ServeCommand()
-        : this(ServeBackends.Default, ServeLogging.CreateFactory)
+        : this(VhostUserBackend.Factory, ServeLogging.CreateFactory)
     {
     }
 

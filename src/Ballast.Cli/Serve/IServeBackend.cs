@@ -9,6 +9,9 @@ namespace Ballast.Cli.Serve;
 /// </summary>
 public interface IServeBackend : IBalloonBackend
 {
-    /// <summary>Serves until <paramref name="ct"/> is cancelled, then returns (without throwing for that cancellation).</summary>
+    /// <summary>
+    /// Serves until <paramref name="ct"/> is cancelled, then completes (without throwing for that cancellation). The
+    /// socket is ready for QEMU by the time the task is returned.
+    /// </summary>
     Task RunAsync(CancellationToken ct);
 }

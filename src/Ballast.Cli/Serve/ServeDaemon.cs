@@ -12,7 +12,7 @@ public static class ServeDaemon
 {
     /// <summary>
     /// Runs the daemon for validated <paramref name="options"/>. Prints the QEMU arguments to
-    /// <paramref name="stdout"/> once the API is listening. Returns <see cref="ExitCodes.Success"/> after a
+    /// <paramref name="stdout"/> once the API and the vhost-user socket are listening. Returns <see cref="ExitCodes.Success"/> after a
     /// cancellation, <see cref="ExitCodes.Failure"/> if a socket cannot be served or the transport fails.
     /// </summary>
     public static async Task<int> RunAsync(ServeOptions options, ServeBackendFactory backendFactory, ILoggerFactory loggerFactory,
@@ -50,14 +50,19 @@ public static class ServeDaemon
         var exitCode = ExitCodes.Success;
         await using (api.ConfigureAwait(false))
         {
-            QemuArguments.Write(stdout, socketPath, device.QueueCount);
-            await stdout.FlushAsync(CancellationToken.None).ConfigureAwait(false);
-            logger.LogInformation("serving a balloon on {Socket}: features {Features}, {Queues} queues, SG bit {SgBit}, release {Release}, statistics every {Interval} s",
-                socketPath, string.Join(",", BalloonFeatureNames.FromBits(device.OfferedFeatures, device.Options)), device.QueueCount,
-                device.Options.SgBit, device.Options.Release, poller.IntervalSeconds);
+            // The transport binds its socket before it returns the task: QEMU may connect once the arguments are out.
+            var serving = backend.RunAsync(ct);
+            if (!serving.IsCompleted)
+            {
+                QemuArguments.Write(stdout, socketPath, device.QueueCount);
+                await stdout.FlushAsync(CancellationToken.None).ConfigureAwait(false);
+                logger.LogInformation("serving a balloon on {Socket}: features {Features}, {Queues} queues, SG bit {SgBit}, release {Release}, statistics every {Interval} s",
+                    socketPath, string.Join(",", BalloonFeatureNames.FromBits(device.OfferedFeatures, device.Options)), device.QueueCount,
+                    device.Options.SgBit, device.Options.Release, poller.IntervalSeconds);
+            }
             try
             {
-                await backend.RunAsync(ct).ConfigureAwait(false);
+                await serving.ConfigureAwait(false);
                 if (!ct.IsCancellationRequested)
                 {
                     logger.LogError("the vhost-user transport stopped on its own");
@@ -70,6 +75,7 @@ public static class ServeDaemon
             catch (Exception ex) when (ex is not OutOfMemoryException)
             {
                 logger.LogCritical(ex, "the vhost-user transport failed");
+                await stderr.WriteLineAsync($"ballast serve: the vhost-user transport failed: {ex.Message}").ConfigureAwait(false);
                 exitCode = ExitCodes.Failure;
             }
         }

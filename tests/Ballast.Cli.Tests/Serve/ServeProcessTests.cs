@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using Ballast.Cli.Balloon;
+using Ballast.Cli.Serve;
 using Ballast.Cli.Tests.Infrastructure;
 
 namespace Ballast.Cli.Tests.Serve;
@@ -29,6 +30,7 @@ public partial class ServeProcessTests
             var ready = await UnixHttp.WaitUntilAsync(() => stdout.ToString().Contains("-global", StringComparison.Ordinal) || process.HasExited, s_timeout);
             Assert.True(ready && !process.HasExited, $"serve did not start: {stderr}");
             Assert.Equal(UnixMode.OwnerReadWrite, UnixMode.Of(api));
+            Assert.True(UnixSocketFile.IsSocket(socket), "the vhost-user socket is not there");
 
             using (var client = new BalloonApiClient(api))
             {
@@ -71,6 +73,32 @@ public partial class ServeProcessTests
             Assert.Equal(ExitCodes.Usage, process.ExitCode);
             Assert.Contains("--sg-bit: 24 is not allowed", stderr.ToString(), StringComparison.Ordinal);
             Assert.Equal("", stdout.ToString());
+        }
+        finally
+        {
+            if (!process.HasExited)
+                process.Kill(entireProcessTree: true);
+        }
+    }
+
+    [Fact]
+    public async Task Serve_SocketPathIsARegularFile_FailsAndLeavesIt()
+    {
+        using var directory = new TempDirectory();
+        var socket = directory.File("b.sock");
+        await File.WriteAllTextAsync(socket, "not a socket");
+        var stdout = new LockedStringWriter();
+        var stderr = new LockedStringWriter();
+        using var process = StartBallast(stdout, stderr, "serve", "--socket", socket);
+        try
+        {
+            using var timeout = new CancellationTokenSource(s_timeout);
+            await process.WaitForExitAsync(timeout.Token);
+
+            Assert.Equal(ExitCodes.Failure, process.ExitCode);
+            Assert.Contains("exists and is not a socket", stderr.ToString(), StringComparison.Ordinal);
+            Assert.Equal("not a socket", await File.ReadAllTextAsync(socket));
+            Assert.False(Path.Exists(socket + ".api"));
         }
         finally
         {

@@ -1,0 +1,48 @@
+using Ballast.Balloon.Device;
+using Ballast.VhostUser;
+using Microsoft.Extensions.Logging;
+
+namespace Ballast.Cli.Serve;
+
+/// <summary>
+/// <c>ballast serve</c>'s transport: Ballast.VhostUser's <see cref="VhostUserServer"/> on the <c>--socket</c> path,
+/// serving one QEMU at a time. The server announces target changes to QEMU itself (CONFIG_CHANGE_MSG).
+/// </summary>
+public sealed class VhostUserBackend : IServeBackend, IDisposable
+{
+    private readonly VhostUserServer _server;
+
+    /// <summary>A server for <paramref name="device"/> on <paramref name="socketPath"/> (bound by <see cref="RunAsync"/>).</summary>
+    public VhostUserBackend(string socketPath, BalloonDevice device, ILoggerFactory loggerFactory) =>
+        _server = new VhostUserServer(socketPath, device, loggerFactory);
+
+    /// <summary>Builds a <see cref="VhostUserBackend"/>: the transport <c>ballast serve</c> runs by default.</summary>
+    public static ServeBackendFactory Factory { get; } = (socketPath, device, loggerFactory) =>
+        new VhostUserBackend(socketPath, device, loggerFactory);
+
+    /// <inheritdoc/>
+    public bool IsConnected => _server.IsConnected;
+
+    /// <inheritdoc/>
+    public ulong GuestRamBytes => _server.GuestRamBytes;
+
+    /// <inheritdoc/>
+    /// <remarks>
+    /// The socket is bound before the task is returned (a bind failure faults the task); the task completes once the
+    /// server stopped and removed the socket.
+    /// </remarks>
+    public async Task RunAsync(CancellationToken ct)
+    {
+        try
+        {
+            await _server.RunAsync(ct).ConfigureAwait(false);
+        }
+        finally
+        {
+            _server.Dispose();
+        }
+    }
+
+    /// <summary>Stops the server if it still runs.</summary>
+    public void Dispose() => _server.Dispose();
+}
