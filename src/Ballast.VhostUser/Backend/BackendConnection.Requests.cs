@@ -73,7 +73,7 @@ internal sealed partial class BackendConnection
         FrontendRequest.SetBackendReqFd => SetBackendReqFd(message),
         FrontendRequest.GetConfig => GetConfig(message),
         FrontendRequest.SetConfig => SetConfig(message),
-        _ => RequestResult.Fail($"request {RequestName((uint)request)} is not supported by this backend"),
+        _ => RequestResult.Fail("the request is not supported by this backend"),
     };
 
     /// <summary>Requests that carry descriptors in their ancillary data (vhost-user.rst "Communication").</summary>
@@ -82,7 +82,7 @@ internal sealed partial class BackendConnection
         or FrontendRequest.SetBackendReqFd;
 
     private static string RequestName(uint request) =>
-        Enum.IsDefined((FrontendRequest)request) ? ((FrontendRequest)request).ToString() : $"request {request}";
+        Enum.IsDefined((FrontendRequest)request) ? ((FrontendRequest)request).ToString() : $"unknown request {request}";
 
     private static RequestResult? ExpectEmpty(ReceivedMessage message) => message.Payload.Length == 0
         ? null
@@ -185,7 +185,7 @@ internal sealed partial class BackendConnection
         var error = CheckConfigAccess(message, out var config);
         if (error is not null)
         {
-            BackendLog.RequestFailedReplied(_logger, nameof(FrontendRequest.GetConfig), error);
+            BackendLog.GetConfigRefused(_logger, error);
             _channel.Send(MessageHeader.ForReply(message.Header.Request, 0), []);
             return RequestResult.Replied;
         }

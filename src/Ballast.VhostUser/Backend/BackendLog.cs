@@ -26,17 +26,20 @@ internal static partial class BackendLog
     [LoggerMessage(106, LogLevel.Error, "the vhost-user connection failed unexpectedly; dropping it")]
     public static partial void ConnectionFailed(ILogger logger, Exception exception);
 
-    [LoggerMessage(110, LogLevel.Debug, "request {Request} flags 0x{Flags:x} size {Size} fds {Fds}")]
+    [LoggerMessage(110, LogLevel.Debug, "received {Request} flags 0x{Flags:x} size {Size} fds {Fds}")]
     public static partial void Request(ILogger logger, string request, uint flags, uint size, int fds);
 
-    [LoggerMessage(111, LogLevel.Warning, "request {Request} failed: {Error}; replying with an error (NEED_REPLY)")]
+    [LoggerMessage(111, LogLevel.Warning, "{Request} failed: {Error}; replying with an error (NEED_REPLY)")]
     public static partial void RequestFailedReplied(ILogger logger, string request, string error);
 
-    [LoggerMessage(112, LogLevel.Warning, "request {Request} failed: {Error}; dropping the front-end (it asked for no reply)")]
+    [LoggerMessage(112, LogLevel.Warning, "{Request} failed: {Error}; dropping the front-end (it asked for no reply)")]
     public static partial void RequestFailedDisconnect(ILogger logger, string request, string error);
 
     [LoggerMessage(113, LogLevel.Warning, "protocol violation: {Error}; dropping the front-end")]
     public static partial void ProtocolViolation(ILogger logger, string error);
+
+    [LoggerMessage(114, LogLevel.Warning, "GetConfig refused: {Error}; replying with an empty payload")]
+    public static partial void GetConfigRefused(ILogger logger, string error);
 
     [LoggerMessage(120, LogLevel.Information, "memory table: {Regions} regions, {Bytes} bytes of guest RAM")]
     public static partial void MemoryTable(ILogger logger, int regions, ulong bytes);

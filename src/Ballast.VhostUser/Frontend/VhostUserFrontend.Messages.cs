@@ -19,7 +19,7 @@ public sealed partial class VhostUserFrontend
     /// Sends a request that has no reply of its own. With <paramref name="ack"/> and REPLY_ACK negotiated it carries
     /// NEED_REPLY, and a non-zero status throws.
     /// </summary>
-    private void Send(FrontendRequest request, ReadOnlySpan<byte> payload, ReadOnlySpan<int> fds, bool ack)
+    internal void Send(FrontendRequest request, ReadOnlySpan<byte> payload, ReadOnlySpan<int> fds, bool ack)
     {
         var needReply = ack && ReplyAck;
         lock (_lock)

@@ -34,6 +34,7 @@ public sealed partial class VhostUserFrontend : IVirtioTransport, IDisposable
     private readonly FrontendQueue?[] _queues;
     private readonly EventFd[] _errs;
     private readonly int _queueSize = 128;
+    private readonly ushort[] _bases;
     private ulong _driverFeatures;
     private bool _started;
     private bool _disposed;
@@ -72,6 +73,7 @@ public sealed partial class VhostUserFrontend : IVirtioTransport, IDisposable
             if (GetU64(FrontendRequest.GetFeatures) != features)
                 throw new VhostUserException("the back-end's features changed during the handshake");
             _queues = new FrontendQueue?[QueueCount];
+            _bases = new ushort[QueueCount];
             _errs = new EventFd[QueueCount];
             for (var i = 0; i < QueueCount; i++)
             {
@@ -152,8 +154,9 @@ public sealed partial class VhostUserFrontend : IVirtioTransport, IDisposable
     /// <inheritdoc />
     /// <remarks>
     /// vhost_dev_start as QEMU does it: SET_MEM_TABLE with every region of guest memory (its descriptor, mmap offset
-    /// and our mapping's address as userspace_addr), then per queue SET_VRING_NUM, SET_VRING_BASE 0, SET_VRING_ADDR
-    /// (our host addresses of the rings), SET_VRING_KICK, SET_VRING_CALL, and finally SET_VRING_ENABLE 1 per queue.
+    /// and our mapping's address as userspace_addr), then per queue SET_VRING_NUM, SET_VRING_BASE (0, or where
+    /// <see cref="Stop"/> found the ring), SET_VRING_ADDR (our host addresses of the rings), SET_VRING_KICK,
+    /// SET_VRING_CALL, and finally SET_VRING_ENABLE 1 per queue. After <see cref="Stop"/> it starts the device again.
     /// </remarks>
     public void DriverOk()
     {
@@ -166,7 +169,7 @@ public sealed partial class VhostUserFrontend : IVirtioTransport, IDisposable
             if (queue is null)
                 continue;
             SendVringState(FrontendRequest.SetVringNum, queue.Index, (uint)queue.Size);
-            SendVringState(FrontendRequest.SetVringBase, queue.Index, 0);
+            SendVringState(FrontendRequest.SetVringBase, queue.Index, _bases[queue.Index]);
             SendVringAddr(queue);
             SendVringFile(FrontendRequest.SetVringKick, queue.Index, queue.Kick);
             SendVringFile(FrontendRequest.SetVringCall, queue.Index, queue.Call);
@@ -211,8 +214,8 @@ public sealed partial class VhostUserFrontend : IVirtioTransport, IDisposable
     }
 
     /// <summary>
-    /// GET_VRING_BASE: the back-end stops queue <paramref name="index"/> and reports its next available index.
-    /// The queue stays stopped (as after QEMU's vhost_dev_stop).
+    /// GET_VRING_BASE: the back-end stops queue <paramref name="index"/> and reports its next available index,
+    /// which the next <see cref="DriverOk"/> sends back with SET_VRING_BASE.
     /// </summary>
     public ushort GetVringBase(int index)
     {
@@ -225,12 +228,14 @@ public sealed partial class VhostUserFrontend : IVirtioTransport, IDisposable
         var state = VringState.Read(reply);
         if (state.Index != (uint)index || state.Num > ushort.MaxValue)
             throw new VhostUserException($"GET_VRING_BASE reply {state} for queue {index}");
+        _bases[index] = (ushort)state.Num;
         return (ushort)state.Num;
     }
 
     /// <summary>
-    /// vhost_dev_stop as QEMU does it at shutdown: SET_VRING_ENABLE 0 then GET_VRING_BASE for every started queue.
-    /// Called by <see cref="Dispose"/>; failures there are logged, here they throw.
+    /// vhost_dev_stop as QEMU does it (VM stop, shutdown): SET_VRING_ENABLE 0 then GET_VRING_BASE for every started
+    /// queue; <see cref="DriverOk"/> starts the device again from there. Called by <see cref="Dispose"/>; failures
+    /// there are logged, here they throw.
     /// </summary>
     public void Stop()
     {
@@ -250,7 +255,7 @@ public sealed partial class VhostUserFrontend : IVirtioTransport, IDisposable
         }
     }
 
-    private void SendMemTable()
+    internal void SendMemTable()
     {
         var regions = _memory.Regions;
         if (regions.Count > MemoryTable.MaxRegions)
@@ -282,7 +287,7 @@ public sealed partial class VhostUserFrontend : IVirtioTransport, IDisposable
         ? (ulong)host
         : throw new ArgumentException($"ring area at 0x{gpa:x}+0x{length:x} is not inside one guest memory region");
 
-    private void SendVringState(FrontendRequest request, int index, uint num)
+    internal void SendVringState(FrontendRequest request, int index, uint num)
     {
         Span<byte> payload = stackalloc byte[VringState.WireSize];
         new VringState((uint)index, num).Write(payload);

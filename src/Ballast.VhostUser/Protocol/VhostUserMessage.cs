@@ -7,10 +7,12 @@ namespace Ballast.VhostUser.Protocol;
 internal static class VhostUserMessage
 {
     /// <summary>
-    /// The largest payload of any request the backend accepts: the config space description, 12 + 256 bytes
-    /// (the memory table is 264). A larger size is a protocol violation and ends the connection.
+    /// The largest payload a request may announce: sizeof the payload union of VhostUserMsg, whose largest member
+    /// is the config space description (12 + 256 = 268 bytes; the memory table is 264) rounded up to the union's
+    /// 8-byte alignment. A larger size is a protocol violation and ends the connection; each request then checks
+    /// its own exact size.
     /// </summary>
-    public const int MaxPayloadSize = ConfigSpace.HeaderSize + ConfigSpace.MaxSize;
+    public const int MaxPayloadSize = (ConfigSpace.HeaderSize + ConfigSpace.MaxSize + 7) & ~7;
 
     /// <summary>Bytes of a u64 payload.</summary>
     public const int U64Size = 8;
