@@ -9,9 +9,14 @@ namespace Ballast.VhostUser.Transport;
 /// </summary>
 internal static unsafe class Descriptors
 {
-    /// <summary>True if <paramref name="fd"/> is an eventfd (its /proc link reads "anon_inode:[eventfd]").</summary>
+    /// <summary>
+    /// True if <paramref name="fd"/> is an eventfd (its /proc link reads "anon_inode:[eventfd]"). Without /proc the
+    /// kind cannot be told and every open descriptor passes.
+    /// </summary>
     public static bool IsEventFd(int fd)
     {
+        if (!Directory.Exists("/proc/self/fd"))
+            return TryStat(fd, out _, out _);
         try
         {
             return new FileInfo($"/proc/self/fd/{fd}").LinkTarget == "anon_inode:[eventfd]";
