@@ -37,25 +37,25 @@ public sealed class ServeCommand : Command
         HelpName = "PATH",
     };
 
-    private readonly Option<IReadOnlySet<string>> _features = new("--features")
+    private readonly Option<IReadOnlySet<string>?> _features = new("--features")
     {
         Description = $"Balloon features to offer, comma-separated, replacing the default: {string.Join(", ", BalloonFeatureNames.All)}, "
             + $"or {ServeFeatureList.None} [default: {BalloonFeatureNames.Stats},{BalloonFeatureNames.DeflateOnOom}]",
         HelpName = "LIST",
-        DefaultValueFactory = _ => ServeFeatureList.Default,
+        Arity = ArgumentArity.ExactlyOne,
         CustomParser = result =>
         {
             var text = string.Join(',', result.Tokens.Select(token => token.Value));
             if (ServeFeatureList.TryParse(text, out var features, out var error))
                 return features;
             result.AddError($"--features: {error}");
-            return ServeFeatureList.Default;
+            return null;
         },
     };
 
     private readonly Option<int> _sgBit = new("--sg-bit")
     {
-        Description = $"Feature bit of Ballast's scatter-gather extension, 3-23 (3 for a guest built with the seed's header) [default: {BalloonFeatures.DefaultSgBit}]",
+        Description = $"Feature bit of Ballast's scatter-gather extension, 3-23 (3 for a guest built with the seed's header)",
         HelpName = "N",
         DefaultValueFactory = _ => BalloonFeatures.DefaultSgBit,
     };
@@ -115,7 +115,7 @@ public sealed class ServeCommand : Command
             SocketPath = socket,
             ApiPath = parseResult.GetValue(_api) ?? ApiRoutes.DefaultApiSocket(socket),
             Device = ServeFeatureList.ToDeviceOptions(
-                parseResult.GetRequiredValue(_features),
+                parseResult.GetValue(_features) ?? ServeFeatureList.Default,
                 parseResult.GetValue(_sgBit),
                 parseResult.GetRequiredValue(_release) == "per-page" ? ReleasePolicy.PerPage : ReleasePolicy.Coalesce),
             StatsIntervalSeconds = parseResult.GetValue(_statsInterval),

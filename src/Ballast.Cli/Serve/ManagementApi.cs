@@ -116,14 +116,21 @@ public sealed partial class ManagementApi : IAsyncDisposable
     {
         var socket = connection.Features.Get<IConnectionSocketFeature>()?.Socket;
         var peer = socket is null ? null : UnixSocketFile.PeerUserId(socket);
-        if (peer is { } uid && uid != _ownUserId && uid != 0)
+        if (!IsAllowedPeer(peer, _ownUserId))
         {
-            _logger.LogWarning("refused a management connection from uid {Uid}: only uid {Owner} and root may use the API", uid, _ownUserId);
+            _logger.LogWarning("refused a management connection from uid {Uid}: only uid {Owner} and root may use the API", peer, _ownUserId);
             connection.Abort();
             return;
         }
         await next(connection).ConfigureAwait(false);
     }
+
+    /// <summary>
+    /// Whether a client whose user id is <paramref name="peerUserId"/> may use the API of a daemon running as
+    /// <paramref name="ownUserId"/>: the same user or root. An unknown peer (no SO_PEERCRED) is let through: the
+    /// socket's mode 0600 already kept other users out.
+    /// </summary>
+    internal static bool IsAllowedPeer(uint? peerUserId, uint ownUserId) => peerUserId is not { } uid || uid == ownUserId || uid == 0;
 
     /// <summary>An <see cref="IHostLifetime"/> that leaves signals alone.</summary>
     private sealed class CommandLineLifetime : IHostLifetime

@@ -29,7 +29,7 @@ public static class ServeDaemon
         var device = new BalloonDevice(options.Device, loggerFactory.CreateLogger<BalloonDevice>());
         using var poller = new StatisticsPoller(device, options.StatsIntervalSeconds, loggerFactory.CreateLogger<StatisticsPoller>());
         ManagementApi api;
-        IServeBackend backend;
+        IServeBackend? backend = null;
         try
         {
             // A socket left by a crashed daemon is replaced; one another process listens on is not.
@@ -39,10 +39,12 @@ public static class ServeDaemon
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
+            (backend as IDisposable)?.Dispose();
             return ExitCodes.Success;
         }
         catch (IOException ex)
         {
+            (backend as IDisposable)?.Dispose();
             await stderr.WriteLineAsync($"ballast serve: {ex.Message}").ConfigureAwait(false);
             return ExitCodes.Failure;
         }
@@ -50,18 +52,18 @@ public static class ServeDaemon
         var exitCode = ExitCodes.Success;
         await using (api.ConfigureAwait(false))
         {
-            // The transport binds its socket before it returns the task: QEMU may connect once the arguments are out.
-            var serving = backend.RunAsync(ct);
-            if (!serving.IsCompleted)
-            {
-                QemuArguments.Write(stdout, socketPath, device.QueueCount);
-                await stdout.FlushAsync(CancellationToken.None).ConfigureAwait(false);
-                logger.LogInformation("serving a balloon on {Socket}: features {Features}, {Queues} queues, SG bit {SgBit}, release {Release}, statistics every {Interval} s",
-                    socketPath, string.Join(",", BalloonFeatureNames.FromBits(device.OfferedFeatures, device.Options)), device.QueueCount,
-                    device.Options.SgBit, device.Options.Release, poller.IntervalSeconds);
-            }
             try
             {
+                // The transport binds its socket before it returns the task: QEMU may connect once the arguments are out.
+                var serving = backend.RunAsync(ct);
+                if (!serving.IsCompleted)
+                {
+                    QemuArguments.Write(stdout, socketPath, device.QueueCount);
+                    await stdout.FlushAsync(CancellationToken.None).ConfigureAwait(false);
+                    logger.LogInformation("serving a balloon on {Socket}: features {Features}, {Queues} queues, SG bit {SgBit}, release {Release}, statistics every {Interval} s",
+                        socketPath, string.Join(",", BalloonFeatureNames.FromBits(device.OfferedFeatures, device.Options)), device.QueueCount,
+                        device.Options.SgBit, device.Options.Release, poller.IntervalSeconds);
+                }
                 await serving.ConfigureAwait(false);
                 if (!ct.IsCancellationRequested)
                 {

@@ -148,6 +148,16 @@ public class ApiProtocolTests
         Assert.Equal(UnixSocketFile.EffectiveUserId, UnixSocketFile.PeerUserId(socket));
     }
 
+    [Theory]
+    [InlineData(1000u, 1000u, true)]
+    [InlineData(0u, 1000u, true)]       // root
+    [InlineData(1001u, 1000u, false)]
+    [InlineData(null, 1000u, true)]     // the kernel did not say: the socket's mode is the guard
+    public void IsAllowedPeer_OwnUserAndRootOnly(uint? peer, uint own, bool allowed)
+    {
+        Assert.Equal(allowed, ManagementApi.IsAllowedPeer(peer, own));
+    }
+
     private static async Task<ManagementApi> StartApiAsync(string path)
     {
         var device = new BalloonDevice(new BalloonDeviceOptions());

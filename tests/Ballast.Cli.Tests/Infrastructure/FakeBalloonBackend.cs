@@ -27,9 +27,14 @@ internal sealed class FakeBalloonBackend : IServeBackend
     /// <summary>Completes when <see cref="RunAsync"/> has been called.</summary>
     public Task Running => _running.Task;
 
+    /// <summary>If set, <see cref="RunAsync"/> fails with it (as a bind failure would).</summary>
+    public Exception? Failure { get; set; }
+
     public async Task RunAsync(CancellationToken ct)
     {
         _running.TrySetResult();
+        if (Failure is not null)
+            throw Failure;
         try
         {
             await Task.Delay(Timeout.Infinite, ct);

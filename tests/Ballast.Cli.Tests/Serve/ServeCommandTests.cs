@@ -98,6 +98,24 @@ public class ServeCommandTests
         Assert.Equal("", result.StdOut);
     }
 
+    [Fact]
+    public async Task TransportFails_ExitsWithFailure_AndRemovesTheApiSocket()
+    {
+        using var directory = new TempDirectory();
+        var socket = directory.File("b.sock");
+        var backend = new FakeBalloonBackend { Failure = new IOException("cannot bind b.sock") };
+        using var stdout = new LockedStringWriter();
+        using var stderr = new LockedStringWriter();
+        using var timeout = new CancellationTokenSource(s_timeout);
+
+        var exitCode = await BallastCli.RunAsync(["serve", "--socket", socket], stdout, stderr, BallastCli.Serve(backend), timeout.Token);
+
+        Assert.Equal(ExitCodes.Failure, exitCode);
+        Assert.Contains("ballast serve: the vhost-user transport failed: cannot bind b.sock", stderr.ToString(), StringComparison.Ordinal);
+        Assert.Equal("", stdout.ToString());
+        Assert.False(Path.Exists(socket + ".api"));
+    }
+
     /// <summary>A serve command running in-process on a background task.</summary>
     private sealed class RunningServe : IAsyncDisposable
     {
