@@ -26,6 +26,9 @@ public sealed class VhostUserServer : IDisposable
 {
     private const int Backlog = 4;
 
+    /// <summary>How long a session may take to end once asked; it always does (every wait in it is bounded).</summary>
+    private static readonly TimeSpan SessionEndTimeout = TimeSpan.FromSeconds(60);
+
     private readonly BalloonDevice _device;
     private readonly ILoggerFactory _loggerFactory;
     private readonly ILogger _logger;
@@ -208,11 +211,16 @@ public sealed class VhostUserServer : IDisposable
             FinishConnection(current);
     }
 
+    /// <summary>
+    /// Waits for a session's thread (which always ends: every wait in it has a time-out or listens to the stop
+    /// eventfd, and device work is finite), then forgets it and reports the disconnect.
+    /// </summary>
     private void FinishConnection(BackendConnection connection)
     {
-        if (!connection.Join(TimeSpan.FromMilliseconds(4 * IoTimeoutMs)))
-            throw new InvalidOperationException("a vhost-user session did not end");
-        connection.Dispose();
+        if (connection.Join(SessionEndTimeout))
+            connection.Dispose();
+        else
+            BackendLog.SessionDidNotEnd(_logger, SessionEndTimeout.TotalSeconds);
         _ended.TryConsume();
         Volatile.Write(ref _current, null);
         RaiseConnectionChanged(false);
@@ -245,8 +253,8 @@ public sealed class VhostUserServer : IDisposable
         }
         _device.ConfigChanged -= OnConfigChanged;
         _stop.Signal();
-        if (thread is not null && !thread.Join(TimeSpan.FromMilliseconds(8 * IoTimeoutMs)))
-            return; // leave the eventfds to the finalizer-free OS rather than pull them from under a live thread
+        if (thread is not null && !thread.Join(SessionEndTimeout + TimeSpan.FromSeconds(5)))
+            return; // never pull the eventfds from under a live thread; the process exit closes them
         _stop.Dispose();
         _ended.Dispose();
     }

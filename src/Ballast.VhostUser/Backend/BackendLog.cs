@@ -26,6 +26,9 @@ internal static partial class BackendLog
     [LoggerMessage(106, LogLevel.Error, "the vhost-user connection failed unexpectedly; dropping it")]
     public static partial void ConnectionFailed(ILogger logger, Exception exception);
 
+    [LoggerMessage(107, LogLevel.Error, "a vhost-user session did not end within {Seconds} s; abandoning it")]
+    public static partial void SessionDidNotEnd(ILogger logger, double seconds);
+
     [LoggerMessage(110, LogLevel.Debug, "received {Request} flags 0x{Flags:x} size {Size} fds {Fds}")]
     public static partial void Request(ILogger logger, string request, uint flags, uint size, int fds);
 

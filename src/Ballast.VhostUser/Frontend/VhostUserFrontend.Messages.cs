@@ -80,7 +80,9 @@ public sealed partial class VhostUserFrontend
     private void Close()
     {
         _backendStop.Signal();
-        _backendThread?.Join();
+        // A ConfigChanged/QueueError handler may dispose the frontend from the thread itself.
+        if (_backendThread is not null && _backendThread.ManagedThreadId != Environment.CurrentManagedThreadId)
+            _backendThread.Join();
         _backendChannel?.Dispose();
         _channel?.Dispose();
         if (_errs is not null)

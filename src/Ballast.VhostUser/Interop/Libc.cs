@@ -19,6 +19,7 @@ internal static unsafe partial class Libc
     public const int EAGAIN = 11;
     public const int EINVAL = 22;
     public const int EPIPE = 32;
+    public const int ECONNABORTED = 103;
     public const int ECONNRESET = 104;
 
     [LibraryImport(LibC, SetLastError = true)]

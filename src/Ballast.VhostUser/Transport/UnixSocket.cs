@@ -94,7 +94,7 @@ internal sealed unsafe class UnixSocket : IDisposable
             var errno = Marshal.GetLastPInvokeError();
             if (errno == Libc.EINTR)
                 continue;
-            if (errno is Libc.EAGAIN or Libc.ECONNRESET or 103 /* ECONNABORTED */)
+            if (errno is Libc.EAGAIN or Libc.ECONNRESET or Libc.ECONNABORTED)
                 return null;
             throw new SyscallException("accept4", errno);
         }

@@ -10,6 +10,7 @@ namespace Ballast.VhostUser.Tests.Backend;
 internal sealed class CaseContext : IDisposable
 {
     private readonly List<int> _ours = [];
+    private readonly List<IDisposable> _disposables = [];
 
     public GuestMemory Memory { get; } = GuestMemory.CreateMemfd(16UL << 20);
 
@@ -37,8 +38,6 @@ internal sealed class CaseContext : IDisposable
         _disposables.Add(fd);
         return fd.Fd;
     }
-
-    private readonly List<IDisposable> _disposables = [];
 
     /// <summary>Asserts that only our own descriptor remains for every pipe and memfd the case sent.</summary>
     public void AssertServerClosedEveryDescriptor()

@@ -25,7 +25,7 @@ public sealed class VhostUserBenchEngineTests
         Assert.Equal((long)(32 * MiB), m.HostBytesBefore - m.HostBytesAfter);
         Assert.True(m.TotalMs > 0 && m.DeflateMs > 0);
         Assert.True(m.Buffers > 0 && m.Kicks > 0 && m.Runs > 0 && m.ReleaseCalls > 0);
-        Assert.Equal(m.TotalMs, m.AllocMs + m.SendMs + m.TranslateMs + m.ReleaseMs, 1);
+        Assert.InRange(Math.Abs(m.TotalMs - (m.AllocMs + m.SendMs + m.TranslateMs + m.ReleaseMs)), 0, 0.1);
         if (!sg)
             Assert.Equal(m.Pages, m.ReleaseCalls);
         Assert.Equal(32 * MiB / 4096, reports[^1]);

@@ -84,6 +84,7 @@ public sealed unsafe class InteropAbiTests
             P("EAGAIN", EAGAIN);
             P("EINVAL", EINVAL);
             P("EPIPE", EPIPE);
+            P("ECONNABORTED", ECONNABORTED);
             P("ECONNRESET", ECONNRESET);
             P("F_GETFD", F_GETFD);
             P("FD_CLOEXEC", FD_CLOEXEC);
@@ -199,6 +200,7 @@ public sealed unsafe class InteropAbiTests
         Matches("EAGAIN", Libc.EAGAIN);
         Matches("EINVAL", Libc.EINVAL);
         Matches("EPIPE", Libc.EPIPE);
+        Matches("ECONNABORTED", Libc.ECONNABORTED);
         Matches("ECONNRESET", Libc.ECONNRESET);
         Matches("F_GETFD", Libc.F_GETFD);
         Matches("FD_CLOEXEC", Libc.FD_CLOEXEC);
