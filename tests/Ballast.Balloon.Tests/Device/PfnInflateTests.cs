@@ -1,5 +1,6 @@
 using Ballast.Balloon.Device;
 using Ballast.Tests.Infrastructure;
+using Ballast.Virtio.Queue;
 using static Ballast.Balloon.Tests.Device.DeviceRig;
 
 namespace Ballast.Balloon.Tests.Device;
@@ -82,7 +83,7 @@ public sealed class PfnInflateTests
     public void Inflate_EmptyPfnArrayIsAcceptedAndReturned()
     {
         using var rig = Pfn();
-        var head = rig.Inflate.AddChain(new Virtio.Queue.BufferSegment(rig.Inflate.AllocateBuffer(4), 0, DeviceWritable: false));
+        var head = rig.Inflate.AddChain(new BufferSegment(rig.Inflate.AllocateBuffer(4), 0, DeviceWritable: false));
 
         Assert.True(rig.Process(BalloonQueue.Inflate));
 
