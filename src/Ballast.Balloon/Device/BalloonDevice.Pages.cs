@@ -248,7 +248,7 @@ public sealed partial class BalloonDevice
             Counters.ReleaseCalls++;
             Counters.BytesReleased += (long)range.Length;
         }
-        catch (SyscallException e)
+        catch (Exception e) when (e is SyscallException or ArgumentException)
         {
             Counters.AddError(BalloonError.ReleaseFailed);
             _logger.LogError("releasing guest 0x{Address:x}+0x{Length:x} failed: {Message}", range.GuestPhysAddr, range.Length, e.Message);

@@ -36,6 +36,7 @@ public enum BalloonError
     /// <summary>A stats buffer shorter than one 10-byte entry, not a whole number of entries, device-writable, or oversized.</summary>
     BadStatsBuffer,
 
-    /// <summary>The host refused to release memory (fallocate and madvise both failed).</summary>
+    /// <summary>The host could not release memory: fallocate and madvise both failed, or the region cannot be punched
+    /// at page granularity (a vhost-user region whose file offset is not 4 KiB aligned).</summary>
     ReleaseFailed,
 }
