@@ -14,11 +14,12 @@ die() {
 # need_packages PKG...: install the Debian packages that are not installed yet.
 # Runs `apt-get update` only when a plain install fails (a fresh machine has no lists).
 need_packages() {
-	local missing=() pkg
+	local missing=() pkg installed
+	# One dpkg-query for all (a warm ensure.sh should cost milliseconds, not one process per package).
+	installed=" $(dpkg-query -W -f='${Package} ${Status}\n' "$@" 2>/dev/null |
+		awk '$NF == "installed" && $(NF - 1) == "ok" { print $1 }' | tr '\n' ' ')"
 	for pkg in "$@"; do
-		if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed'; then
-			missing+=("$pkg")
-		fi
+		[[ $installed == *" $pkg "* ]] || missing+=("$pkg")
 	done
 	((${#missing[@]} == 0)) && return 0
 	log "installing ${missing[*]}"

@@ -4,7 +4,7 @@
 # vhost-user socket, pid file) is made under QEMU_ROOT/ballast/run and QEMU is given the in-root
 # paths. The script execs `chroot QEMU_ROOT qemu-system-x86_64 ...`, so its PID is QEMU's PID.
 #
-# Usage: run-qemu.sh [--run-dir DIR] [--mem SIZE] [--smp N] [--append WORDS]
+# Usage: run-qemu.sh [--run-dir DIR] [--mem SIZE] [--smp N] [--append WORDS] [--ko FILE.ko]...
 #                    [--balloon builtin|vhost-user|none] [-- MORE_QEMU_ARGS...]
 #   --run-dir DIR   host path of an existing or new directory inside QEMU_ROOT
 #                   (default: a new one under QEMU_ROOT/ballast/run, printed as RUN_DIR=)
@@ -12,6 +12,8 @@
 #   --smp N         vCPUs (1)
 #   --append WORDS  appended to the kernel command line "console=ttyS0 reboot=t panic=-1",
 #                   e.g. "ballast.dirty=1600 ballast.report=0.5" (see README.md)
+#   --ko FILE.ko    an extra module for the initramfs (ensure.sh FILE.ko); load it with
+#                   --append ballast.module=NAME
 #   --balloon       builtin:    QEMU's own virtio-balloon-device,deflate-on-oom=on (QMP balloon works)
 #                   vhost-user: vhost-user-test-device on RUN_DIR/balloon.sock (the daemon must listen)
 #                   none:       no balloon device
@@ -34,6 +36,7 @@ mem=2G
 smp=1
 append=""
 balloon=builtin
+kos=()
 while (($# > 0)); do
 	case $1 in
 	--run-dir) run_dir=$2; shift 2 ;;
@@ -41,6 +44,7 @@ while (($# > 0)); do
 	--smp) smp=$2; shift 2 ;;
 	--append) append=$2; shift 2 ;;
 	--balloon) balloon=$2; shift 2 ;;
+	--ko) kos+=("$2"); shift 2 ;;
 	--) shift; break ;;
 	*) die "unknown argument $1 (see the header of $0)" ;;
 	esac
@@ -49,7 +53,7 @@ done
 declare -A env
 while IFS='=' read -r k v; do
 	env[$k]=$v
-done < <("$here/ensure.sh")
+done < <("$here/ensure.sh" "${kos[@]}")
 root=${env[QEMU_ROOT]}
 
 if [[ -z $run_dir ]]; then

@@ -50,7 +50,7 @@ trap cleanup EXIT
 wait_line() {
 	local deadline=$(($(now_ms) + $2 * 1000)) line
 	while :; do
-		line=$(tr -d '\r' <"$serial" 2>/dev/null | grep -E -m1 -- "$1" || true)
+		line=$(tr -d '\r' 2>/dev/null <"$serial" | grep -E -m1 -- "$1" || true)
 		if [[ -n $line ]]; then
 			printf '%s\n' "$line"
 			return 0
