@@ -45,6 +45,8 @@ cleanup() {
 	exit "$rc"
 }
 trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 
 # wait_line REGEX TIMEOUT_S: wait until a serial line matches; print it.
 wait_line() {
