@@ -15,6 +15,50 @@ public class BallastProcessTests
         Assert.Equal(string.Empty, result.StdOut);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Bench_RealEngine_JsonParsesAndShowsReleasedMemory(bool clean)
+    {
+        // The real in-process engine on a small guest: a simulated 256 MiB guest, 192 MiB inflated in each mode.
+        string[] args = ["bench", "--guest-mem", "256M", "--inflate", "192M", "--json"];
+        var result = await RunBallast(clean ? [.. args, "--clean"] : args);
+
+        Assert.True(result.ExitCode == 0, result.StdErr);
+        using var json = System.Text.Json.JsonDocument.Parse(result.StdOut);
+        var root = json.RootElement;
+        Assert.Equal(256L << 20, root.GetProperty("guest_mem_bytes").GetInt64());
+        Assert.Equal(clean, root.GetProperty("clean").GetBoolean());
+        Assert.True(root.GetProperty("floor_ms").GetDouble() > 0);
+        var runs = root.GetProperty("runs").EnumerateArray().ToList();
+        Assert.Equal(["pfn-per-page", "pfn", "sg"], runs.Select(r => r.GetProperty("mode").GetString()));
+        foreach (var run in runs)
+        {
+            Assert.Equal("ok", run.GetProperty("integrity").GetString());
+            Assert.Equal(192L << 20 >> 12, run.GetProperty("pages").GetInt64());
+            var before = run.GetProperty("host_bytes_before").GetInt64();
+            var after = run.GetProperty("host_bytes_after").GetInt64();
+            if (clean)
+                Assert.Equal(before, after);                  // nothing was backed, nothing to free
+            else
+                Assert.True(before - after >= (192L << 20) * 95 / 100, $"{run.GetProperty("mode")}: freed {before - after} bytes");
+        }
+        // The seed's protocol: far fewer buffers and release calls than Linux's 256-PFN arrays.
+        Assert.Equal(192 * 256 / 256, runs[0].GetProperty("buffers").GetInt64());
+        Assert.True(runs[2].GetProperty("buffers").GetInt64() < 4);
+        Assert.Equal(192L << 20 >> 12, runs[0].GetProperty("release_calls").GetInt64());
+    }
+
+    [Fact]
+    public async Task Bench_InflateLargerThanGuest_RefusedBeforeAnythingRuns()
+    {
+        var result = await RunBallast("bench", "--guest-mem", "256M", "--inflate", "512M", "--json");
+
+        Assert.Equal(ExitCodes.Usage, result.ExitCode);
+        Assert.Equal(string.Empty, result.StdOut);
+        Assert.Contains("--inflate", result.StdErr, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Help_ListsBench()
     {

@@ -206,5 +206,22 @@ public class DriverBehaviourTests
         Assert.Null(stats[StatTag.OomKills]);
     }
 
+    [Theory]
+    [InlineData(GuestProfile.Idle)]
+    [InlineData(GuestProfile.Fragmented)]
+    public void Device_TracksAtMostOneBitPerGuestPagePlusRuns(GuestProfile profile)
+    {
+        using var h = new BalloonHarness(256 * MiB, sg: true, profile: profile, clean: true);
+
+        h.Driver.Inflate(h.Guest.Allocator.FreeFrames);
+
+        var guestPages = (long)(256 * MiB / 4096);
+        var runs = h.Device.Counters.Runs;
+        // Bitmap leaves are 32 Kibit: a bit per page of the span they cover, plus tree nodes; the run list is
+        // 16 bytes per run of the largest drain. Bound: one bit per guest page + 64 bytes per run + 16 KiB.
+        Assert.True(h.Device.TrackingBytes <= guestPages / 8 + 64 * runs + 16384,
+            $"tracking {h.Device.TrackingBytes} bytes for {guestPages} pages and {runs} runs");
+    }
+
     private static bool VirtioHas(ulong features, int bit) => (features & (1UL << bit)) != 0;
 }
