@@ -2,6 +2,6 @@ using Ballast.Cli;
 using Ballast.Cli.Bench;
 using Ballast.Cli.Commands;
 
-var bench = new BenchCommand(() => new InProcessBenchEngine());
+var bench = new BenchCommand(() => new BenchEngine());
 var root = CliApp.CreateRootCommand(bench, new ServeCommand(), new BalloonCommand());
 return await CliApp.InvokeAsync(root, args).ConfigureAwait(false);

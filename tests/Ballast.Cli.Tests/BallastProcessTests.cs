@@ -50,6 +50,24 @@ public class BallastProcessTests
     }
 
     [Fact]
+    public async Task Bench_OverVhostUser_IntegrityOkAndMemoryReleased()
+    {
+        var result = await RunBallast("bench", "--transport", "vhost-user", "--guest-mem", "512M", "--inflate", "448M", "--json");
+
+        Assert.True(result.ExitCode == 0, result.StdErr);
+        using var json = System.Text.Json.JsonDocument.Parse(result.StdOut);
+        var runs = json.RootElement.GetProperty("runs").EnumerateArray().ToList();
+        Assert.Equal(3, runs.Count);
+        foreach (var run in runs)
+        {
+            Assert.Equal("ok", run.GetProperty("integrity").GetString());
+            Assert.Equal(448L << 20 >> 12, run.GetProperty("pages").GetInt64());
+            var freed = run.GetProperty("host_bytes_before").GetInt64() - run.GetProperty("host_bytes_after").GetInt64();
+            Assert.True(freed >= (448L << 20) * 95 / 100, $"{run.GetProperty("mode")}: freed {freed} bytes");
+        }
+    }
+
+    [Fact]
     public async Task Bench_InflateLargerThanGuest_RefusedBeforeAnythingRuns()
     {
         var result = await RunBallast("bench", "--guest-mem", "256M", "--inflate", "512M", "--json");

@@ -32,4 +32,7 @@ public sealed record BenchOptions
     /// the command reduces them to one median run per mode with <see cref="MedianAggregator"/>.
     /// </summary>
     public int Repeat { get; init; } = 1;
+
+    /// <summary>How driver and device talk (<c>--transport</c>, default in-process).</summary>
+    public BenchTransport Transport { get; init; } = BenchTransport.InProcess;
 }

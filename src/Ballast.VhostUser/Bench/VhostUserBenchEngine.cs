@@ -1,8 +1,6 @@
-using System.Diagnostics;
 using Ballast.Balloon.Device;
 using Ballast.Balloon.Driver;
 using Ballast.Balloon.Guest;
-using Ballast.Bitmap;
 using Ballast.VhostUser.Frontend;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -68,7 +66,7 @@ public sealed class VhostUserBenchEngine
                 ZeroOnAlloc = zeroOnAlloc,
             });
             driver.Probe();
-            return Run(guest, device, driver, inflateBytes >> PageShift, progress, deflateProgress);
+            return BalloonExperiment.Measure(guest, device, driver, inflateBytes >> PageShift, progress, deflateProgress);
         }
         finally
         {
@@ -78,77 +76,4 @@ public sealed class VhostUserBenchEngine
             dir.Delete(recursive: true);
         }
     }
-
-    private static ModeMeasurement Run(SimulatedGuest guest, BalloonDevice device, BalloonDriver driver, ulong pages,
-        IProgress<ulong>? progress, IProgress<ulong>? deflateProgress)
-    {
-        var hostBefore = guest.HostBytes;
-        var dev0 = device.Counters.Snapshot();
-        var drv0 = driver.Counters.Snapshot();
-        var kicks0 = driver.Kicks;
-        var sw = Stopwatch.StartNew();
-        var inflated = OnVcpu(() => driver.Inflate(pages, progress));
-        var totalMs = sw.Elapsed.TotalMilliseconds;
-        var dev1 = device.Counters.Snapshot();
-        var drv1 = driver.Counters.Snapshot();
-        var kicks1 = driver.Kicks;
-        var hostAfter = guest.HostBytes;
-
-        var ballooned = new XBitmap();
-        foreach (var pfn in driver.Pages)
-            ballooned.Set(pfn);
-        sw.Restart();
-        OnVcpu(() => driver.Deflate(inflated, deflateProgress));
-        var deflateMs = sw.Elapsed.TotalMilliseconds;
-        var integrity = guest.CheckIntegrity(ballooned);
-        if (device.Counters.TotalErrors != 0)
-            throw new InvalidOperationException($"the device counted {device.Counters.TotalErrors} guest errors in a clean run");
-
-        var allocMs = (drv1.AllocTicks - drv0.AllocTicks) * 1000.0 / Stopwatch.Frequency;
-        var translateMs = (dev1.TranslateTicks - dev0.TranslateTicks) * 1000.0 / Stopwatch.Frequency;
-        var releaseMs = (dev1.ReleaseTicks - dev0.ReleaseTicks) * 1000.0 / Stopwatch.Frequency;
-        return new ModeMeasurement
-        {
-            TotalMs = Round(totalMs),
-            AllocMs = Round(allocMs),
-            SendMs = Round(Math.Max(0, totalMs - allocMs - translateMs - releaseMs)),
-            TranslateMs = Round(translateMs),
-            ReleaseMs = Round(releaseMs),
-            DeflateMs = Round(deflateMs),
-            Pages = (long)inflated,
-            Buffers = drv1.Buffers - drv0.Buffers,
-            Kicks = kicks1 - kicks0,
-            Runs = dev1.Runs - dev0.Runs,
-            ReleaseCalls = dev1.ReleaseCalls - dev0.ReleaseCalls,
-            HostBytesBefore = hostBefore,
-            HostBytesAfter = hostAfter,
-            Integrity = integrity.ToString(),
-        };
-    }
-
-    /// <summary>Runs <paramref name="work"/> on a dedicated "vCPU" thread, as the guest driver would run.</summary>
-    private static T OnVcpu<T>(Func<T> work)
-    {
-        T result = default!;
-        Exception? error = null;
-        var thread = new Thread(() =>
-        {
-            try
-            {
-                result = work();
-            }
-            catch (Exception e)
-            {
-                error = e;
-            }
-        })
-        { Name = "ballast-vcpu0" };
-        thread.Start();
-        thread.Join();
-        if (error is not null)
-            throw new InvalidOperationException($"the guest driver failed: {error.Message}", error);
-        return result;
-    }
-
-    private static double Round(double ms) => Math.Round(ms, 2);
 }

@@ -1,4 +1,4 @@
-namespace Ballast.VhostUser.Bench;
+namespace Ballast.Balloon.Guest;
 
 /// <summary>
 /// One inflate/deflate cycle over the real protocol, with the fields of the CLI's <c>BenchRun</c> (minus the mode):
