@@ -1,10 +1,11 @@
 namespace Ballast.Balloon.Guest;
 
 /// <summary>
-/// One inflate/deflate cycle over the real protocol, with the fields of the CLI's <c>BenchRun</c> (minus the mode):
-/// times in wall-clock milliseconds, the four stages of inflating (alloc, send, translate, release).
+/// One inflate/deflate cycle of <see cref="BalloonExperiment"/>, whatever the transport: times in wall-clock
+/// milliseconds, the seed's four stages of inflating (alloc, send, translate, release), counts, host memory and
+/// integrity. <c>ballast bench --json</c> prints these (snake_case) in each run, after the mode.
 /// </summary>
-public sealed record ModeMeasurement
+public record ModeMeasurement
 {
     /// <summary>The whole inflate.</summary>
     public required double TotalMs { get; init; }

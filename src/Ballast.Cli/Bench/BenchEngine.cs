@@ -67,24 +67,7 @@ public sealed class BenchEngine : IBenchEngine
             driver.Probe();
             m = BalloonExperiment.Measure(guest, device, driver, (ulong)(options.InflateBytes >> PageShift), inflateProgress, deflateProgress);
         }
-        return new BenchRun
-        {
-            Mode = mode,
-            TotalMs = m.TotalMs,
-            AllocMs = m.AllocMs,
-            SendMs = m.SendMs,
-            TranslateMs = m.TranslateMs,
-            ReleaseMs = m.ReleaseMs,
-            DeflateMs = m.DeflateMs,
-            Pages = m.Pages,
-            Buffers = m.Buffers,
-            Kicks = m.Kicks,
-            Runs = m.Runs,
-            ReleaseCalls = m.ReleaseCalls,
-            HostBytesBefore = m.HostBytesBefore,
-            HostBytesAfter = m.HostBytesAfter,
-            Integrity = m.Integrity,
-        };
+        return new BenchRun(mode, m);
     }
 
     private static double MeasureFloor(BenchOptions options, IProgress<BenchProgress>? progress)
