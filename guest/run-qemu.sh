@@ -20,8 +20,8 @@
 # Files in the run directory:
 #   serial.log     everything the guest prints on ttyS0 (the console chardev's logfile)
 #   console.sock   the same console as a unix socket server (nowait): write `end\n` to end the
-#                  guest cleanly, `report\n` for a report now; a client that stays connected must
-#                  read, or the guest's console output stalls
+#                  guest cleanly, `report\n` for a report now, `hog MIB\n` to start a hog now; a
+#                  client that stays connected must read, or the guest's console output stalls
 #   qmp.sock       QMP server (nowait)
 #   qemu.pid       QEMU's pid (also this script's pid: it execs chroot, which execs QEMU)
 #   qemu.cmdline   the exact command, one argument per line
