@@ -24,6 +24,7 @@ public sealed class BenchEngine : IBenchEngine
         ArgumentNullException.ThrowIfNull(options);
         var runs = new List<BenchRun>();
         var floor = double.MaxValue;
+        WarmUp(options, ct);
         for (var r = 0; r < options.Repeat; r++)
         {
             foreach (var mode in options.Modes)
@@ -36,6 +37,18 @@ public sealed class BenchEngine : IBenchEngine
             floor = Math.Min(floor, MeasureFloor(options, progress));
         }
         return BenchReport.For(options, floor, runs);
+    }
+
+    /// <summary>
+    /// Runs every requested mode and the floor once on a 64 MiB guest, untimed, so that what is measured afterwards
+    /// is the code's steady state and not the JIT compiling it (as BenchmarkDotNet's warm-up does).
+    /// </summary>
+    private void WarmUp(BenchOptions options, CancellationToken ct)
+    {
+        var small = options with { GuestMemBytes = 64L << 20, InflateBytes = 32L << 20, Repeat = 1 };
+        foreach (var mode in options.Modes)
+            RunMode(small, mode, progress: null, ct);
+        MeasureFloor(small, progress: null);
     }
 
     private BenchRun RunMode(BenchOptions options, BenchMode mode, IProgress<BenchProgress>? progress, CancellationToken ct)
