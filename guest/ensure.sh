@@ -4,15 +4,19 @@
 # to stderr). Each artifact lives in a directory named after a sha256 of its inputs:
 #   $CACHE/kernel/<KERNEL_KEY>/   build-kernel.sh, lib.sh, kernel/ballast.config, linux-source-6.1 and
 #                                 gcc versions
+#   $CACHE/module/<MODULE_KEY>/   ballast_balloon.ko: module/build.sh, module/Makefile, module/*.c,
+#                                 module/*.h, KERNEL_KEY
 #   $CACHE/initrd/<INITRD_KEY>/   build-initramfs.sh, lib.sh, initramfs/init, initramfs/hog.c,
-#                                 busybox-static and libc6-dev versions, KERNEL_KEY, extra modules
+#                                 busybox-static and libc6-dev versions, KERNEL_KEY, MODULE_KEY,
+#                                 extra modules
 #   $CACHE/qemu/<QEMU_KEY>/       setup-qemu.sh, lib.sh (the chroot; its own stamp)
 # Kernel and initramfs are built in $CACHE/*/.tmp-* and renamed into place on success, so an
 # interrupted run leaves nothing that looks finished. flock on $CACHE/.lock serialises callers.
 # The kernel and initramfs are hard-linked into the chroot under /ballast so chrooted QEMU sees them.
 #
 # Usage: ensure.sh [--prune] [EXTRA.ko...]
-#   EXTRA.ko   more modules for the initramfs (ballast.module=NAME loads NAME.ko)
+#   EXTRA.ko   more modules for the initramfs (ballast.module=NAME loads NAME.ko); an EXTRA.ko
+#              named ballast_balloon.ko replaces the one built here
 #   --prune    delete cached artifacts other than the ones printed
 # Environment: BALLAST_GUEST_CACHE (default /var/cache/ballast-guest)
 set -euo pipefail
@@ -34,7 +38,7 @@ for arg in "$@"; do
 done
 
 cache=${BALLAST_GUEST_CACHE:-/var/cache/ballast-guest}
-mkdir -p "$cache/kernel" "$cache/initrd" "$cache/qemu"
+mkdir -p "$cache/kernel" "$cache/module" "$cache/initrd" "$cache/qemu"
 cache=$(cd "$cache" && pwd)
 
 exec 9>"$cache/.lock"
@@ -59,6 +63,9 @@ filehash() {
 kernel_key=$(key kernel \
 	"$(filehash "$here/build-kernel.sh" "$here/lib.sh" "$here/kernel/ballast.config")" \
 	"linux-source-6.1=$(pkg_version linux-source-6.1)" "gcc=$(gcc -dumpfullversion)")
+module_key=$(key module \
+	"$(filehash "$here/module/build.sh" "$here/module/Makefile" "$here"/module/*.c "$here"/module/*.h)" \
+	"kernel=$kernel_key")
 extra_hashes=""
 if ((${#extra[@]} > 0)); then
 	extra_hashes=$(filehash "${extra[@]}")
@@ -66,7 +73,7 @@ fi
 initrd_key=$(key initrd \
 	"$(filehash "$here/build-initramfs.sh" "$here/lib.sh" "$here/initramfs/init" "$here/initramfs/hog.c")" \
 	"busybox-static=$(pkg_version busybox-static)" "libc6-dev=$(pkg_version libc6-dev)" \
-	"kernel=$kernel_key" "extra=$extra_hashes")
+	"kernel=$kernel_key" "module=$module_key" "extra=$extra_hashes")
 qemu_key=$(key qemu "$(filehash "$here/setup-qemu.sh" "$here/lib.sh")")
 
 # build KIND KEY COMMAND...: run COMMAND with a fresh temp dir appended, rename it to KIND/KEY.
@@ -90,11 +97,16 @@ build() {
 build_kernel() {
 	"$here/build-kernel.sh" "$1"
 }
+build_module() {
+	"$here/module/build.sh" "$1" "$cache/kernel/$kernel_key/tree"
+}
 build_initrd() {
-	"$here/build-initramfs.sh" "$1" "$cache/kernel/$kernel_key/modules" "${extra[@]}"
+	"$here/build-initramfs.sh" "$1" "$cache/kernel/$kernel_key/modules" \
+		"$cache/module/$module_key/ballast_balloon.ko" "${extra[@]}"
 }
 
 build kernel "$kernel_key" build_kernel
+build module "$module_key" build_module
 build initrd "$initrd_key" build_initrd
 qemu_root=$("$here/setup-qemu.sh" "$cache/qemu/$qemu_key")
 
@@ -112,9 +124,9 @@ link_in "$cache/kernel/$kernel_key/bzImage" "$kernel"
 link_in "$cache/initrd/$initrd_key/initrd.gz" "$initrd"
 
 if ((prune)); then
-	for d in "$cache"/kernel/* "$cache"/initrd/* "$cache"/qemu/*; do
+	for d in "$cache"/kernel/* "$cache"/module/* "$cache"/initrd/* "$cache"/qemu/*; do
 		case ${d##*/} in
-		"$kernel_key" | "$initrd_key" | "$qemu_key") ;;
+		"$kernel_key" | "$module_key" | "$initrd_key" | "$qemu_key") ;;
 		*)
 			log "pruning $d"
 			rm -rf --one-file-system "$d"
@@ -140,7 +152,9 @@ RUN_DIR=$guest_dir/run
 KERNEL_TREE=$cache/kernel/$kernel_key/tree
 KERNEL_RELEASE=$(cat "$cache/kernel/$kernel_key/kernelrelease")
 MODULES_DIR=$cache/kernel/$kernel_key/modules
+BALLAST_MODULE=$cache/module/$module_key/ballast_balloon.ko
 KERNEL_KEY=$kernel_key
+MODULE_KEY=$module_key
 INITRD_KEY=$initrd_key
 QEMU_KEY=$qemu_key
 EOT

@@ -1,0 +1,150 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Ballast's virtio memory balloon driver for Linux 6.1 guests: a PFN balloon like the stock
+ * virtio_balloon, plus Ballast's non-standard scatter-gather feature (the v20 VIRTIO_BALLOON_F_SG
+ * proposal, on a configurable device-specific feature bit, 23 by default).
+ *
+ * With SG negotiated, each descriptor on the inflate or deflate queue is one range of guest memory:
+ *
+ *   addr = guest-physical address of the first page   (page aligned)
+ *   len  = bytes, a multiple of the page size, 0 < len <= 4 GiB - 4 KiB (the largest such le32)
+ *
+ * one single-entry buffer per run of contiguous pages. The driver kicks after each step of a batch
+ * and waits only when the ring is full; every batch ends with a kick and a wait for all of its
+ * buffers before the pages join the balloon and `actual` moves.
+ * Without SG the queues carry arrays of le32 4 KiB frame numbers, 256 at a time (VIRTIO 1.2 5.5.6).
+ *
+ * Files: core.c (driver, work, config, OOM notifier, migration), pages.c (allocating, enqueueing and
+ * releasing batches of balloon pages), tell.c (telling the host: PFN arrays or SG runs), stats.c
+ * (the statistics queue).
+ */
+#ifndef BALLAST_BALLOON_H
+#define BALLAST_BALLOON_H
+
+#include <linux/balloon_compaction.h>
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/notifier.h>
+#include <linux/spinlock.h>
+#include <linux/types.h>
+#include <linux/virtio.h>
+#include <linux/virtio_balloon.h>
+#include <linux/wait.h>
+#include <linux/workqueue.h>
+
+/* The device counts 4 KiB frames whatever the guest's page size; one page is this many frames. */
+#define BB_FRAMES_PER_PAGE ((unsigned int)(PAGE_SIZE >> VIRTIO_BALLOON_PFN_SHIFT))
+
+/* One PFN-array buffer: 256 frames (1 MiB of 4 KiB pages), as the stock driver sends. */
+#define BB_PFNS_MAX 256
+
+/* Largest SG entry: the largest multiple of the page size that fits a le32 (4 GiB - 4 KiB). */
+#define BB_SG_MAX_BYTES ((u32)(U32_MAX & PAGE_MASK))
+#define BB_SG_MAX_PAGES ((unsigned long)(BB_SG_MAX_BYTES >> PAGE_SHIFT))
+
+/*
+ * The run bitmap covers at most this many pages at a time (1 MiB of bitmap = 32 GiB of 4 KiB
+ * pages); a batch spread over a larger span is walked one window after another.
+ */
+#define BB_WINDOW_BITS (1UL << 23)
+
+/* Pages handed to balloon_page_list_enqueue() or put_pages_list() per call (bounds irq-off time). */
+#define BB_CHUNK 512
+
+/*
+ * SG inflate pipeline step: a fill allocates this many pages, sends their runs and kicks without
+ * waiting, then allocates the next step while the host releases the previous one (32 MiB).
+ */
+#define BB_STEP_PAGES 8192
+
+/* Queue indices; stats exists only with VIRTIO_BALLOON_F_STATS_VQ. */
+enum bb_vq {
+	BB_VQ_INFLATE,
+	BB_VQ_DEFLATE,
+	BB_VQ_STATS,
+	BB_VQ_MAX
+};
+
+/*
+ * The pages of one fill or leak on a private list (linked through page->lru) with the span
+ * [pfn_min, pfn_max] they cover. They are neither on the balloon's list nor free while here.
+ */
+struct bb_batch {
+	struct list_head pages;
+	unsigned long count;
+	unsigned long pfn_min;
+	unsigned long pfn_max;
+	unsigned int blocks;	/* high-order blocks the pages came from (inflate only) */
+};
+
+/* What one batch cost, for the verbose summary line. */
+struct bb_tally {
+	unsigned int entries;	/* buffers (PFN arrays or SG ranges) added */
+	unsigned int kicks;
+	bool bitmap;		/* runs came from the bitmap (else from list order) */
+};
+
+struct ballast_balloon {
+	struct virtio_device *vdev;
+	struct virtqueue *inflate_vq;
+	struct virtqueue *deflate_vq;
+	struct virtqueue *stats_vq;
+	bool sg;		/* Ballast's SG feature negotiated */
+	bool deflate_on_oom;	/* VIRTIO_BALLOON_F_DEFLATE_ON_OOM negotiated */
+
+	struct work_struct size_work;
+	struct work_struct stats_work;
+	/* stop_update (under stop_lock) keeps config and stats interrupts from queueing work */
+	spinlock_t stop_lock;
+	bool stop_update;
+
+	/* Woken by the inflate and deflate queues' interrupts. */
+	wait_queue_head_t acked;
+
+	/*
+	 * Serialises fill, leak, OOM deflate and migration: it guards num_pages, the PFN array, the
+	 * run bitmap, the tally and the inflate/deflate queues.
+	 */
+	struct mutex lock;
+	/* Frames (4 KiB) in the balloon, i.e. told to the host and not taken back. */
+	unsigned int num_pages;
+	/* The balloon pages themselves, movable by compaction. */
+	struct balloon_dev_info b_dev_info;
+
+	/* PFN mode: the array the host reads (it lives in this kmalloc'ed struct). */
+	unsigned int num_pfns;
+	__virtio32 pfns[BB_PFNS_MAX];
+
+	/* SG mode: the run bitmap, reused while large enough, freed on remove. */
+	unsigned long *bits;
+	unsigned long nbits;
+	/* SG buffers added and not yet returned by the device, per queue index (inflate, deflate). */
+	unsigned int in_flight[BB_VQ_STATS];
+	/* What the current holder of the lock sent (reset by each fill step, leak or migration). */
+	struct bb_tally tally;
+
+	struct virtio_balloon_stat stats[VIRTIO_BALLOON_S_NR];
+
+	struct notifier_block oom_nb;
+};
+
+/* pages.c */
+void bb_batch_init(struct bb_batch *b);
+unsigned long bb_batch_alloc(struct bb_batch *b, unsigned long want, unsigned int *order);
+void bb_batch_splice(struct bb_batch *to, struct bb_batch *from);
+void bb_batch_enqueue(struct ballast_balloon *vb, struct bb_batch *b);
+unsigned long bb_batch_dequeue(struct ballast_balloon *vb, struct bb_batch *b, unsigned long want);
+void bb_batch_release(struct ballast_balloon *vb, struct bb_batch *b);
+
+/* tell.c */
+void bb_tell_batch(struct ballast_balloon *vb, struct virtqueue *vq, struct bb_batch *b, bool may_alloc);
+void bb_tell_wait(struct ballast_balloon *vb, struct virtqueue *vq);
+void bb_tell_page(struct ballast_balloon *vb, struct virtqueue *vq, struct page *page);
+void bb_free_bitmap(struct ballast_balloon *vb);
+
+/* stats.c */
+int bb_stats_prime(struct ballast_balloon *vb);
+void bb_stats_request(struct virtqueue *vq);
+void bb_stats_work(struct work_struct *work);
+
+#endif /* BALLAST_BALLOON_H */
