@@ -6,7 +6,7 @@ namespace Ballast.Cli;
 
 /// <summary>
 /// Builds and runs the <c>ballast</c> command line. One file per command under <c>Commands/</c>:
-/// <c>serve</c>, <c>balloon</c> and <c>bench</c>.
+/// <c>serve</c>, <c>balloon</c>, <c>bench</c> and <c>guest-bench</c>.
 /// </summary>
 public static class CliApp
 {
@@ -30,7 +30,7 @@ public static class CliApp
     public static RootCommand CreateRootCommand(BenchCommand bench) =>
         CreateRootCommand(bench, new ServeCommand(), new BalloonCommand());
 
-    /// <summary>The root command with its subcommands.</summary>
+    /// <summary>The root command with its subcommands (and the default <c>guest-bench</c>).</summary>
     public static RootCommand CreateRootCommand(BenchCommand bench, ServeCommand serve, BalloonCommand balloon)
     {
         ArgumentNullException.ThrowIfNull(bench);
@@ -41,6 +41,7 @@ public static class CliApp
             serve,
             balloon,
             bench,
+            new GuestBenchCommand(),
         };
     }
 

@@ -1,0 +1,137 @@
+using System.CommandLine;
+using Ballast.Cli.Guest;
+using Ballast.Cli.Host;
+using Ballast.Cli.Units;
+
+namespace Ballast.Cli.Commands;
+
+/// <summary>
+/// <c>ballast guest-bench</c>: boots real Linux guests under QEMU (TCG) and times the stock virtio_balloon driver
+/// inflating and deflating against QEMU's built-in balloon and against Ballast's daemon over vhost-user
+/// (<see cref="GuestBenchRunner"/>), with the host memory behind the guest's RAM before and after.
+/// </summary>
+/// <remarks>
+/// Needs root (QEMU runs in a chroot) and builds the guest artifacts first if they are missing
+/// (<c>guest/ensure.sh</c>, ≈ 7 minutes cold). Results go to standard output; progress to standard error.
+/// </remarks>
+public sealed class GuestBenchCommand : Command
+{
+    private readonly Func<long?> _availableHostBytes;
+
+    private readonly Option<long?> _guestMem = SizeOption("--guest-mem", "2G", "Guest RAM (a whole number of MiB).");
+    private readonly Option<long?> _inflate = SizeOption("--inflate", "1536M", "How much the balloon takes from the guest.");
+    private readonly Option<long?> _dirty = SizeOption("--dirty", "1600M", "Guest memory written and freed at boot, so the inflate has host memory to give back (0 for none).");
+
+    private readonly Option<string> _device = new Option<string>("--device")
+    {
+        Description = "Which balloon device: ballast (the daemon over vhost-user, started by this command), qemu (QEMU's virtio-balloon-device "
+            + "over QMP), or both (alternating, qemu first in every repeat)",
+        HelpName = "DEVICE",
+        DefaultValueFactory = _ => GuestBenchDevices.Both,
+    }.AcceptOnlyFromAmong([.. GuestBenchDevices.CommandLineValues]);
+
+    private readonly Option<int> _repeat = new("--repeat")
+    {
+        Description = "Boot N guests per device; the table shows each run and the per-device medians, the JSON every run",
+        HelpName = "N",
+        DefaultValueFactory = _ => 1,
+    };
+
+    private readonly Option<bool> _json = new("--json")
+    {
+        Description = "Print exactly one JSON object and nothing else: guest_mem_bytes, inflate_bytes, dirty_bytes and runs[] (device, driver, "
+            + "inflate_ms, deflate_ms, host_bytes_before, host_bytes_after), every run in order",
+    };
+
+    /// <summary>The <c>guest-bench</c> command.</summary>
+    public GuestBenchCommand()
+        : this(HostMemory.AvailableBytes)
+    {
+    }
+
+    /// <summary>The command with its view of host memory replaced, for tests.</summary>
+    internal GuestBenchCommand(Func<long?> availableHostBytes)
+        : base("guest-bench", "Time real Linux guests (QEMU TCG, microvm, stock virtio_balloon driver) inflating and deflating their balloon with "
+            + "Ballast's daemon over vhost-user and with QEMU's built-in virtio-balloon-device, and the host memory behind guest RAM before "
+            + $"and after. Needs root; builds the guest kernel, initramfs and QEMU chroot first if missing. SIZE is {SizeParser.Syntax}. "
+            + "Exit codes: 0 ok, 1 a run failed, 2 bad command line, 130 cancelled.")
+    {
+        ArgumentNullException.ThrowIfNull(availableHostBytes);
+        _availableHostBytes = availableHostBytes;
+        Options.Add(_guestMem);
+        Options.Add(_inflate);
+        Options.Add(_dirty);
+        Options.Add(_device);
+        Options.Add(_repeat);
+        Options.Add(_json);
+        SetAction(RunAsync);
+    }
+
+    private async Task<int> RunAsync(ParseResult parseResult, CancellationToken ct)
+    {
+        var stdout = parseResult.InvocationConfiguration.Output;
+        var stderr = parseResult.InvocationConfiguration.Error;
+        var options = new GuestBenchOptions
+        {
+            GuestMemBytes = parseResult.GetValue(_guestMem) ?? GuestBenchOptions.DefaultGuestMemBytes,
+            InflateBytes = parseResult.GetValue(_inflate) ?? GuestBenchOptions.DefaultInflateBytes,
+            DirtyBytes = parseResult.GetValue(_dirty) ?? GuestBenchOptions.DefaultDirtyBytes,
+            Devices = GuestBenchDevices.Select(parseResult.GetRequiredValue(_device)),
+            Repeat = parseResult.GetValue(_repeat),
+        };
+        var errors = options.Validate(_availableHostBytes());
+        if (errors.Count > 0)
+        {
+            foreach (var error in errors)
+                await stderr.WriteLineAsync($"ballast guest-bench: {error}").ConfigureAwait(false);
+            return ExitCodes.Usage;
+        }
+
+        void Log(string line)
+        {
+            lock (stderr)
+                stderr.WriteLine($"ballast guest-bench: {line}");
+        }
+
+        GuestBenchReport report;
+        try
+        {
+            var environment = await GuestEnvironment.EnsureAsync(log: line => Log(line), ct: ct).ConfigureAwait(false);
+            Log($"QEMU {environment.QemuVersion} in {environment.QemuRoot}");
+            report = await new GuestBenchRunner(environment, Log).RunAsync(options, ct).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            await stderr.WriteLineAsync("ballast guest-bench: cancelled").ConfigureAwait(false);
+            return ExitCodes.Cancelled;
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            await stderr.WriteLineAsync($"ballast guest-bench: {e.Message}").ConfigureAwait(false);
+            return ExitCodes.Failure;
+        }
+
+        if (parseResult.GetValue(_json))
+            await stdout.WriteLineAsync(GuestBenchJsonWriter.Serialize(report)).ConfigureAwait(false);
+        else
+            GuestBenchTableWriter.Write(report, stdout);
+        await stdout.FlushAsync(CancellationToken.None).ConfigureAwait(false);
+        return ExitCodes.Success;
+    }
+
+    private static Option<long?> SizeOption(string name, string defaultText, string description) => new(name)
+    {
+        Description = $"{description} SIZE like 2G, 1536M, 1600MiB or plain bytes [default: {defaultText}]",
+        HelpName = "SIZE",
+        CustomParser = result =>
+        {
+            var text = string.Join(' ', result.Tokens.Select(token => token.Value));
+            if (text.Trim() == "0")
+                return 0;
+            if (SizeParser.TryParse(text, out var bytes, out var error))
+                return bytes;
+            result.AddError($"{name}: {error}");
+            return null;
+        },
+    };
+}

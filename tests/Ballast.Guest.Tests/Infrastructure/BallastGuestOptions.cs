@@ -1,0 +1,26 @@
+namespace Ballast.Guest.Tests.Infrastructure;
+
+/// <summary>How a <see cref="BallastGuest"/> is started.</summary>
+public sealed record BallastGuestOptions
+{
+    /// <summary>A short prefix for the run directory.</summary>
+    public string Name { get; init; } = "t";
+
+    /// <summary><c>ballast serve --features</c>; the QEMU side gets 3 queues with <c>stats</c>, else 2.</summary>
+    public string Features { get; init; } = "stats,deflate-on-oom";
+
+    /// <summary>Kernel command-line words for the guest's /init.</summary>
+    public string Append { get; init; } = "ballast.report=0.5";
+
+    /// <summary>Guest RAM.</summary>
+    public long MemoryBytes { get; init; } = 2L << 30;
+
+    /// <summary>The chardev's reconnect-ms (0: none).</summary>
+    public int ReconnectMs { get; init; } = 1000;
+
+    /// <summary>How long the boot may take (to <c>BALLAST ready</c>).</summary>
+    public TimeSpan BootTimeout { get; init; } = TimeSpan.FromMinutes(3);
+
+    /// <summary>The number of queues QEMU must give the device for <see cref="Features"/>.</summary>
+    public int Queues => Features.Split(',').Contains("stats", StringComparer.Ordinal) ? 3 : 2;
+}
