@@ -64,8 +64,8 @@ public sealed class DaemonProcess : IAsyncDisposable
     /// <exception cref="InvalidOperationException">It exited or did not listen in time (the message carries its log); it is stopped.</exception>
     public static async Task<DaemonProcess> StartAsync(DaemonOptions options, CancellationToken ct = default)
     {
-        var args = BuildArguments(options);
-        var daemon = new DaemonProcess(ChildProcess.Start("dotnet", args, "ballast serve"), options, args[5]);
+        var apiPath = options.ApiPath ?? ApiRoutes.DefaultApiSocket(options.SocketPath);
+        var daemon = new DaemonProcess(ChildProcess.Start("dotnet", BuildArguments(options), "ballast serve"), options, apiPath);
         try
         {
             var deadline = DateTime.UtcNow + options.StartTimeout;
