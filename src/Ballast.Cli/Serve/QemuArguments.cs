@@ -10,7 +10,10 @@ namespace Ballast.Cli.Serve;
 /// balloon config space, and guest RAM on a shared memfd (the daemon maps it and gives pages back).
 /// </summary>
 /// <remarks>
-/// QEMU connects as the client (<c>reconnect-ms</c> retries while the daemon restarts). The device is
+/// QEMU connects as the client, once, at start-up: the daemon must be listening first. No <c>reconnect-ms</c>:
+/// with it QEMU 11.1.3 connects in the background and realizes the device before the connection is up ("Failed to
+/// set msg fds"), and its generic vhost-user device (hw/virtio/vhost-user-base.c) aborts on a reconnect anyway
+/// (<c>vhost_dev_start: Assertion `hdev->vhost_ops' failed</c>). The device is
 /// <c>vhost-user-test-device-pci</c> on PCI machines and <c>vhost-user-test-device</c> on virtio-mmio ones, which
 /// must also be told not to offer the legacy interface. QMP <c>balloon</c> does not reach this device:
 /// the daemon's API is the balloon's only control.
@@ -30,7 +33,7 @@ public static class QemuArguments
     public static string Chardev(string socketPath)
     {
         ArgumentNullException.ThrowIfNull(socketPath);
-        return $"socket,id={ChardevId},path={EscapeOptionValue(socketPath)},reconnect-ms=1000";
+        return $"socket,id={ChardevId},path={EscapeOptionValue(socketPath)}";
     }
 
     /// <summary>The <c>-device</c> value for a balloon with <paramref name="queueCount"/> queues (2, or 3 with stats).</summary>

@@ -11,7 +11,7 @@ public class QemuArgumentsTests
     {
         var lines = QemuArguments.Lines("/run/ballast/vm1.sock", queues);
 
-        Assert.Contains("-chardev socket,id=ballast0,path=/run/ballast/vm1.sock,reconnect-ms=1000", lines);
+        Assert.Contains("-chardev socket,id=ballast0,path=/run/ballast/vm1.sock", lines);
         Assert.Contains($"-device vhost-user-test-device-pci,chardev=ballast0,virtio-id=5,num_vqs={queues},config_size=8", lines);
         Assert.Contains($"-device vhost-user-test-device,chardev=ballast0,virtio-id=5,num_vqs={queues},config_size=8", lines);
         Assert.Contains("-global virtio-mmio.force-legacy=false", lines);
@@ -23,7 +23,7 @@ public class QemuArgumentsTests
     [Fact]
     public void Chardev_DoublesCommasInThePath()
     {
-        Assert.Equal("socket,id=ballast0,path=/tmp/a,,b.sock,reconnect-ms=1000", QemuArguments.Chardev("/tmp/a,b.sock"));
+        Assert.Equal("socket,id=ballast0,path=/tmp/a,,b.sock", QemuArguments.Chardev("/tmp/a,b.sock"));
     }
 
     [Theory]
@@ -41,6 +41,6 @@ public class QemuArgumentsTests
     {
         var lines = QemuArguments.Lines("/tmp/my vm.sock", 2);
 
-        Assert.Contains("-chardev 'socket,id=ballast0,path=/tmp/my vm.sock,reconnect-ms=1000'", lines);
+        Assert.Contains("-chardev 'socket,id=ballast0,path=/tmp/my vm.sock'", lines);
     }
 }
