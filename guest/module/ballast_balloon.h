@@ -52,10 +52,13 @@
 #define BB_CHUNK 512
 
 /*
- * SG inflate pipeline step: a fill allocates this many pages, sends their runs and kicks without
- * waiting, then allocates the next step while the host releases the previous one (32 MiB).
+ * SG inflate pipeline step (module parameter step_allocs): a fill makes this many allocations,
+ * sends their runs and kicks without waiting, then allocates the next step while the host
+ * releases the last one. Counted in allocator calls, not pages: with order-0 pages a step is
+ * 32 MiB, with order-9 blocks a 256 MiB batch is one step (its allocation is too quick to be
+ * worth overlapping, and on a small host the concurrency only slows the host's release).
  */
-#define BB_STEP_PAGES 8192
+#define BB_STEP_ALLOCS 8192
 
 /* Queue indices; stats exists only with VIRTIO_BALLOON_F_STATS_VQ. */
 enum bb_vq {
@@ -130,7 +133,8 @@ struct ballast_balloon {
 
 /* pages.c */
 void bb_batch_init(struct bb_batch *b);
-unsigned long bb_batch_alloc(struct bb_batch *b, unsigned long want, unsigned int *order);
+int bb_batch_alloc(struct bb_batch *b, unsigned long want, unsigned int *order,
+		   unsigned long max_allocs);
 void bb_batch_splice(struct bb_batch *to, struct bb_batch *from);
 void bb_batch_enqueue(struct ballast_balloon *vb, struct bb_batch *b);
 unsigned long bb_batch_dequeue(struct ballast_balloon *vb, struct bb_batch *b, unsigned long want);

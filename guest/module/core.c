@@ -7,10 +7,9 @@
  *
  * A batch is one fill or leak call: in PFN mode 256 frames (one array, as the stock driver), with
  * SG up to batch_pages pages, told to the host as runs (tell.c) and acknowledged before `actual`
- * moves. An SG fill is a pipeline: it allocates BB_STEP_PAGES pages, adds their runs and kicks,
- * and allocates the next step while the host releases the last one; the pages stay private to
- * the fill until the host has returned every buffer, then join the balloon. Deflating always tells the host before the pages go back to the allocator, whether or
- * not VIRTIO_BALLOON_F_MUST_TELL_HOST was negotiated. With DEFLATE_ON_OOM an OOM notifier gives
+ * moves. An SG fill is a pipeline of steps (see bb_fill()): the host releases one step while the
+ * next is allocated. Deflating always tells the host before the pages go back to the allocator,
+ * whether or not VIRTIO_BALLOON_F_MUST_TELL_HOST was negotiated. With DEFLATE_ON_OOM an OOM notifier gives
  * back oom_pages frames per call without allocating anything. Balloon pages stay movable: the
  * compaction core migrates them through bb_migratepage(), which tells the host about the new page
  * (inflate) and then the old one (deflate), one page each.
@@ -46,9 +45,9 @@ static unsigned long batch_pages = 65536;
 module_param(batch_pages, ulong, 0644);
 MODULE_PARM_DESC(batch_pages, "SG: most pages per fill or leak call, i.e. per `actual` update (default 65536 = 256 MiB; 0 = as many as the target asks)");
 
-static unsigned long step_pages = BB_STEP_PAGES;
-module_param(step_pages, ulong, 0644);
-MODULE_PARM_DESC(step_pages, "SG inflate: pages allocated and sent per step, the host releasing one step while the next is allocated (default 8192 = 32 MiB; 0 = allocate the whole batch, then send it)");
+static unsigned long step_allocs = BB_STEP_ALLOCS;
+module_param(step_allocs, ulong, 0644);
+MODULE_PARM_DESC(step_allocs, "SG inflate: allocations (pages or blocks) per step; each step's runs go to the host, which releases them while the next step is allocated (default 8192; 0 = one step per batch)");
 
 static unsigned int oom_pages = 256;
 module_param(oom_pages, uint, 0644);
@@ -91,20 +90,21 @@ static unsigned long bb_batch_limit(struct ballast_balloon *vb)
 }
 
 /*
- * The verbose line (one per batch). prep_us: inflate, allocating the pages and sending their runs
- * step by step (the host works meanwhile); deflate, taking them out of the balloon. host_us:
- * inflate, waiting for the host's last buffers; deflate, sending the runs and waiting. post_us:
- * enqueueing the pages as balloon pages, or freeing them.
+ * The verbose line (one per batch), times in microseconds. Inflate: prep = allocating the pages
+ * and sending all steps but the last (the host releasing meanwhile); post = enqueueing the pages
+ * as balloon pages (the host still releasing the last step); host = what is left of waiting for
+ * the host. Deflate: prep = taking the pages out of the balloon; host = sending their runs and
+ * waiting; post = freeing them.
  */
 static void bb_log_batch(struct ballast_balloon *vb, const char *what, const struct bb_batch *b,
 			 unsigned long pages, const struct bb_tally *tally,
-			 ktime_t t0, ktime_t t1, ktime_t t2, ktime_t t3)
+			 s64 prep_us, s64 host_us, s64 post_us)
 {
 	dev_info(&vb->vdev->dev,
 		 "%s pages=%lu blocks=%u span=%lu entries=%u kicks=%u runs=%s prep_us=%lld host_us=%lld post_us=%lld balloon=%u\n",
 		 what, pages, b->blocks, pages ? b->pfn_max - b->pfn_min + 1 : 0, tally->entries,
 		 tally->kicks, !vb->sg ? "pfn" : tally->bitmap ? "bitmap" : "list",
-		 ktime_us_delta(t1, t0), ktime_us_delta(t2, t1), ktime_us_delta(t3, t2), vb->num_pages);
+		 prep_us, host_us, post_us, vb->num_pages);
 }
 
 static void bb_tally_add(struct bb_tally *to, const struct bb_tally *from)
@@ -115,30 +115,34 @@ static void bb_tally_add(struct bb_tally *to, const struct bb_tally *from)
 }
 
 /*
- * Inflates by up to @frames (one batch); returns the frames added. PFN mode: allocate, then tell
- * (one array). SG: step by step, each step's runs sent without waiting (the lock is dropped
- * between steps, so the OOM notifier and migration are never held up by an allocation); the
- * pages become balloon pages only once the host has returned every buffer of the batch, so
- * nothing can deflate or migrate a page whose inflate is still on its way.
+ * Inflates by up to @frames (one batch); returns the frames added.
+ *
+ * PFN mode: allocate (up to 256 frames), tell, enqueue. SG: a pipeline of steps of step_allocs
+ * allocations. Each step but the last is allocated without the lock, then its runs are added and
+ * kicked without waiting, so the host releases it while the next step is allocated. The pages
+ * stay private meanwhile: the lock is dropped between steps, and a page that the OOM notifier or
+ * migration could reach must not have an inflate still on its way (a deflate sent on the other
+ * queue could overtake it). The last step is sent under the lock that is then held until the host
+ * has returned every buffer: the whole batch is enqueued while the host releases, and nothing can
+ * deflate or migrate those pages before the host's acknowledgment.
  */
 static unsigned int bb_fill(struct ballast_balloon *vb, unsigned long frames)
 {
-	unsigned long want = min(frames / BB_FRAMES_PER_PAGE, bb_batch_limit(vb)), step, got;
+	unsigned long want = min(frames / BB_FRAMES_PER_PAGE, bb_batch_limit(vb)), got;
 	unsigned int order = min_t(unsigned int, READ_ONCE(alloc_order), MAX_ORDER - 1);
-	unsigned long step_max = vb->sg && READ_ONCE(step_pages) ? READ_ONCE(step_pages) : want;
-	bool short_of_memory = false;
+	unsigned long allocs = vb->sg ? READ_ONCE(step_allocs) : 0;
 	struct bb_tally tally = {};
 	ktime_t t0, t1, t2, t3;
 	struct bb_batch b, s;
+	bool short_of_memory;
 
 	bb_batch_init(&b);
 	bb_batch_init(&s);
 	t0 = ktime_get();
-	while (b.count < want && !short_of_memory) {
-		step = min(want - b.count, step_max);
-		short_of_memory = bb_batch_alloc(&s, step, &order) < step;
-		if (!s.count)
-			break;
+	for (;;) {
+		short_of_memory = bb_batch_alloc(&s, want - b.count, &order, allocs ?: ULONG_MAX) < 0;
+		if (short_of_memory || b.count + s.count == want)
+			break;	/* the last step */
 		mutex_lock(&vb->lock);
 		memset(&vb->tally, 0, sizeof(vb->tally));
 		/* The pages are ours alone until enqueued, so the host may hear about them first. */
@@ -148,21 +152,24 @@ static unsigned int bb_fill(struct ballast_balloon *vb, unsigned long frames)
 		bb_batch_splice(&b, &s);
 	}
 	t1 = ktime_get();
-	got = b.count;
+	got = b.count + s.count;
 	if (short_of_memory)
 		dev_info_ratelimited(&vb->vdev->dev, "out of puff: %lu of %lu pages\n", got, want);
 
 	if (got) {
 		mutex_lock(&vb->lock);
 		memset(&vb->tally, 0, sizeof(vb->tally));
+		bb_tell_batch(vb, vb->inflate_vq, &s, true);
+		bb_batch_splice(&b, &s);
+		bb_batch_enqueue(vb, &b);
+		t2 = ktime_get();
 		bb_tell_wait(vb, vb->inflate_vq);
 		bb_tally_add(&tally, &vb->tally);
-		t2 = ktime_get();
-		bb_batch_enqueue(vb, &b);
 		vb->num_pages += got * BB_FRAMES_PER_PAGE;
 		t3 = ktime_get();
 		if (READ_ONCE(verbose))
-			bb_log_batch(vb, "inflate", &b, got, &tally, t0, t1, t2, t3);
+			bb_log_batch(vb, "inflate", &b, got, &tally, ktime_us_delta(t1, t0),
+				     ktime_us_delta(t3, t2), ktime_us_delta(t2, t1));
 		mutex_unlock(&vb->lock);
 	}
 	/* Short of memory: give the allocator a moment before the next try, as the stock driver does. */
@@ -199,7 +206,8 @@ static unsigned int bb_leak(struct ballast_balloon *vb, unsigned long frames, bo
 	bb_batch_release(vb, &b);
 	t3 = ktime_get();
 	if (READ_ONCE(verbose) && got)
-		bb_log_batch(vb, oom ? "deflate-oom" : "deflate", &b, got, &vb->tally, t0, t1, t2, t3);
+		bb_log_batch(vb, oom ? "deflate-oom" : "deflate", &b, got, &vb->tally,
+			     ktime_us_delta(t1, t0), ktime_us_delta(t2, t1), ktime_us_delta(t3, t2));
 	mutex_unlock(&vb->lock);
 	return got * BB_FRAMES_PER_PAGE;
 }

@@ -17,6 +17,10 @@
 #   --ballast CMD  how to run the CLI (default: dotnet src/Ballast.Cli/bin/Release/net10.0/ballast.dll
 #                  of this repository; build it first with dotnet build src/Ballast.Cli -c Release)
 #   --keep         keep the run directories (default: only failed runs are kept)
+#   --wait-idle S  before each run, wait up to S seconds until no other QEMU runs on this machine
+#                  (a TCG guest takes a whole core; on a small machine it skews every figure); the
+#                  RESULT line's others= says how many other QEMUs were running during the run, and
+#                  cpu_some= the host's CPU pressure (/proc/pressure/cpu some avg10, %) right after it
 # Output: one `RESULT case=... run=... inflate_ms=... deflate_ms=... ...` line per run on stdout,
 # then `SUMMARY case=... inflate_ms=<median> deflate_ms=<median>` per case; logs on stderr.
 set -euo pipefail
@@ -32,6 +36,7 @@ dirty=1600
 target=1536M
 ballast="dotnet $repo/src/Ballast.Cli/bin/Release/net10.0/ballast.dll"
 keep=0
+wait_idle=0
 while (($# > 0)); do
 	case $1 in
 	--cases) cases=$2; shift 2 ;;
@@ -40,6 +45,7 @@ while (($# > 0)); do
 	--target) target=$2; shift 2 ;;
 	--ballast) ballast=$2; shift 2 ;;
 	--keep) keep=1; shift ;;
+	--wait-idle) wait_idle=$2; shift 2 ;;
 	*) die "unknown argument $1 (see the header of $0)" ;;
 	esac
 done
@@ -74,6 +80,14 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
+# other_qemus: QEMU processes on this machine that this script did not start (comm is cut to 15 chars).
+other_qemus() {
+	local n=0 p
+	for p in $(pgrep -x qemu-system-x86 || true); do
+		[[ $p == "$qemu_pid" ]] || n=$((n + 1))
+	done
+	echo "$n"
+}
 rss_shmem_kb() {
 	awk '/^RssShmem:/ { print $2 }' "/proc/$1/status"
 }
@@ -100,6 +114,10 @@ one_run() {
 	*) die "unknown case $name" ;;
 	esac
 	[[ -z $more ]] || modargs=$modargs,$more
+	local deadline=$(($(now_ms) + wait_idle * 1000))
+	while (($(other_qemus) > 0 && $(now_ms) < deadline)); do
+		sleep 2
+	done
 	dir=$(mktemp -d "${env[RUN_DIR]}/m.XXXXXX")
 	log "$name run $n in $dir"
 
@@ -117,7 +135,8 @@ one_run() {
 	local negotiated
 	negotiated=$(python3 "$api" wait-connected "$dir/api.sock" 30)
 
-	local rss0 rel0 rss1 rel1 rss2 rel2 inflate deflate
+	local rss0 rel0 rss1 rel1 rss2 rel2 inflate deflate others
+	others=$(other_qemus)
 	rss0=$(rss_shmem_kb "$qemu_pid")
 	rel0=$(released "$dir/api.sock")
 	inflate=$(python3 "$api" set-wait "$dir/api.sock" "$target_bytes" 120) || { log "inflate: $inflate"; return 1; }
@@ -127,6 +146,9 @@ one_run() {
 	deflate=$(python3 "$api" set-wait "$dir/api.sock" 0 120) || { log "deflate: $deflate"; return 1; }
 	rss2=$(rss_shmem_kb "$qemu_pid")
 	rel2=$(released "$dir/api.sock")
+	others=$((others > $(other_qemus) ? others : $(other_qemus)))
+	local psi
+	psi=$(awk '/^some/ { sub("avg10=", "", $2); print $2 }' /proc/pressure/cpu 2>/dev/null || echo unknown)
 
 	# End the guest (its /init flushes kernel messages into the serial log first), then the daemon.
 	printf 'end\n' | socat -t 1 - "UNIX-CONNECT:$dir/console.sock" >/dev/null 2>&1 || true
@@ -140,8 +162,8 @@ one_run() {
 
 	local bad
 	bad=$(grep -cE 'WARNING|(^|[^A-Z])BUG|Oops|Call Trace' "$dir/serial.log" || true)
-	printf 'RESULT case=%s run=%s inflate_ms=%s deflate_ms=%s rss_before_kb=%s rss_inflated_kb=%s rss_deflated_kb=%s released_inflate_bytes=%s released_total_bytes=%s kernel_bad_lines=%s features=%s dir=%s\n' \
-		"$name" "$n" "$inflate" "$deflate" "$rss0" "$rss1" "$rss2" "$((rel1 - rel0))" "$rel2" "$bad" "$negotiated" "$dir" |
+	printf 'RESULT case=%s run=%s inflate_ms=%s deflate_ms=%s rss_before_kb=%s rss_inflated_kb=%s rss_deflated_kb=%s released_inflate_bytes=%s released_total_bytes=%s kernel_bad_lines=%s others=%s cpu_some=%s features=%s dir=%s\n' \
+		"$name" "$n" "$inflate" "$deflate" "$rss0" "$rss1" "$rss2" "$((rel1 - rel0))" "$rel2" "$bad" "$others" "$psi" "$negotiated" "$dir" |
 		tee -a "$results"
 	grep -E 'ballast_balloon|virtio_balloon|inflate pages|deflate pages' "$dir/serial.log" | sed 's/^/  serial: /' >&2 || true
 	((bad == 0)) || { log "kernel problems in $dir/serial.log"; return 1; }

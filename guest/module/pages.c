@@ -41,17 +41,18 @@ static void bb_batch_note(struct bb_batch *b, unsigned long pfn, unsigned long n
 }
 
 /*
- * Allocates pages onto @b until it holds @want or memory runs out; returns how many it holds.
- * *@order > 0: blocks of 2^*@order pages (a smaller one for the last few pages wanted); each
- * failure lowers *@order by one for good (the caller keeps it for its next call), down to single
- * pages.
+ * Allocates pages onto @b until it holds @want, or @max_allocs allocations succeeded (0), or one
+ * failed (-ENOMEM). *@order > 0: blocks of 2^*@order pages (a smaller one for the last few pages
+ * wanted); a failure lowers *@order by one for good (the caller keeps it for its next call), down
+ * to single pages, and only a failed single page counts as running out.
  */
-unsigned long bb_batch_alloc(struct bb_batch *b, unsigned long want, unsigned int *order)
+int bb_batch_alloc(struct bb_batch *b, unsigned long want, unsigned int *order,
+		   unsigned long max_allocs)
 {
+	unsigned long i, allocs = 0;
 	struct page *page;
-	unsigned long i;
 
-	while (b->count < want) {
+	while (b->count < want && allocs < max_allocs) {
 		unsigned long left = want - b->count;
 		unsigned int o = *order;
 
@@ -71,13 +72,14 @@ unsigned long bb_batch_alloc(struct bb_batch *b, unsigned long want, unsigned in
 		} else {
 			page = balloon_page_alloc();
 			if (!page)
-				break;
+				return -ENOMEM;
 			list_add_tail(&page->lru, &b->pages);
 			bb_batch_note(b, page_to_pfn(page), 1);
 		}
+		allocs++;
 		cond_resched();
 	}
-	return b->count;
+	return 0;
 }
 
 /* Moves every page of @from to the end of @to. */
