@@ -6,8 +6,9 @@ using Ballast.Cli.Units;
 namespace Ballast.Cli.Commands;
 
 /// <summary>
-/// <c>ballast guest-bench</c>: boots real Linux guests under QEMU (TCG) and times the stock virtio_balloon driver
-/// inflating and deflating against QEMU's built-in balloon and against Ballast's daemon over vhost-user
+/// <c>ballast guest-bench</c>: boots real Linux guests under QEMU (TCG) and times a balloon driver — the stock
+/// virtio_balloon, or Ballast's SG module with order-0 or high-order allocation (<c>--driver</c>) — inflating and
+/// deflating against QEMU's built-in balloon and against Ballast's daemon over vhost-user
 /// (<see cref="GuestBenchRunner"/>), with the host memory behind the guest's RAM before and after.
 /// </summary>
 /// <remarks>
@@ -30,6 +31,16 @@ public sealed class GuestBenchCommand : Command
         DefaultValueFactory = _ => GuestBenchDevices.Both,
     }.AcceptOnlyFromAmong([.. GuestBenchDevices.CommandLineValues]);
 
+    private readonly Option<string> _driver = new Option<string>("--driver")
+    {
+        Description = "Which guest balloon driver: stock (Linux's virtio_balloon; the daemon without SG), sg (Ballast's ballast_balloon module, "
+            + "order-0 pages, with the daemon's SG feature), sg-highorder (the same allocating order-"
+            + $"{GuestBenchDrivers.HighOrder} blocks: ballast.modargs=alloc_order={GuestBenchDrivers.HighOrder}), or all (the three in that order). "
+            + "sg and sg-highorder need --device ballast",
+        HelpName = "DRIVER",
+        DefaultValueFactory = _ => GuestBenchDrivers.Stock,
+    }.AcceptOnlyFromAmong([.. GuestBenchDrivers.CommandLineValues]);
+
     private readonly Option<int> _repeat = new("--repeat")
     {
         Description = "Boot N guests per device; the table shows each run and the per-device medians, the JSON every run",
@@ -51,7 +62,7 @@ public sealed class GuestBenchCommand : Command
 
     /// <summary>The command with its view of host memory replaced, for tests.</summary>
     internal GuestBenchCommand(Func<long?> availableHostBytes)
-        : base("guest-bench", "Time real Linux guests (QEMU TCG, microvm, stock virtio_balloon driver) inflating and deflating their balloon with "
+        : base("guest-bench", "Time real Linux guests (QEMU TCG, microvm; the stock virtio_balloon driver or Ballast's SG module) inflating and deflating their balloon with "
             + "Ballast's daemon over vhost-user and with QEMU's built-in virtio-balloon-device, and the host memory behind guest RAM before "
             + $"and after. Needs root; builds the guest kernel, initramfs and QEMU chroot first if missing. SIZE is {SizeParser.Syntax}. "
             + "Exit codes: 0 ok, 1 a run failed, 2 bad command line, 130 cancelled.")
@@ -62,6 +73,7 @@ public sealed class GuestBenchCommand : Command
         Options.Add(_inflate);
         Options.Add(_dirty);
         Options.Add(_device);
+        Options.Add(_driver);
         Options.Add(_repeat);
         Options.Add(_json);
         SetAction(RunAsync);
@@ -77,6 +89,7 @@ public sealed class GuestBenchCommand : Command
             InflateBytes = parseResult.GetValue(_inflate) ?? GuestBenchOptions.DefaultInflateBytes,
             DirtyBytes = parseResult.GetValue(_dirty) ?? GuestBenchOptions.DefaultDirtyBytes,
             Devices = GuestBenchDevices.Select(parseResult.GetRequiredValue(_device)),
+            Drivers = GuestBenchDrivers.Select(parseResult.GetRequiredValue(_driver)),
             Repeat = parseResult.GetValue(_repeat),
         };
         var errors = options.Validate(_availableHostBytes());

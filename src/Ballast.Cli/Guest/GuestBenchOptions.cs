@@ -31,6 +31,12 @@ public sealed record GuestBenchOptions
     /// <summary>The devices of one repeat, in order (<see cref="GuestBenchDevices"/>).</summary>
     public IReadOnlyList<string> Devices { get; init; } = [GuestBenchDevices.Qemu, GuestBenchDevices.Ballast];
 
+    /// <summary>
+    /// The guest drivers each device runs with, in order (<see cref="GuestBenchDrivers"/>); QEMU's device only with
+    /// the stock driver.
+    /// </summary>
+    public IReadOnlyList<string> Drivers { get; init; } = [GuestBenchDrivers.Stock];
+
     /// <summary>How many times each device runs; the devices alternate within every repeat.</summary>
     public int Repeat { get; init; } = 1;
 
@@ -67,6 +73,14 @@ public sealed record GuestBenchOptions
             errors.Add($"--repeat must be at least 1 (got {Repeat})");
         if (Devices.Count == 0)
             errors.Add("no device to run");
+        if (Drivers.Count == 0)
+            errors.Add("no driver to run");
+        var sgDrivers = Drivers.Where(GuestBenchDrivers.UsesSg).ToList();
+        if (Devices.Contains(GuestBenchDevices.Qemu, StringComparer.Ordinal) && sgDrivers.Count > 0)
+        {
+            errors.Add($"--device qemu supports only --driver {GuestBenchDrivers.Stock} (QEMU's balloon has no SG); "
+                + $"{string.Join(", ", sgDrivers)} needs --device {GuestBenchDevices.Ballast}");
+        }
         if (availableHostBytes is { } available && GuestMemBytes > available)
             errors.Add($"--guest-mem {SizeFormatter.Format(GuestMemBytes)} is more than the host has available ({SizeFormatter.Format(available)})");
         return errors;

@@ -6,8 +6,9 @@ namespace Ballast.Cli.Guest;
 
 /// <summary>
 /// The engine of <c>ballast guest-bench</c>: boots the same kernel, initramfs and memory once per device and repeat
-/// — QEMU's built-in <c>virtio-balloon-device</c> driven over QMP, or Ballast's daemon (started here, stock-driver
-/// features: stats and deflate-on-oom, no SG) behind <c>vhost-user-test-device</c> — dirties guest memory at boot,
+/// — QEMU's built-in <c>virtio-balloon-device</c> driven over QMP, or Ballast's daemon (started here; stats and
+/// deflate-on-oom, plus SG for Ballast's module) behind <c>vhost-user-test-device</c> — and guest driver (the stock
+/// virtio_balloon, or <c>ballast_balloon</c> with order-0 or high-order allocation), dirties guest memory at boot,
 /// then times an inflate (target sent → the guest's <c>actual</c> reports it) and a deflate back to an empty
 /// balloon, reading the host memory behind the guest's memfd before and after the inflate.
 /// </summary>
@@ -32,8 +33,14 @@ public sealed class GuestBenchRunner
         _log = log ?? (_ => { });
     }
 
-    /// <summary>The features the Ballast daemon offers here: those of QEMU's device with deflate-on-oom=on.</summary>
+    /// <summary>The features the Ballast daemon offers the stock driver: those of QEMU's device with deflate-on-oom=on.</summary>
     public const string BallastFeatures = "stats,deflate-on-oom";
+
+    /// <summary>The features the Ballast daemon offers Ballast's module: <see cref="BallastFeatures"/> plus SG (bit 23).</summary>
+    public const string BallastSgFeatures = "stats,deflate-on-oom,sg";
+
+    /// <summary>The daemon's <c>--features</c> for <paramref name="driver"/>.</summary>
+    public static string DaemonFeatures(string driver) => GuestBenchDrivers.UsesSg(driver) ? BallastSgFeatures : BallastFeatures;
 
     /// <summary>Runs every repeat, the devices alternating within each; returns every run in order.</summary>
     public async Task<GuestBenchReport> RunAsync(GuestBenchOptions options, CancellationToken ct = default)
@@ -44,38 +51,43 @@ public sealed class GuestBenchRunner
         {
             foreach (var device in options.Devices)
             {
-                var label = string.Create(CultureInfo.InvariantCulture, $"{device} {repeat}/{options.Repeat}");
-                var run = device switch
+                foreach (var driver in options.Drivers)
                 {
-                    GuestBenchDevices.Qemu => await RunQemuAsync(options, label, ct).ConfigureAwait(false),
-                    GuestBenchDevices.Ballast => await RunBallastAsync(options, label, ct).ConfigureAwait(false),
-                    _ => throw new ArgumentException($"unknown device {device}", nameof(options)),
-                };
-                _log(string.Create(CultureInfo.InvariantCulture,
-                    $"{label}: inflate {run.InflateMs:0.0} ms, deflate {run.DeflateMs:0.0} ms, host {SizeFormatter.MiBWithDecimal(run.HostBytesBefore)} -> {SizeFormatter.MiBWithDecimal(run.HostBytesAfter)} MiB"));
-                runs.Add(run);
+                    var label = string.Create(CultureInfo.InvariantCulture, $"{device} {driver} {repeat}/{options.Repeat}");
+                    var run = device switch
+                    {
+                        GuestBenchDevices.Qemu when driver == GuestBenchDrivers.Stock => await RunQemuAsync(options, label, ct).ConfigureAwait(false),
+                        GuestBenchDevices.Qemu => throw new ArgumentException($"QEMU's device cannot run the {driver} driver", nameof(options)),
+                        GuestBenchDevices.Ballast => await RunBallastAsync(options, driver, label, ct).ConfigureAwait(false),
+                        _ => throw new ArgumentException($"unknown device {device}", nameof(options)),
+                    };
+                    _log(string.Create(CultureInfo.InvariantCulture,
+                        $"{label}: inflate {run.InflateMs:0.0} ms, deflate {run.DeflateMs:0.0} ms, host {SizeFormatter.MiBWithDecimal(run.HostBytesBefore)} -> {SizeFormatter.MiBWithDecimal(run.HostBytesAfter)} MiB"));
+                    runs.Add(run);
+                }
             }
         }
         return new GuestBenchReport(options.GuestMemBytes, options.InflateBytes, options.DirtyBytes, runs);
     }
 
-    private QemuGuestOptions GuestOptions(GuestBenchOptions options, GuestBalloonDevice balloon) => new()
+    private static QemuGuestOptions GuestOptions(GuestBenchOptions options, GuestBalloonDevice balloon, string driver) => new()
     {
         MemoryBytes = options.GuestMemBytes,
         Balloon = balloon,
         DeflateOnOom = true,
         Queues = 3,
         // report=0: no periodic meminfo (busybox forks are slow under TCG and would run during the timing).
-        Append = string.Create(CultureInfo.InvariantCulture, $"ballast.dirty={options.DirtyBytes / MiB} ballast.report=0"),
+        Append = string.Create(CultureInfo.InvariantCulture,
+            $"{GuestBenchDrivers.KernelArguments(driver)} ballast.dirty={options.DirtyBytes / MiB} ballast.report=0"),
     };
 
     private async Task<GuestBenchRun> RunQemuAsync(GuestBenchOptions options, string label, CancellationToken ct)
     {
         using var directory = GuestRunDirectory.Create(_environment, "gbq");
-        await using var guest = await QemuGuest.StartAsync(_environment, directory, GuestOptions(options, GuestBalloonDevice.Builtin), ct).ConfigureAwait(false);
+        await using var guest = await QemuGuest.StartAsync(_environment, directory, GuestOptions(options, GuestBalloonDevice.Builtin, GuestBenchDrivers.Stock), ct).ConfigureAwait(false);
         try
         {
-            await BootAsync(guest, options, label, ct).ConfigureAwait(false);
+            await BootAsync(guest, options, GuestBenchDrivers.Stock, label, ct).ConfigureAwait(false);
             await using var qmp = await QmpClient.ConnectAsync(guest.QmpSocketPath, TimeSpan.FromSeconds(10), ct).ConfigureAwait(false);
             var inflatedGuest = options.GuestMemBytes - options.InflateBytes;
             long actual = 0;
@@ -96,7 +108,7 @@ public sealed class GuestBenchRunner
             var deflateMs = clock.Elapsed.TotalMilliseconds;
 
             await EndAsync(guest, label, ct).ConfigureAwait(false);
-            return new GuestBenchRun(GuestBenchDevices.Qemu, GuestBenchRun.StockDriver, inflateMs, deflateMs, before, after);
+            return new GuestBenchRun(GuestBenchDevices.Qemu, GuestBenchDrivers.Stock, inflateMs, deflateMs, before, after);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -105,20 +117,20 @@ public sealed class GuestBenchRunner
         }
     }
 
-    private async Task<GuestBenchRun> RunBallastAsync(GuestBenchOptions options, string label, CancellationToken ct)
+    private async Task<GuestBenchRun> RunBallastAsync(GuestBenchOptions options, string driver, string label, CancellationToken ct)
     {
         using var directory = GuestRunDirectory.Create(_environment, "gbb");
         await using var daemon = await DaemonProcess.StartAsync(new DaemonOptions
         {
             SocketPath = directory.HostFile(QemuGuest.BalloonSocketName),
             ApiPath = directory.HostFile("api.sock"),
-            Features = BallastFeatures,
+            Features = DaemonFeatures(driver),
         }, ct).ConfigureAwait(false);
-        await using var guest = await QemuGuest.StartAsync(_environment, directory, GuestOptions(options, GuestBalloonDevice.VhostUser), ct).ConfigureAwait(false);
+        await using var guest = await QemuGuest.StartAsync(_environment, directory, GuestOptions(options, GuestBalloonDevice.VhostUser, driver), ct).ConfigureAwait(false);
         using var api = daemon.CreateClient();
         try
         {
-            await BootAsync(guest, options, label, ct).ConfigureAwait(false);
+            await BootAsync(guest, options, driver, label, ct).ConfigureAwait(false);
             ulong actual = 0;
             await GuestWait.UntilAsync(async token =>
                 {
@@ -144,7 +156,7 @@ public sealed class GuestBenchRunner
             var deflateMs = clock.Elapsed.TotalMilliseconds;
 
             await EndAsync(guest, label, ct).ConfigureAwait(false);
-            return new GuestBenchRun(GuestBenchDevices.Ballast, GuestBenchRun.StockDriver, inflateMs, deflateMs, before, after);
+            return new GuestBenchRun(GuestBenchDevices.Ballast, driver, inflateMs, deflateMs, before, after);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -154,15 +166,29 @@ public sealed class GuestBenchRunner
         }
     }
 
-    private async Task BootAsync(QemuGuest guest, GuestBenchOptions options, string label, CancellationToken ct)
+    private async Task BootAsync(QemuGuest guest, GuestBenchOptions options, string driver, string label, CancellationToken ct)
     {
-        _log($"{label}: booting a {SizeFormatter.Format(options.GuestMemBytes)} guest, dirtying {SizeFormatter.Format(options.DirtyBytes)}");
+        _log($"{label}: booting a {SizeFormatter.Format(options.GuestMemBytes)} guest ({GuestBenchDrivers.KernelArguments(driver)}), dirtying {SizeFormatter.Format(options.DirtyBytes)}");
         await guest.WaitReadyAsync(options.BootTimeout, ct).ConfigureAwait(false);
+        var module = GuestBenchDrivers.Module(driver);
         var virtio = guest.Serial.Last("virtio");
-        if (virtio?["id"] != "0x0005" || virtio["driver"] != "virtio_balloon")
-            throw new InvalidOperationException($"the stock virtio_balloon driver did not bind to a balloon: {virtio?.ToString() ?? "no virtio line"}");
+        if (virtio?["id"] != "0x0005" || virtio["driver"] != module)
+            throw new InvalidOperationException($"the {module} driver did not bind to a balloon: {virtio?.ToString() ?? "no virtio line"}");
+        if (GuestBenchDrivers.UsesSg(driver) && !HasFeatureBit(virtio, SgBit))
+            throw new InvalidOperationException($"{module} did not negotiate SG (bit {SgBit}): {virtio}");
         if (options.DirtyBytes > 0 && guest.Serial.Last("dirty done") is null)
             throw new InvalidOperationException($"the guest did not dirty its memory: {guest.Serial.Last("dirty failed")?.ToString() ?? "no dirty line"}");
+    }
+
+    /// <summary>The daemon's default SG feature bit (<c>ballast serve --sg-bit</c>), which Ballast's module negotiates by default.</summary>
+    public const int SgBit = global::Ballast.Balloon.Device.BalloonFeatures.DefaultSgBit;
+
+    /// <summary>Whether bit <paramref name="bit"/> is set in a <c>virtio</c> fact's <c>features=</c> (character i is bit i).</summary>
+    public static bool HasFeatureBit(SerialEvent virtio, int bit)
+    {
+        ArgumentNullException.ThrowIfNull(virtio);
+        var features = virtio["features"];
+        return features is not null && bit >= 0 && bit < features.Length && features[bit] == '1';
     }
 
     private async Task EndAsync(QemuGuest guest, string label, CancellationToken ct)

@@ -1,0 +1,270 @@
+using System.Globalization;
+using Ballast.Cli.Api;
+using Ballast.Cli.Balloon;
+using Ballast.Cli.Guest;
+using Ballast.Guest.Tests.Infrastructure;
+
+namespace Ballast.Guest.Tests;
+
+/// <summary>
+/// Ballast's own SG balloon module (<c>guest/module/</c>, <c>ballast.module=ballast_balloon</c>, order-0 pages: the
+/// seed's F_SG in a real Linux guest) against the daemon with <c>--features stats,deflate-on-oom,sg</c>, on one
+/// 2 GiB guest that dirtied 1600 MiB at boot and reports meminfo every 0.5 s. In order: bind and SG negotiation,
+/// statistics, inflate, deflate, a 60-second stress, then deflate-on-OOM — each leaving the guest as the next expects
+/// (the stress leaves its small hogs running; the OOM test accounts for them).
+/// </summary>
+[Collection(GuestCollection.Name)]
+[TestCaseOrderer(OrderedTests.TypeName, OrderedTests.AssemblyName)]
+public sealed class SgDriverTests(GuestFixture fixture, SharedGuest shared) : IClassFixture<SharedGuest>
+{
+    private const string Features = "stats,deflate-on-oom,sg";
+    private const long MiB = 1L << 20;
+    private const long InflateBytes = 1536 * MiB;
+    private const long InflateKb = InflateBytes / 1024;
+    private const int StatsVqBit = 1;
+    private const int DeflateOnOomBit = 2;
+    private static readonly TimeSpan s_balloonTimeout = TimeSpan.FromSeconds(90);
+    private static readonly TimeSpan s_hogTimeout = TimeSpan.FromMinutes(3);
+
+    /// <summary>Kernel messages that mean the guest kernel went wrong.</summary>
+    private static readonly string[] s_kernelTrouble = ["WARNING", "BUG", "Oops", "Call Trace"];
+
+    private Task<BallastGuest> GuestAsync() => shared.GetAsync(fixture, new BallastGuestOptions
+    {
+        Name = "sg",
+        Features = Features,
+        Append = $"ballast.module={GuestBenchDrivers.BallastModule} ballast.dirty=1600 ballast.report=0.5",
+    });
+
+    /// <summary>ballast_balloon loads, binds to virtio id 5 and negotiates SG (bit 23) with stats and deflate-on-oom; the API shows it.</summary>
+    [Fact]
+    [Order(1)]
+    public async Task SgModule_Binds_NegotiatesSgBit23_ApiShowsSg()
+    {
+        var guest = await GuestAsync();
+        await guest.VerifyAsync(async () =>
+        {
+            var loaded = guest.Serial.Last("balloon") ?? throw new InvalidOperationException("no BALLAST balloon line");
+            Assert.Equal(GuestBenchDrivers.BallastModule, loaded["module"]);
+            Assert.Equal("yes", loaded["loaded"]);
+            var virtio = guest.Serial.Last("virtio") ?? throw new InvalidOperationException("no BALLAST virtio line");
+            Assert.Equal("0x0005", virtio["id"]);
+            Assert.Equal(GuestBenchDrivers.BallastModule, virtio["driver"]);
+            var negotiated = Facts.FeatureBits(virtio);
+            foreach (var bit in new[] { GuestBenchRunner.SgBit, StatsVqBit, DeflateOnOomBit })
+                Assert.True((negotiated & (1UL << bit)) != 0, $"bit {bit} not negotiated: {Facts.BitList(negotiated)}");
+            Assert.Equal(23, GuestBenchRunner.SgBit);
+
+            var state = await guest.WaitConnectedAsync(TimeSpan.FromSeconds(10));
+            Assert.Equal(["stats", "deflate-on-oom", "sg"], state.Features);
+            Assert.InRange(state.GuestBytes, (2UL << 30) - MiB, 2UL << 30);
+            Assert.Equal(0UL, state.ActualBytes);
+        });
+    }
+
+    /// <summary>With a polling interval set, the module's statistics reach GET /balloon/statistics and match /proc/meminfo within 5%.</summary>
+    [Fact]
+    [Order(2)]
+    public async Task Statistics_ReachTheApi_AndAgreeWithGuestMeminfo()
+    {
+        var guest = await GuestAsync();
+        await guest.VerifyAsync(async () =>
+        {
+            await guest.WaitConnectedAsync(TimeSpan.FromSeconds(10));
+            var since = DateTimeOffset.UtcNow;
+            await guest.Api.SetPollingIntervalAsync(1);
+            try
+            {
+                StatisticsReport? stats = null;
+                await GuestWait.UntilAsync(async ct =>
+                    {
+                        try
+                        {
+                            stats = await guest.Api.GetStatisticsAsync(ct);
+                            return stats.UpdatedAt > since;
+                        }
+                        catch (BalloonApiException e) when (e.StatusCode == 404)
+                        {
+                            return false;
+                        }
+                    }, TimeSpan.FromSeconds(20), BallastGuest.PollInterval, () => $"statistics newer than {since:O} (last {stats?.UpdatedAt:O})",
+                    guest.Qemu.ExitReason);
+                var meminfo = await guest.FreshMemInfoAsync();
+
+                AssertWithin5Percent("free_memory vs MemFree", stats!.FreeMemory, meminfo.Int64("MemFree"));
+                AssertWithin5Percent("total_memory vs MemTotal", stats.TotalMemory, meminfo.Int64("MemTotal"));
+                AssertWithin5Percent("available_memory vs MemAvailable", stats.AvailableMemory, meminfo.Int64("MemAvailable"));
+            }
+            finally
+            {
+                await guest.Api.SetPollingIntervalAsync(0);
+            }
+        });
+    }
+
+    private static void AssertWithin5Percent(string what, ulong? apiBytes, long guestKb)
+    {
+        Assert.True(apiBytes is not null, $"{what}: the API has no value");
+        var guestBytes = guestKb * 1024.0;
+        var deviation = Math.Abs((double)apiBytes!.Value - guestBytes) / guestBytes;
+        Assert.True(deviation <= 0.05, $"{what}: API {apiBytes} bytes, guest {guestKb} kB = {guestBytes} bytes ({deviation:P1} apart)");
+    }
+
+    /// <summary>
+    /// Inflating to 1.5 GiB over SG: actual reaches the target, MemFree drops by 1.5 GiB (±2%), and the host memory
+    /// behind guest RAM drops by at least 95% of 1.5 GiB.
+    /// </summary>
+    [Fact]
+    [Order(3)]
+    public async Task Inflate_To1536MiB_ReachesTarget_MemFreeDrops_HostMemoryReleased()
+    {
+        var guest = await GuestAsync();
+        await guest.VerifyAsync(async () =>
+        {
+            await guest.WaitConnectedAsync(TimeSpan.FromSeconds(10));
+            var before = await guest.FreshMemInfoAsync();
+            var hostBefore = guest.Qemu.HostMemoryBytes();
+            Assert.True(hostBefore >= InflateBytes, $"only {hostBefore / MiB} MiB behind guest RAM before inflating: did ballast.dirty=1600 run?");
+
+            await guest.SetTargetAndWaitAsync(InflateBytes, s_balloonTimeout);
+            var hostAfter = guest.Qemu.HostMemoryBytes();
+            var after = await guest.FreshMemInfoAsync();
+            var state = await guest.StateAsync();
+
+            Assert.Equal((ulong)InflateBytes, state.ActualBytes);
+            Assert.Equal((ulong)InflateBytes, state.TargetBytes);
+            Assert.Equal((ulong)InflateBytes, state.BalloonedBytes);
+            var dropKb = Facts.MemFreeKb(before) - Facts.MemFreeKb(after);
+            Assert.True(Math.Abs(dropKb - InflateKb) <= InflateKb * 0.02,
+                $"MemFree dropped by {dropKb} kB ({before} -> {after}); expected {InflateKb} kB ± 2%");
+            var released = hostBefore - hostAfter;
+            Assert.True(released >= InflateBytes * 0.95,
+                $"host memory behind guest RAM went {hostBefore / MiB} -> {hostAfter / MiB} MiB: {released / MiB} MiB released, less than 95% of {InflateBytes / MiB} MiB");
+        });
+    }
+
+    /// <summary>Deflating to 0: actual and ballooned bytes 0, MemFree back within 2% of the boot-time value.</summary>
+    [Fact]
+    [Order(4)]
+    public async Task Deflate_To0_ActualZero_MemFreeBack()
+    {
+        var guest = await GuestAsync();
+        await guest.VerifyAsync(async () =>
+        {
+            await guest.WaitConnectedAsync(TimeSpan.FromSeconds(10));
+            var baseline = guest.Serial.All("meminfo")[0];
+            if ((await guest.StateAsync()).ActualBytes == 0)
+                await guest.SetTargetAndWaitAsync(InflateBytes, s_balloonTimeout); // alone, the inflate test did not run first
+
+            await guest.SetTargetAndWaitAsync(0, s_balloonTimeout);
+            var after = await guest.FreshMemInfoAsync();
+            var state = await guest.StateAsync();
+
+            Assert.Equal(0UL, state.ActualBytes);
+            Assert.Equal(0UL, state.BalloonedBytes);
+            var deviation = Math.Abs(Facts.MemFreeKb(after) - Facts.MemFreeKb(baseline)) / (double)Facts.MemFreeKb(baseline);
+            Assert.True(deviation <= 0.02, $"MemFree {Facts.MemFreeKb(after)} kB after deflating, {Facts.MemFreeKb(baseline)} kB at boot ({deviation:P1} apart)");
+        });
+    }
+
+    /// <summary>
+    /// 60 seconds of random targets (0–1 GiB, a new one every 2–4 s, seeded) while the guest starts a 16 MiB hog at
+    /// every other step, 8 at most (the console's <c>hog</c> command: anonymous memory, touched and held — /init has no command
+    /// that frees it again, so the workload only allocates). Afterwards the guest answers <c>report</c>, reaches the
+    /// last target, the device's ballooned bytes equal the guest's actual, no hog was killed, and the serial log has
+    /// no kernel WARNING, BUG, Oops or Call Trace.
+    /// </summary>
+    [Fact]
+    [Order(5)]
+    public async Task Stress_RandomTargetsFor60s_WithGuestAllocations_GuestHealthy_DeviceAgrees_NoKernelTrouble()
+    {
+        const int Hogs = 8;
+        const int HogMib = 16;
+        var guest = await GuestAsync();
+        await guest.VerifyAsync(async () =>
+        {
+            await guest.WaitConnectedAsync(TimeSpan.FromSeconds(10));
+            var random = new Random(20261126);
+            var cursor = guest.Serial.Count;
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            var targets = new List<long>();
+            var hogs = 0;
+            for (var step = 0; clock.Elapsed < TimeSpan.FromSeconds(60); step++)
+            {
+                var target = random.Next(0, 1025) * MiB;
+                targets.Add(target);
+                await guest.Api.SetTargetAsync(target);
+                if (step % 2 == 1 && hogs < Hogs)
+                {
+                    await guest.Qemu.SendConsoleAsync(string.Create(CultureInfo.InvariantCulture, $"hog {HogMib}"));
+                    hogs++;
+                }
+                await Task.Delay(TimeSpan.FromMilliseconds(random.Next(2000, 4001)));
+                Assert.False(guest.Qemu.HasExited, $"QEMU exited during the stress: {guest.Qemu.ExitReason()}");
+                Assert.False(guest.Daemon.HasExited, "the daemon exited during the stress");
+            }
+
+            var last = targets[^1];
+            var settled = await guest.WaitActualAsync(actual => actual == (ulong)last, $"actual_bytes = the last target {last}", s_balloonTimeout);
+            await GuestWait.UntilAsync(_ => Task.FromResult(guest.Serial.All("hog started").Count(e => e.Index >= cursor) == hogs),
+                s_hogTimeout, BallastGuest.PollInterval, () => $"{hogs} hogs to start", guest.Qemu.ExitReason);
+
+            var beforeReport = guest.Serial.Count;
+            await guest.Qemu.SendConsoleAsync("report");
+            await guest.Qemu.WaitForAsync("control", TimeSpan.FromSeconds(30), e => e["cmd"] == "report", after: beforeReport);
+            var vmstat = await guest.Qemu.WaitForAsync("vmstat", TimeSpan.FromSeconds(30), after: beforeReport);
+            var state = await guest.StateAsync();
+
+            Assert.True(targets.Count >= 15, $"only {targets.Count} targets in 60 s");
+            Assert.Equal((ulong)last, settled.ActualBytes);
+            Assert.Equal(state.ActualBytes, state.BalloonedBytes);
+            Assert.Equal((ulong)last, state.BalloonedBytes);
+            Assert.Equal(0, vmstat.Int64("oom_kill"));
+            Assert.DoesNotContain(guest.Serial.All("hog killed"), e => e.Index >= cursor);
+            Assert.DoesNotContain(guest.Serial.All("hog exited"), e => e.Index >= cursor);
+            AssertNoKernelTrouble(guest);
+        });
+    }
+
+    /// <summary>
+    /// Deflate-on-OOM with the SG module: a 1.5 GiB balloon, then a 1 GiB hog (on top of the stress test's hogs, if
+    /// it ran). The module's OOM notifier gives balloon pages back: the hog gets its memory, nothing is OOM-killed,
+    /// and the balloon shrinks below the target, far enough for the hog.
+    /// </summary>
+    [Fact]
+    [Order(6)]
+    public async Task DeflateOnOom_BalloonAt1536MiB_1GiBHog_NoOomKill_BalloonShrinks()
+    {
+        var guest = await GuestAsync();
+        await guest.VerifyAsync(async () =>
+        {
+            await guest.WaitConnectedAsync(TimeSpan.FromSeconds(10));
+            var held = guest.Serial.All("hog started").Sum(e => e.Int64("mib")) * MiB;
+            await guest.SetTargetAndWaitAsync(InflateBytes, s_balloonTimeout);
+
+            var cursor = guest.Serial.Count;
+            await guest.Qemu.SendConsoleAsync("hog 1024");
+            var started = await guest.Qemu.WaitForAsync("hog started", s_hogTimeout, e => e.Int64("mib") == 1024, after: cursor);
+            var vmstat = await guest.Qemu.WaitForAsync("vmstat", TimeSpan.FromSeconds(30), after: started.Index);
+            var state = await guest.StateAsync();
+
+            Assert.DoesNotContain(guest.Serial.All("hog killed"), e => e.Index >= cursor);
+            Assert.Equal(0, vmstat.Int64("oom_kill"));
+            Assert.True(state.ActualBytes < (ulong)InflateBytes, $"actual {state.ActualBytes} did not shrink below the {InflateBytes}-byte target");
+            var room = (2UL << 30) - (1UL << 30) - (ulong)held;
+            Assert.True(state.ActualBytes <= room, $"actual {state.ActualBytes / (ulong)MiB} MiB leaves no room for a 1 GiB hog and {held / MiB} MiB of earlier hogs");
+            Assert.Equal(state.ActualBytes, state.BalloonedBytes);
+
+            // Let go: otherwise the driver keeps re-inflating towards the target against the hog.
+            await guest.SetTargetAndWaitAsync(0, s_balloonTimeout);
+            AssertNoKernelTrouble(guest);
+        });
+    }
+
+    private static void AssertNoKernelTrouble(BallastGuest guest)
+    {
+        var log = File.ReadAllText(guest.Qemu.Serial.Path);
+        var found = s_kernelTrouble.Where(word => log.Contains(word, StringComparison.Ordinal)).ToList();
+        Assert.True(found.Count == 0, $"the serial log has {string.Join(", ", found)}:\n{guest.Serial.Tail(80)}");
+    }
+}
