@@ -7,7 +7,7 @@
 # Usage: build.sh OUT KERNEL_TREE
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-# shellcheck source=../lib.sh
+# shellcheck source-path=SCRIPTDIR/.. source=lib.sh
 source "$here/../lib.sh"
 
 (($# == 2)) || die "usage: $0 OUT KERNEL_TREE"

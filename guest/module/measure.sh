@@ -27,7 +27,7 @@ set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 guest=$(cd "$here/.." && pwd)
 repo=$(cd "$guest/.." && pwd)
-# shellcheck source=../lib.sh
+# shellcheck source-path=SCRIPTDIR/.. source=lib.sh
 source "$guest/lib.sh"
 
 cases="stock sg sg-o9"
