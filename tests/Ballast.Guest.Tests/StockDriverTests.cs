@@ -69,47 +69,7 @@ public sealed class StockDriverTests(GuestFixture fixture, SharedGuest shared) :
     public async Task Statistics_WithPollingInterval_ReachTheApi_AndAgreeWithGuestMeminfo()
     {
         var guest = await GuestAsync();
-        await guest.VerifyAsync(async () =>
-        {
-            await guest.WaitConnectedAsync(TimeSpan.FromSeconds(10));
-            var since = DateTimeOffset.UtcNow;
-            await guest.Api.SetPollingIntervalAsync(1);
-            try
-            {
-                Cli.Api.StatisticsReport? stats = null;
-                await GuestWait.UntilAsync(async ct =>
-                    {
-                        try
-                        {
-                            stats = await guest.Api.GetStatisticsAsync(ct);
-                            return stats.UpdatedAt > since;
-                        }
-                        catch (BalloonApiException e) when (e.StatusCode == 404)
-                        {
-                            return false;
-                        }
-                    }, TimeSpan.FromSeconds(20), BallastGuest.PollInterval, () => $"statistics newer than {since:O} (last {stats?.UpdatedAt:O})",
-                    guest.Qemu.ExitReason);
-                var meminfo = await guest.FreshMemInfoAsync();
-
-                Assert.Equal(1, stats!.PollingIntervalS);
-                AssertWithin5Percent("free_memory vs MemFree", stats.FreeMemory, meminfo.Int64("MemFree"));
-                AssertWithin5Percent("total_memory vs MemTotal", stats.TotalMemory, meminfo.Int64("MemTotal"));
-                AssertWithin5Percent("available_memory vs MemAvailable", stats.AvailableMemory, meminfo.Int64("MemAvailable"));
-            }
-            finally
-            {
-                await guest.Api.SetPollingIntervalAsync(0);
-            }
-        });
-    }
-
-    private static void AssertWithin5Percent(string what, ulong? apiBytes, long guestKb)
-    {
-        Assert.True(apiBytes is not null, $"{what}: the API has no value");
-        var guestBytes = guestKb * 1024.0;
-        var deviation = Math.Abs((double)apiBytes!.Value - guestBytes) / guestBytes;
-        Assert.True(deviation <= 0.05, $"{what}: API {apiBytes} bytes, guest {guestKb} kB = {guestBytes} bytes ({deviation:P1} apart)");
+        await guest.VerifyAsync(() => BalloonScenarios.StatisticsAgreeWithMeminfoAsync(guest));
     }
 
     /// <summary>
@@ -121,28 +81,7 @@ public sealed class StockDriverTests(GuestFixture fixture, SharedGuest shared) :
     public async Task Inflate_To1536MiB_ReachesTarget_MemFreeDrops_HostMemoryReleased()
     {
         var guest = await GuestAsync();
-        await guest.VerifyAsync(async () =>
-        {
-            await guest.WaitConnectedAsync(TimeSpan.FromSeconds(10));
-            var before = await guest.FreshMemInfoAsync();
-            var hostBefore = guest.Qemu.HostMemoryBytes();
-            Assert.True(hostBefore >= InflateBytes, $"only {hostBefore / MiB} MiB behind guest RAM before inflating: did ballast.dirty=1600 run?");
-
-            await guest.SetTargetAndWaitAsync(InflateBytes, s_balloonTimeout);
-            var hostAfter = guest.Qemu.HostMemoryBytes();
-            var after = await guest.FreshMemInfoAsync();
-            var state = await guest.StateAsync();
-
-            Assert.Equal((ulong)InflateBytes, state.ActualBytes);
-            Assert.Equal((ulong)InflateBytes, state.TargetBytes);
-            Assert.Equal((ulong)InflateBytes, state.BalloonedBytes);
-            var dropKb = Facts.MemFreeKb(before) - Facts.MemFreeKb(after);
-            Assert.True(Math.Abs(dropKb - InflateKb) <= InflateKb * 0.02,
-                $"MemFree dropped by {dropKb} kB ({before} -> {after}); expected {InflateKb} kB ± 2%");
-            var released = hostBefore - hostAfter;
-            Assert.True(released >= InflateBytes * 0.95,
-                $"host memory behind guest RAM went {hostBefore / MiB} -> {hostAfter / MiB} MiB: {released / MiB} MiB released, less than 95% of {InflateBytes / MiB} MiB");
-        });
+        await guest.VerifyAsync(() => BalloonScenarios.InflateReleasesHostMemoryAsync(guest, InflateBytes, s_balloonTimeout));
     }
 
     /// <summary>Deflating to 0: actual 0, MemFree back within 2% of the boot-time value.</summary>
@@ -151,22 +90,7 @@ public sealed class StockDriverTests(GuestFixture fixture, SharedGuest shared) :
     public async Task Deflate_To0_ActualZero_MemFreeBack()
     {
         var guest = await GuestAsync();
-        await guest.VerifyAsync(async () =>
-        {
-            await guest.WaitConnectedAsync(TimeSpan.FromSeconds(10));
-            var baseline = guest.Serial.All("meminfo")[0];
-            if ((await guest.StateAsync()).ActualBytes == 0)
-                await guest.SetTargetAndWaitAsync(InflateBytes, s_balloonTimeout); // alone, the inflate test did not run first
-
-            await guest.SetTargetAndWaitAsync(0, s_balloonTimeout);
-            var after = await guest.FreshMemInfoAsync();
-            var state = await guest.StateAsync();
-
-            Assert.Equal(0UL, state.ActualBytes);
-            Assert.Equal(0UL, state.BalloonedBytes);
-            var deviation = Math.Abs(Facts.MemFreeKb(after) - Facts.MemFreeKb(baseline)) / (double)Facts.MemFreeKb(baseline);
-            Assert.True(deviation <= 0.02, $"MemFree {Facts.MemFreeKb(after)} kB after deflating, {Facts.MemFreeKb(baseline)} kB at boot ({deviation:P1} apart)");
-        });
+        await guest.VerifyAsync(() => BalloonScenarios.DeflateToZeroAsync(guest, InflateBytes, s_balloonTimeout));
     }
 
     /// <summary>A target larger than guest RAM is refused with 400; the balloon, the daemon and the guest carry on untouched.</summary>
