@@ -1,3 +1,4 @@
+using Ballast.Tests.Infrastructure;
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 using Ballast.Balloon.Device;
@@ -140,7 +141,7 @@ public sealed class BalloonAbiTests
                 printf("S_NR %d\n", VIRTIO_BALLOON_S_NR);
                 return 0;
             }
-            """);
+            """).ToDictionary(kv => kv.Key, kv => (long)kv.Value); // the assertions compare with signed constants
 
         Assert.Equal(BalloonStatistics.EntrySize, c["stat_size"]);
         Assert.Equal(0, c["stat_tag"]);

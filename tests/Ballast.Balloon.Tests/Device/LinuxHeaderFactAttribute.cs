@@ -1,3 +1,4 @@
+using Ballast.Tests.Infrastructure;
 namespace Ballast.Balloon.Tests.Device;
 
 /// <summary>A fact that compiles C against linux/virtio_balloon.h: skipped when gcc or the header is missing.</summary>
@@ -5,7 +6,7 @@ public sealed class LinuxHeaderFactAttribute : FactAttribute
 {
     public LinuxHeaderFactAttribute()
     {
-        if (!CProgram.Available)
+        if (!CProgram.Available("/usr/include/linux/virtio_balloon.h"))
             Skip = "gcc or /usr/include/linux/virtio_balloon.h not found";
     }
 }

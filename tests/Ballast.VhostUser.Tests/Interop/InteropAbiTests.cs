@@ -1,3 +1,4 @@
+using Ballast.Tests.Infrastructure;
 using System.Runtime.InteropServices;
 using Ballast.VhostUser.Interop;
 using Ballast.VhostUser.Tests.Support;
@@ -92,7 +93,7 @@ public sealed unsafe class InteropAbiTests
         }
         """;
 
-    private static readonly Lazy<Dictionary<string, ulong>> C = new(() => Gcc.Run(Source));
+    private static readonly Lazy<Dictionary<string, ulong>> C = new(() => CProgram.Run(Source));
 
     private static void Matches(string name, long ours) => Assert.True((ulong)ours == C.Value[name], $"{name}: ours {ours}, gcc {C.Value[name]}");
 

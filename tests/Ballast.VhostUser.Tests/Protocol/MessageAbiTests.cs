@@ -1,3 +1,4 @@
+using Ballast.Tests.Infrastructure;
 using Ballast.VhostUser.Protocol;
 using Ballast.VhostUser.Tests.Support;
 
@@ -78,7 +79,7 @@ public sealed class MessageAbiTests
         }
         """;
 
-    private static readonly Lazy<Dictionary<string, ulong>> C = new(() => Gcc.Run(Source));
+    private static readonly Lazy<Dictionary<string, ulong>> C = new(() => CProgram.Run(Source));
 
     private static void Matches(string name, int ours) => Assert.True((ulong)ours == C.Value[name], $"{name}: ours {ours}, gcc {C.Value[name]}");
 

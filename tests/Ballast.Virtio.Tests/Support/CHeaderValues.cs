@@ -1,3 +1,4 @@
+using Ballast.Tests.Infrastructure;
 namespace Ballast.Virtio.Tests.Support;
 
 /// <summary>
@@ -12,7 +13,7 @@ public sealed class CHeaderValues
     /// <summary>vring_need_event(event, new, old) is printed for every triple of these.</summary>
     public static readonly ushort[] NeedEventSamples = [0, 1, 2, 3, 100, 0x7ffe, 0x7fff, 0x8000, 0x8001, 0xfffd, 0xfffe, 0xffff];
 
-    private readonly Lazy<Dictionary<string, ulong>> _values = new(() => Gcc.Available ? Gcc.Run(Source) : []);
+    private readonly Lazy<Dictionary<string, ulong>> _values = new(() => CProgram.Available("/usr/include/linux/virtio_ring.h") ? CProgram.Run(Source) : []);
 
     public ulong this[string name] =>
         _values.Value.TryGetValue(name, out var v) ? v : throw new KeyNotFoundException($"the C program printed no '{name}'");
