@@ -132,10 +132,9 @@ public sealed class SgDriverTests(GuestFixture fixture, SharedGuest shared) : IC
             await GuestWait.UntilAsync(_ => Task.FromResult(guest.Serial.All("hog started").Count(e => e.Index >= cursor) == hogs),
                 s_hogTimeout, BallastGuest.PollInterval, () => $"{hogs} hogs to start", guest.Qemu.ExitReason);
 
-            var beforeReport = guest.Serial.Count;
-            await guest.Qemu.SendConsoleAsync("report");
-            await guest.Qemu.WaitForAsync("control", TimeSpan.FromSeconds(30), e => e["cmd"] == "report", after: beforeReport);
-            var vmstat = await guest.Qemu.WaitForAsync("vmstat", TimeSpan.FromSeconds(30), after: beforeReport);
+            var ack = await guest.Qemu.SendConsoleAsync("report");
+            Assert.Equal("report", ack["cmd"]);
+            var vmstat = await guest.Qemu.WaitForAsync("vmstat", TimeSpan.FromSeconds(30), after: ack.Index);
             var state = await guest.StateAsync();
 
             Assert.True(targets.Count >= 15, $"only {targets.Count} targets in 60 s");

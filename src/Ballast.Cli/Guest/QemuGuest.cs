@@ -170,26 +170,65 @@ public sealed class QemuGuest : IAsyncDisposable
         Serial.WaitForAsync(name, timeout, predicate, after, ExitReason, ct);
 
     /// <summary>
-    /// Writes <paramref name="command"/> and a newline to the console socket, reads what comes back for a moment
-    /// (a connected client that does not read stalls the guest's console) and disconnects.
+    /// Writes <paramref name="command"/> and a newline to the console socket and keeps the connection, reading what
+    /// comes back (a connected client that does not read stalls the guest's console), until the guest acknowledges
+    /// the line with <c>BALLAST control …</c>; then disconnects and returns that acknowledgement.
     /// </summary>
-    public async Task SendConsoleAsync(string command, CancellationToken ct = default)
+    /// <remarks>
+    /// Holding the connection until the acknowledgement matters: QEMU's socket chardev hands bytes to the emulated
+    /// UART only as fast as the guest drains its FIFO, and when the client hangs up QEMU drops whatever it has not
+    /// handed over yet. A busy guest under TCG can take longer than any fixed grace time, and a command lost that
+    /// way is silently never run.
+    /// </remarks>
+    /// <exception cref="TimeoutException">No acknowledgement within <paramref name="ackTimeout"/> (default 60 s), or QEMU exited.</exception>
+    /// <exception cref="InvalidOperationException">The guest answered <c>BALLAST control unknown</c>.</exception>
+    public async Task<SerialEvent> SendConsoleAsync(string command, TimeSpan? ackTimeout = null, CancellationToken ct = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(command);
+        if (command.Contains('\n', StringComparison.Ordinal))
+            throw new ArgumentException("one command per call, without a line end", nameof(command));
+        var after = Serial.Count;
         using var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         await socket.ConnectAsync(new UnixDomainSocketEndPoint(ConsoleSocketPath), ct).ConfigureAwait(false);
         await socket.SendAsync(Encoding.ASCII.GetBytes(command + "\n"), SocketFlags.None, ct).ConfigureAwait(false);
-        var sink = new byte[4096];
         using var drain = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        drain.CancelAfter(TimeSpan.FromMilliseconds(300));
+        var draining = DrainAsync(socket, drain.Token);
+        SerialEvent? ack = null;
         try
         {
-            while (await socket.ReceiveAsync(sink, SocketFlags.None, drain.Token).ConfigureAwait(false) > 0)
+            await GuestWait.UntilAsync(_ =>
+            {
+                Serial.Refresh();
+                ack = Serial.Events().Skip(after).FirstOrDefault(e => e.Name is "control" or "control unknown");
+                return Task.FromResult(ack is not null);
+            }, ackTimeout ?? TimeSpan.FromSeconds(60), SerialLog.PollInterval, () => $"the guest to acknowledge console command '{command}'; serial log tail:\n{Serial.Tail()}",
+                ExitReason, ct).ConfigureAwait(false);
+        }
+        finally
+        {
+            await drain.CancelAsync().ConfigureAwait(false);
+            await draining.ConfigureAwait(false);
+        }
+        return ack!.Name == "control"
+            ? ack
+            : throw new InvalidOperationException($"the guest did not understand console command '{command}': {ack}");
+    }
+
+    private static async Task DrainAsync(Socket socket, CancellationToken ct)
+    {
+        var sink = new byte[4096];
+        try
+        {
+            while (await socket.ReceiveAsync(sink, SocketFlags.None, ct).ConfigureAwait(false) > 0)
             {
             }
         }
-        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        catch (OperationCanceledException)
         {
+        }
+        catch (SocketException)
+        {
+            // QEMU closed the console (the guest is ending): nothing more to drain.
         }
     }
 
@@ -204,11 +243,11 @@ public sealed class QemuGuest : IAsyncDisposable
             return _process.ExitCode;
         try
         {
-            await SendConsoleAsync("end", ct).ConfigureAwait(false);
+            await SendConsoleAsync("end", TimeSpan.FromSeconds(30), ct).ConfigureAwait(false);
         }
-        catch (SocketException)
+        catch (Exception e) when (e is SocketException or TimeoutException)
         {
-            // The console went away: QEMU is exiting anyway.
+            // The console went away or the guest did not answer: QEMU is exiting anyway, or is stopped by the caller.
         }
         return await _process.WaitForExitAsync(timeout, ct).ConfigureAwait(false) ? _process.ExitCode : null;
     }
