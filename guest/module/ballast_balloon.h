@@ -48,6 +48,9 @@
  */
 #define BB_WINDOW_BITS (1UL << 23)
 
+/* Order-0 pages asked of the bulk allocator per call (pages.c). */
+#define BB_BULK 256
+
 /* Pages handed to balloon_page_list_enqueue() or put_pages_list() per call (bounds irq-off time). */
 #define BB_CHUNK 512
 

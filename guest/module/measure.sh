@@ -17,6 +17,7 @@
 #   --ballast CMD  how to run the CLI (default: dotnet src/Ballast.Cli/bin/Release/net10.0/ballast.dll
 #                  of this repository; build it first with dotnet build src/Ballast.Cli -c Release)
 #   --keep         keep the run directories (default: only failed runs are kept)
+#   --defer-release  run the daemon with --defer-release (and must-tell-host, which it needs)
 #   --wait-idle S  before each run, wait up to S seconds until no other QEMU runs on this machine
 #                  (a TCG guest takes a whole core; on a small machine it skews every figure); the
 #                  RESULT line's others= says how many other QEMUs were running during the run, and
@@ -36,6 +37,7 @@ dirty=1600
 target=1536M
 ballast="dotnet $repo/src/Ballast.Cli/bin/Release/net10.0/ballast.dll"
 keep=0
+defer=0
 wait_idle=0
 while (($# > 0)); do
 	case $1 in
@@ -45,6 +47,7 @@ while (($# > 0)); do
 	--target) target=$2; shift 2 ;;
 	--ballast) ballast=$2; shift 2 ;;
 	--keep) keep=1; shift ;;
+	--defer-release) defer=1; shift ;;
 	--wait-idle) wait_idle=$2; shift 2 ;;
 	*) die "unknown argument $1 (see the header of $0)" ;;
 	esac
@@ -114,6 +117,11 @@ one_run() {
 	*) die "unknown case $name" ;;
 	esac
 	[[ -z $more ]] || modargs=$modargs,$more
+	local serve_args=()
+	if ((defer)); then
+		features=$features,must-tell-host
+		serve_args=(--defer-release)
+	fi
 	local deadline=$(($(now_ms) + wait_idle * 1000))
 	while (($(other_qemus) > 0 && $(now_ms) < deadline)); do
 		sleep 2
@@ -122,7 +130,7 @@ one_run() {
 	log "$name run $n in $dir"
 
 	# shellcheck disable=SC2086 # $ballast is a command with arguments
-	$ballast serve --socket "$dir/balloon.sock" --api "$dir/api.sock" --features "$features" \
+	$ballast serve --socket "$dir/balloon.sock" --api "$dir/api.sock" --features "$features" "${serve_args[@]}" \
 		>"$dir/daemon.out" 2>"$dir/daemon.log" &
 	daemon_pid=$!
 	wait_line "$dir/daemon.out" -device 30 || { log "daemon did not start"; return 1; }

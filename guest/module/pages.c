@@ -8,6 +8,7 @@
  * allocate: split_page() turns a block into 2^order independent order-0 pages right away.
  */
 #include <linux/gfp.h>
+#include <linux/list.h>
 #include <linux/log2.h>
 #include <linux/minmax.h>
 #include <linux/mm.h>
@@ -23,6 +24,16 @@
  */
 #define BB_GFP_BLOCK ((GFP_HIGHUSER_MOVABLE & ~__GFP_RECLAIM) | \
 		      __GFP_NOMEMALLOC | __GFP_NORETRY | __GFP_NOWARN)
+
+/*
+ * Single pages: balloon_page_alloc()'s flags (movable, no emergency reserves, no retrying reclaim),
+ * taken BB_BULK at a time from the per-CPU free lists by the bulk allocator, which checks the
+ * watermark, takes the pcp lock and counts the events once per call instead of once per page.
+ * Under TCG that halves the cost of an order-0 page (measured: guest/README.md). The bulk
+ * allocator never reclaims; when it returns nothing (the zone is near its low watermark),
+ * balloon_page_alloc() takes one page the ordinary way, reclaiming as the stock driver does.
+ */
+#define BB_GFP_PAGE (GFP_HIGHUSER_MOVABLE | __GFP_NOMEMALLOC | __GFP_NORETRY | __GFP_NOWARN)
 
 void bb_batch_init(struct bb_batch *b)
 {
@@ -70,11 +81,23 @@ int bb_batch_alloc(struct bb_batch *b, unsigned long want, unsigned int *order,
 			bb_batch_note(b, page_to_pfn(page), 1UL << o);
 			b->blocks++;
 		} else {
-			page = balloon_page_alloc();
-			if (!page)
-				return -ENOMEM;
-			list_add_tail(&page->lru, &b->pages);
-			bb_batch_note(b, page_to_pfn(page), 1);
+			unsigned long n = min3(left, max_allocs - allocs, (unsigned long)BB_BULK);
+			LIST_HEAD(bulk);
+
+			n = alloc_pages_bulk_list(BB_GFP_PAGE, n, &bulk);
+			if (!n) {
+				page = balloon_page_alloc();
+				if (!page)
+					return -ENOMEM;
+				list_add_tail(&page->lru, &bulk);
+				n = 1;
+			}
+			list_for_each_entry(page, &bulk, lru)
+				bb_batch_note(b, page_to_pfn(page), 1);
+			list_splice_tail(&bulk, &b->pages);
+			allocs += n;
+			cond_resched();
+			continue;
 		}
 		allocs++;
 		cond_resched();

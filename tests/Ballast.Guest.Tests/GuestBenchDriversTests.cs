@@ -46,9 +46,9 @@ public sealed class GuestBenchDriversTests
     {
         var report = new GuestBenchReport(2L << 30, 1536L << 20, 1600L << 20,
         [
-            new GuestBenchRun("ballast", "stock", 1200, 460, 1737000000, 127000000),
-            new GuestBenchRun("ballast", "sg", 420, 220, 1737000000, 127000000),
-            new GuestBenchRun("ballast", "sg-highorder", 180, 210, 1737000000, 127000000),
+            new GuestBenchRun("ballast", "stock", 1200, 460, 1737000000, 127000000, 1200),
+            new GuestBenchRun("ballast", "sg", 420, 220, 1737000000, 127000000, 430),
+            new GuestBenchRun("ballast", "sg-highorder", 180, 210, 1737000000, 127000000, 400),
         ]);
 
         var text = GuestBenchTableWriter.Format(report);

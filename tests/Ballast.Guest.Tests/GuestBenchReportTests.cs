@@ -8,12 +8,12 @@ public sealed class GuestBenchReportTests
 {
     private static readonly GuestBenchReport s_report = new(2L << 30, 1536L << 20, 1600L << 20,
     [
-        new GuestBenchRun("qemu", "stock", 2400.123, 640.5, 1737000000, 127000000),
-        new GuestBenchRun("ballast", "stock", 1000.006, 500, 1737000000, 127000000),
-        new GuestBenchRun("qemu", "stock", 2600, 700, 1737000000, 128000000),
-        new GuestBenchRun("ballast", "stock", 1100, 520, 1737000000, 126000000),
-        new GuestBenchRun("qemu", "stock", 2500, 600, 1737000000, 129000000),
-        new GuestBenchRun("ballast", "stock", 900, 510, 1737000000, 125000000),
+        new GuestBenchRun("qemu", "stock", 2400.123, 640.5, 1737000000, 127000000, 2400.123),
+        new GuestBenchRun("ballast", "stock", 1000.006, 500, 1737000000, 127000000, 1000.006),
+        new GuestBenchRun("qemu", "stock", 2600, 700, 1737000000, 128000000, 2600),
+        new GuestBenchRun("ballast", "stock", 1100, 520, 1737000000, 126000000, 1100),
+        new GuestBenchRun("qemu", "stock", 2500, 600, 1737000000, 129000000, 2500),
+        new GuestBenchRun("ballast", "stock", 900, 510, 1737000000, 125000000, 900),
     ]);
 
     [Fact]
@@ -22,8 +22,8 @@ public sealed class GuestBenchReportTests
         var json = GuestBenchJsonWriter.Serialize(s_report with { Runs = s_report.Runs.Take(2).ToList() });
 
         Assert.Equal("""{"guest_mem_bytes":2147483648,"inflate_bytes":1610612736,"dirty_bytes":1677721600,"runs":["""
-            + """{"device":"qemu","driver":"stock","inflate_ms":2400.12,"deflate_ms":640.5,"host_bytes_before":1737000000,"host_bytes_after":127000000},"""
-            + """{"device":"ballast","driver":"stock","inflate_ms":1000.01,"deflate_ms":500,"host_bytes_before":1737000000,"host_bytes_after":127000000}]}""",
+            + """{"device":"qemu","driver":"stock","inflate_ms":2400.12,"deflate_ms":640.5,"host_bytes_before":1737000000,"host_bytes_after":127000000,"release_ms":2400.12},"""
+            + """{"device":"ballast","driver":"stock","inflate_ms":1000.01,"deflate_ms":500,"host_bytes_before":1737000000,"host_bytes_after":127000000,"release_ms":1000.01}]}""",
             json);
     }
 

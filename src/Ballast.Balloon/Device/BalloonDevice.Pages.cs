@@ -13,6 +13,9 @@ public sealed partial class BalloonDevice
     /// <summary>Test hook: called on the device thread with (first PFN, count, inflate) for every valid PFN or range received.</summary>
     internal Action<ulong, ulong, bool>? Observer { get; set; }
 
+    /// <summary>Test hook: called on the release worker before each deferred release.</summary>
+    internal Action? BeforeDeferredRelease { get; set; }
+
     /// <summary>
     /// Drains the inflate or deflate queue in batches of at most one queue's worth of chains: record every
     /// frame, release the batch's new frames run by run, then return all buffers and notify once.
@@ -48,8 +51,11 @@ public sealed partial class BalloonDevice
             }
             if (inflate)
                 FlushPending();
+            else
+                _releaser.WaitIdle();
             // The pages of every buffer are handled before any buffer is returned: with MUST_TELL_HOST the
-            // guest may reuse deflated pages as soon as it sees the buffer used (VIRTIO 1.2 §5.5.6.1).
+            // guest may reuse deflated pages as soon as it sees the buffer used (VIRTIO 1.2 §5.5.6.1), so a
+            // deflate waits for every deferred release (a deflated frame may have one queued).
             for (var i = 0; i < n; i++)
                 queue.PushUsed(_heads[i], 0);
             if (n > 0 && queue.NotifyIfNeeded())
@@ -235,18 +241,40 @@ public sealed partial class BalloonDevice
             _logger.LogError("run at PFN 0x{Pfn:x} (+{Count}) no longer translates; not released", pfn, count);
             return;
         }
+        var deferred = ReleaseDeferred;
         for (var i = 0; i < n; i++)
-            Release(_pieces[i]);
+        {
+            if (deferred)
+                _releaser.Enqueue(_pieces[i]);
+            else
+                Release(_pieces[i]);
+        }
     }
 
+    /// <summary>A deferred release, on the worker: nothing may escape a thread-pool thread.</summary>
+    private void ReleaseOffThread(HostRange range)
+    {
+        try
+        {
+            BeforeDeferredRelease?.Invoke();
+            Release(range);
+        }
+        catch (Exception e)
+        {
+            Counters.AddError(BalloonError.ReleaseFailed);
+            _logger.LogError(e, "deferred release of guest 0x{Address:x}+0x{Length:x} failed", range.GuestPhysAddr, range.Length);
+        }
+    }
+
+    /// <summary>One release system call; on the device thread, or on the release worker when deferred.</summary>
     private void Release(in HostRange range)
     {
         var start = Stopwatch.GetTimestamp();
         try
         {
             _memory!.Release(range);
-            Counters.ReleaseCalls++;
-            Counters.BytesReleased += (long)range.Length;
+            Interlocked.Increment(ref Counters.ReleaseCalls);
+            Interlocked.Add(ref Counters.BytesReleased, (long)range.Length);
         }
         catch (Exception e) when (e is SyscallException or ArgumentException)
         {
@@ -255,7 +283,7 @@ public sealed partial class BalloonDevice
         }
         finally
         {
-            Counters.ReleaseTicks += Stopwatch.GetTimestamp() - start;
+            Interlocked.Add(ref Counters.ReleaseTicks, Stopwatch.GetTimestamp() - start);
         }
     }
 }

@@ -28,6 +28,7 @@ public sealed partial class BalloonDevice
     private readonly ILogger _logger;
     private readonly XBitmap _ballooned = new();   // every 4 KiB frame the guest has inflated and not deflated
     private readonly PendingRuns _pending = new(); // frames recorded in this drain, not yet released
+    private readonly ReleaseWorker _releaser;      // deferred releases (DeferRelease with MUST_TELL_HOST)
     private readonly DeviceQueue?[] _queues;
     private Descriptor[] _descriptors = [];
     private ushort[] _heads = [];
@@ -54,6 +55,7 @@ public sealed partial class BalloonDevice
             | (options.IndirectDescriptors ? VirtioFeatures.Bit(VirtioFeatures.IndirectDesc) : 0);
         QueueCount = options.StatsQueue ? 3 : 2;
         _queues = new DeviceQueue?[QueueCount];
+        _releaser = new ReleaseWorker(ReleaseOffThread);
     }
 
     /// <summary>The configuration this device was built with.</summary>
@@ -86,6 +88,21 @@ public sealed partial class BalloonDevice
     /// <summary>actual: the balloon size the guest reports, in 4 KiB pages.</summary>
     public uint Actual => Volatile.Read(ref _actual);
 
+    /// <summary>
+    /// True if releases are deferred now: <see cref="BalloonDeviceOptions.DeferRelease"/> and the driver accepted
+    /// MUST_TELL_HOST.
+    /// </summary>
+    public bool ReleaseDeferred => Options.DeferRelease && VirtioFeatures.Has(_negotiated, BalloonFeatures.MustTellHost);
+
+    /// <summary>
+    /// Bytes of ballooned memory whose buffers were returned but whose release is still queued or running (0
+    /// unless <see cref="ReleaseDeferred"/>). Host memory reflects the balloon once this is 0.
+    /// </summary>
+    public long PendingReleaseBytes => _releaser.PendingBytes;
+
+    /// <summary>Blocks until every deferred release has been done (at once if none is queued).</summary>
+    public void WaitForReleases() => _releaser.WaitIdle();
+
     /// <summary>Frames the device saw inflated and not deflated.</summary>
     public ulong BalloonedPages
     {
@@ -114,6 +131,8 @@ public sealed partial class BalloonDevice
         {
             lock (_lock)
             {
+                // Queued releases use the old mapping's fds: finish them before it goes.
+                _releaser.WaitIdle();
                 _memory = value;
                 _pieces = new HostRange[value?.Regions.Count ?? 0];
             }
@@ -146,6 +165,9 @@ public sealed partial class BalloonDevice
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(index, QueueCount);
         lock (_lock)
         {
+            // A stopped queue may precede a guest reset or a memory change: nothing stays queued past it.
+            if (queue is null)
+                _releaser.WaitIdle();
             _queues[index] = queue;
             if (queue is not null && queue.Size > _descriptors.Length)
             {
@@ -172,6 +194,8 @@ public sealed partial class BalloonDevice
     {
         lock (_lock)
         {
+            // After a reset the guest owns all its memory again: no release may land after this returns.
+            _releaser.WaitIdle();
             Array.Clear(_queues);
             _negotiated = 0;
             _ballooned.Reset();

@@ -21,18 +21,39 @@ public sealed record BalloonDeviceOptions
     /// <summary>PFN-mode release policy.</summary>
     public ReleasePolicy Release { get; init; } = ReleasePolicy.Coalesce;
 
+    /// <summary>
+    /// Return inflate buffers before the memory behind them is released, and release it on another thread
+    /// (<see cref="ReleasePolicy.Coalesce"/> only). The guest's inflate no longer waits for the host kernel's
+    /// freeing, which then overlaps the guest's next batch; <c>actual</c> may lead the host's release by the
+    /// releases still queued (<see cref="BalloonDevice.PendingReleaseBytes"/>). Safe only if the guest tells the
+    /// device before it reuses a deflated page, so it takes effect only when the driver negotiated
+    /// VIRTIO_BALLOON_F_MUST_TELL_HOST (VIRTIO 1.2 §5.5.6.1: without it the driver MAY reuse pages before the
+    /// device acknowledged their withdrawal) and requires <see cref="MustTellHost"/> to be offered.
+    /// Every deflate, reset, queue stop and memory change waits for the queued releases first.
+    /// </summary>
+    public bool DeferRelease { get; init; }
+
     /// <summary>Offer VIRTIO_F_EVENT_IDX.</summary>
     public bool EventIdx { get; init; } = true;
 
     /// <summary>Offer VIRTIO_F_INDIRECT_DESC.</summary>
     public bool IndirectDescriptors { get; init; } = true;
 
-    /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> for an SG bit that collides with a standard bit we use.</summary>
+    /// <summary>
+    /// Throws <see cref="ArgumentOutOfRangeException"/> for an SG bit that collides with a standard bit we use, and
+    /// <see cref="ArgumentException"/> for <see cref="DeferRelease"/> without MUST_TELL_HOST or coalescing.
+    /// </summary>
     public void Validate()
     {
         // Bits 0–2 are features we may offer; 24 and up belong to the transport (VIRTIO 1.2 §6).
         if (SgBit is < BalloonFeatures.FreePageHint or > 23)
             throw new ArgumentOutOfRangeException(nameof(SgBit), SgBit,
                 "the SG feature bit must be a device-specific bit from 3 to 23 (0-2 are MUST_TELL_HOST, STATS_VQ, DEFLATE_ON_OOM)");
+        if (DeferRelease && !MustTellHost)
+            throw new ArgumentException(
+                "deferred release needs MUST_TELL_HOST offered: without it the guest may reuse deflated pages before a queued release ran (VIRTIO 1.2 §5.5.6.1)",
+                nameof(DeferRelease));
+        if (DeferRelease && Release != ReleasePolicy.Coalesce)
+            throw new ArgumentException("deferred release works on coalesced runs: use the coalesce release policy", nameof(DeferRelease));
     }
 }

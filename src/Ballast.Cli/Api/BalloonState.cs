@@ -1,7 +1,7 @@
 namespace Ballast.Cli.Api;
 
 /// <summary>
-/// <c>GET /balloon</c>: <c>{"target_bytes":N,"actual_bytes":N,"ballooned_bytes":N,"guest_bytes":N,"features":[…],"connected":bool}</c>.
+/// <c>GET /balloon</c>: <c>{"target_bytes":N,"actual_bytes":N,"ballooned_bytes":N,"guest_bytes":N,"features":[…],"connected":bool,"release_pending_bytes":N}</c>.
 /// </summary>
 /// <param name="TargetBytes">num_pages × 4096: what the host asked the guest to give up.</param>
 /// <param name="ActualBytes">actual × 4096: what the guest says its balloon holds.</param>
@@ -12,10 +12,15 @@ namespace Ballast.Cli.Api;
 /// ones its driver negotiated (empty until the driver has accepted features); otherwise the ones the device offers.
 /// </param>
 /// <param name="Connected">True while a guest (QEMU) is connected.</param>
+/// <param name="ReleasePendingBytes">
+/// Ballooned bytes whose host release is still queued (<c>serve --defer-release</c>); 0 otherwise. Host memory
+/// matches the balloon once this is 0.
+/// </param>
 public sealed record BalloonState(
     ulong TargetBytes,
     ulong ActualBytes,
     ulong BalloonedBytes,
     ulong GuestBytes,
     IReadOnlyList<string> Features,
-    bool Connected);
+    bool Connected,
+    ulong ReleasePendingBytes = 0);

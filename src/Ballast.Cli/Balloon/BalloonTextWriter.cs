@@ -23,6 +23,8 @@ public static class BalloonTextWriter
         writer.WriteLine($"target:     {Size(state.TargetBytes)}");
         writer.WriteLine($"actual:     {Size(state.ActualBytes)}");
         writer.WriteLine($"ballooned:  {Size(state.BalloonedBytes)}");
+        if (state.ReleasePendingBytes > 0)
+            writer.WriteLine($"releasing:  {Size(state.ReleasePendingBytes)} (host release still queued)");
         writer.WriteLine($"guest RAM:  {(state.Connected ? Size(state.GuestBytes) : "-")}");
         writer.WriteLine($"features:   {features} ({(state.Connected ? "negotiated" : "offered")})");
         writer.WriteLine($"connected:  {(state.Connected ? "yes" : "no")}");

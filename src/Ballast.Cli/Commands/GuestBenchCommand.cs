@@ -48,10 +48,16 @@ public sealed class GuestBenchCommand : Command
         DefaultValueFactory = _ => 1,
     };
 
+    private readonly Option<bool> _deferRelease = new("--defer-release")
+    {
+        Description = "Run Ballast's daemon with --defer-release (and must-tell-host): inflate buffers return before the host memory is "
+            + "released; release_ms says when it was",
+    };
+
     private readonly Option<bool> _json = new("--json")
     {
         Description = "Print exactly one JSON object and nothing else: guest_mem_bytes, inflate_bytes, dirty_bytes and runs[] (device, driver, "
-            + "inflate_ms, deflate_ms, host_bytes_before, host_bytes_after), every run in order",
+            + "inflate_ms, deflate_ms, host_bytes_before, host_bytes_after, release_ms), every run in order",
     };
 
     /// <summary>The <c>guest-bench</c> command.</summary>
@@ -75,6 +81,7 @@ public sealed class GuestBenchCommand : Command
         Options.Add(_device);
         Options.Add(_driver);
         Options.Add(_repeat);
+        Options.Add(_deferRelease);
         Options.Add(_json);
         SetAction(RunAsync);
     }
@@ -91,6 +98,7 @@ public sealed class GuestBenchCommand : Command
             Devices = GuestBenchDevices.Select(parseResult.GetRequiredValue(_device)),
             Drivers = GuestBenchDrivers.Select(parseResult.GetRequiredValue(_driver)),
             Repeat = parseResult.GetValue(_repeat),
+            DeferRelease = parseResult.GetValue(_deferRelease),
         };
         var errors = options.Validate(_availableHostBytes());
         if (errors.Count > 0)

@@ -67,6 +67,13 @@ public sealed class ServeCommand : Command
         DefaultValueFactory = _ => s_releaseNames[0],
     }.AcceptOnlyFromAmong(s_releaseNames);
 
+    private readonly Option<bool> _deferRelease = new("--defer-release")
+    {
+        Description = "Return inflate buffers before the host memory behind them is released, and release it on another thread: the "
+            + "guest's inflate stops waiting for the kernel's freeing (needs must-tell-host in --features and --release coalesce; "
+            + "'ballast balloon get' shows release_pending_bytes)",
+    };
+
     private readonly Option<int> _statsInterval = new("--stats-interval")
     {
         Description = $"Ask the guest for fresh statistics every N seconds, 0 = off; the API can change it (0-{StatisticsPoller.MaxIntervalSeconds}) [default: 0]",
@@ -101,6 +108,7 @@ public sealed class ServeCommand : Command
         Options.Add(_features);
         Options.Add(_sgBit);
         Options.Add(_release);
+        Options.Add(_deferRelease);
         Options.Add(_statsInterval);
         Options.Add(_logLevel);
         SetAction(RunAsync);
@@ -117,7 +125,8 @@ public sealed class ServeCommand : Command
             Device = ServeFeatureList.ToDeviceOptions(
                 parseResult.GetValue(_features) ?? ServeFeatureList.Default,
                 parseResult.GetValue(_sgBit),
-                parseResult.GetRequiredValue(_release) == "per-page" ? ReleasePolicy.PerPage : ReleasePolicy.Coalesce),
+                parseResult.GetRequiredValue(_release) == "per-page" ? ReleasePolicy.PerPage : ReleasePolicy.Coalesce)
+                with { DeferRelease = parseResult.GetValue(_deferRelease) },
             StatsIntervalSeconds = parseResult.GetValue(_statsInterval),
             LogLevel = ServeLogging.ParseLevel(parseResult.GetRequiredValue(_logLevel)),
         };

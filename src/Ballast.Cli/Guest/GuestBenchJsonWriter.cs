@@ -19,7 +19,7 @@ public static class GuestBenchJsonWriter
         ArgumentNullException.ThrowIfNull(report);
         var rounded = report with
         {
-            Runs = [.. report.Runs.Select(run => run with { InflateMs = Round(run.InflateMs), DeflateMs = Round(run.DeflateMs) })],
+            Runs = [.. report.Runs.Select(run => run with { InflateMs = Round(run.InflateMs), DeflateMs = Round(run.DeflateMs), ReleaseMs = Round(run.ReleaseMs) })],
         };
         return JsonSerializer.Serialize(rounded, GuestBenchJsonContext.Default.GuestBenchReport);
     }

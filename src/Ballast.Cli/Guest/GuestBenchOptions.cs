@@ -37,6 +37,12 @@ public sealed record GuestBenchOptions
     /// </summary>
     public IReadOnlyList<string> Drivers { get; init; } = [GuestBenchDrivers.Stock];
 
+    /// <summary>
+    /// Ballast's daemon runs with <c>--defer-release</c> (and offers must-tell-host, which that needs): inflate
+    /// buffers come back before the host memory is released, and <see cref="GuestBenchRun.ReleaseMs"/> says when it was.
+    /// </summary>
+    public bool DeferRelease { get; init; }
+
     /// <summary>How many times each device runs; the devices alternate within every repeat.</summary>
     public int Repeat { get; init; } = 1;
 

@@ -39,8 +39,12 @@ public sealed class GuestBenchRunner
     /// <summary>The features the Ballast daemon offers Ballast's module: <see cref="BallastFeatures"/> plus SG (bit 23).</summary>
     public const string BallastSgFeatures = "stats,deflate-on-oom,sg";
 
-    /// <summary>The daemon's <c>--features</c> for <paramref name="driver"/>.</summary>
-    public static string DaemonFeatures(string driver) => GuestBenchDrivers.UsesSg(driver) ? BallastSgFeatures : BallastFeatures;
+    /// <summary>
+    /// The daemon's <c>--features</c> for <paramref name="driver"/>; with <paramref name="deferRelease"/> also
+    /// must-tell-host, which <c>--defer-release</c> needs.
+    /// </summary>
+    public static string DaemonFeatures(string driver, bool deferRelease = false) =>
+        (GuestBenchDrivers.UsesSg(driver) ? BallastSgFeatures : BallastFeatures) + (deferRelease ? ",must-tell-host" : "");
 
     /// <summary>Runs every repeat, the devices alternating within each; returns every run in order.</summary>
     public async Task<GuestBenchReport> RunAsync(GuestBenchOptions options, CancellationToken ct = default)
@@ -62,7 +66,7 @@ public sealed class GuestBenchRunner
                         _ => throw new ArgumentException($"unknown device {device}", nameof(options)),
                     };
                     _log(string.Create(CultureInfo.InvariantCulture,
-                        $"{label}: inflate {run.InflateMs:0.0} ms, deflate {run.DeflateMs:0.0} ms, host {SizeFormatter.MiBWithDecimal(run.HostBytesBefore)} -> {SizeFormatter.MiBWithDecimal(run.HostBytesAfter)} MiB"));
+                        $"{label}: inflate {run.InflateMs:0.0} ms (host released at {run.ReleaseMs:0.0} ms), deflate {run.DeflateMs:0.0} ms, host {SizeFormatter.MiBWithDecimal(run.HostBytesBefore)} -> {SizeFormatter.MiBWithDecimal(run.HostBytesAfter)} MiB"));
                     runs.Add(run);
                 }
             }
@@ -108,7 +112,8 @@ public sealed class GuestBenchRunner
             var deflateMs = clock.Elapsed.TotalMilliseconds;
 
             await EndAsync(guest, label, ct).ConfigureAwait(false);
-            return new GuestBenchRun(GuestBenchDevices.Qemu, GuestBenchDrivers.Stock, inflateMs, deflateMs, before, after);
+            // QEMU releases each page before it returns the buffer: the memory is gone when actual says so.
+            return new GuestBenchRun(GuestBenchDevices.Qemu, GuestBenchDrivers.Stock, inflateMs, deflateMs, before, after, inflateMs);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -124,7 +129,8 @@ public sealed class GuestBenchRunner
         {
             SocketPath = directory.HostFile(QemuGuest.BalloonSocketName),
             ApiPath = directory.HostFile("api.sock"),
-            Features = DaemonFeatures(driver),
+            Features = DaemonFeatures(driver, options.DeferRelease),
+            ExtraArguments = options.DeferRelease ? ["--defer-release"] : [],
         }, ct).ConfigureAwait(false);
         await using var guest = await QemuGuest.StartAsync(_environment, directory, GuestOptions(options, GuestBalloonDevice.VhostUser, driver), ct).ConfigureAwait(false);
         using var api = daemon.CreateClient();
@@ -138,8 +144,14 @@ public sealed class GuestBenchRunner
                     return state.Connected && state.GuestBytes > 0;
                 }, TimeSpan.FromSeconds(30), options.PollInterval, () => "the daemon to have the guest's memory table", guest.ExitReason, ct)
                 .ConfigureAwait(false);
+            ulong pending = 0;
             Func<CancellationToken, Task<bool>> At(long target) => async token =>
-                (actual = (await api.GetBalloonAsync(token).ConfigureAwait(false)).ActualBytes) == (ulong)target;
+            {
+                var state = await api.GetBalloonAsync(token).ConfigureAwait(false);
+                actual = state.ActualBytes;
+                pending = state.ReleasePendingBytes;
+                return actual == (ulong)target;
+            };
 
             var before = guest.HostMemoryBytes();
             var clock = Stopwatch.StartNew();
@@ -147,6 +159,14 @@ public sealed class GuestBenchRunner
             await GuestWait.UntilAsync(At(options.InflateBytes), options.BalloonTimeout, options.PollInterval,
                 () => $"GET /balloon actual_bytes {options.InflateBytes} (last {actual})", guest.ExitReason, ct).ConfigureAwait(false);
             var inflateMs = clock.Elapsed.TotalMilliseconds;
+            // With --defer-release the host may still be freeing: the memory counts as released once nothing is queued.
+            if (pending > 0)
+            {
+                await GuestWait.UntilAsync(async token => (pending = (await api.GetBalloonAsync(token).ConfigureAwait(false)).ReleasePendingBytes) == 0,
+                    options.BalloonTimeout, options.PollInterval, () => $"GET /balloon release_pending_bytes 0 (last {pending})", guest.ExitReason, ct)
+                    .ConfigureAwait(false);
+            }
+            var releaseMs = clock.Elapsed.TotalMilliseconds;
             var after = guest.HostMemoryBytes();
 
             clock.Restart();
@@ -156,7 +176,7 @@ public sealed class GuestBenchRunner
             var deflateMs = clock.Elapsed.TotalMilliseconds;
 
             await EndAsync(guest, label, ct).ConfigureAwait(false);
-            return new GuestBenchRun(GuestBenchDevices.Ballast, driver, inflateMs, deflateMs, before, after);
+            return new GuestBenchRun(GuestBenchDevices.Ballast, driver, inflateMs, deflateMs, before, after, releaseMs);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {

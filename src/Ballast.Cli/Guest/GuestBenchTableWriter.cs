@@ -34,13 +34,13 @@ public static class GuestBenchTableWriter
             $"ballast guest-bench: guest {SizeFormatter.Format(report.GuestMemBytes)}, inflate {SizeFormatter.Format(report.InflateBytes)}, "
             + $"dirty {SizeFormatter.Format(report.DirtyBytes)}, {perDevice} run{(perDevice == 1 ? "" : "s")} per device and driver\n\n");
 
-        text.Append("run  device    driver        inflate ms  deflate ms  host before MiB  host after MiB  released %\n");
+        text.Append("run  device    driver        inflate ms  release ms  deflate ms  host before MiB  host after MiB  released %\n");
         var repeatOf = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var run in report.Runs)
         {
             repeatOf[Column(run)] = repeatOf.GetValueOrDefault(Column(run)) + 1;
             text.Append(CultureInfo.InvariantCulture,
-                $"{repeatOf[Column(run)],3}  {run.Device,-8}  {run.Driver,-12}  {Ms(run.InflateMs),10}  {Ms(run.DeflateMs),10}  {SizeFormatter.MiBWithDecimal(run.HostBytesBefore),15}  "
+                $"{repeatOf[Column(run)],3}  {run.Device,-8}  {run.Driver,-12}  {Ms(run.InflateMs),10}  {Ms(run.ReleaseMs),10}  {Ms(run.DeflateMs),10}  {SizeFormatter.MiBWithDecimal(run.HostBytesBefore),15}  "
                 + $"{SizeFormatter.MiBWithDecimal(run.HostBytesAfter),14}  {Released(run.ReleasedBytes, report.InflateBytes),10}\n");
         }
 
@@ -50,6 +50,7 @@ public static class GuestBenchTableWriter
             text.Append(CultureInfo.InvariantCulture, $"  {device,20}");
         text.Append('\n');
         Row(text, "inflate ms", medians, run => Ms(run.InflateMs));
+        Row(text, "release ms", medians, run => Ms(run.ReleaseMs));
         Row(text, "deflate ms", medians, run => Ms(run.DeflateMs));
         Row(text, "host before MiB", medians, run => SizeFormatter.MiBWithDecimal(run.HostBytesBefore));
         Row(text, "host after MiB", medians, run => SizeFormatter.MiBWithDecimal(run.HostBytesAfter));
@@ -91,7 +92,8 @@ public static class GuestBenchTableWriter
             MedianAggregator.Median(runs.Select(run => run.InflateMs)),
             MedianAggregator.Median(runs.Select(run => run.DeflateMs)),
             MedianAggregator.Median(runs.Select(run => run.HostBytesBefore)),
-            MedianAggregator.Median(runs.Select(run => run.HostBytesAfter)));
+            MedianAggregator.Median(runs.Select(run => run.HostBytesAfter)),
+            MedianAggregator.Median(runs.Select(run => run.ReleaseMs)));
     }
 
     /// <summary>The median column of a run: its device, with the driver unless it is the stock one.</summary>

@@ -38,7 +38,8 @@ public sealed partial class ManagementApi
             BalloonedBytes: _device.BalloonedPages * GuestPage,
             GuestBytes: connected ? _backend.GuestRamBytes : 0,
             Features: BalloonFeatureNames.FromBits(features, _device.Options),
-            Connected: connected);
+            Connected: connected,
+            ReleasePendingBytes: (ulong)_device.PendingReleaseBytes);
     }
 
     private Task GetBalloonAsync(HttpContext context) =>

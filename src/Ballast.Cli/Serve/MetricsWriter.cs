@@ -44,6 +44,7 @@ public static class MetricsWriter
         Gauge(text, "actual_bytes", "The balloon size the guest reports (actual x 4096).", (ulong)device.Actual * GuestPage);
         Gauge(text, "ballooned_bytes", "Bytes the device saw inflated and not deflated.", device.BalloonedPages * GuestPage);
         Gauge(text, "guest_bytes", "The connected guest's RAM; 0 with no guest.", backend.GuestRamBytes);
+        Gauge(text, "release_pending_bytes", "Ballooned bytes whose host release is still queued (--defer-release).", (ulong)device.PendingReleaseBytes);
         return text.ToString();
     }
 

@@ -60,9 +60,9 @@ public static class ServeDaemon
                 {
                     QemuArguments.Write(stdout, socketPath, device.QueueCount);
                     await stdout.FlushAsync(CancellationToken.None).ConfigureAwait(false);
-                    logger.LogInformation("serving a balloon on {Socket}: features {Features}, {Queues} queues, SG bit {SgBit}, release {Release}, statistics every {Interval} s",
+                    logger.LogInformation("serving a balloon on {Socket}: features {Features}, {Queues} queues, SG bit {SgBit}, release {Release}{Deferred}, statistics every {Interval} s",
                         socketPath, string.Join(",", BalloonFeatureNames.FromBits(device.OfferedFeatures, device.Options)), device.QueueCount,
-                        device.Options.SgBit, device.Options.Release, poller.IntervalSeconds);
+                        device.Options.SgBit, device.Options.Release, device.Options.DeferRelease ? " deferred (with must-tell-host)" : "", poller.IntervalSeconds);
                 }
                 await serving.ConfigureAwait(false);
                 if (!ct.IsCancellationRequested)

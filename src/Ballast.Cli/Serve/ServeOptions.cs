@@ -34,6 +34,15 @@ public sealed record ServeOptions
             errors.Add($"--sg-bit: {Device.SgBit} is not allowed: the SG feature bit must be a device-specific bit from 3 to 23 "
                 + "(0-2 are MUST_TELL_HOST, STATS_VQ and DEFLATE_ON_OOM; 24 and up belong to the transport)");
         }
+        catch (ArgumentException) when (Device.DeferRelease && !Device.MustTellHost)
+        {
+            errors.Add("--defer-release: needs must-tell-host in --features: without it the guest may reuse a deflated page before "
+                + "its queued release ran (VIRTIO 1.2 §5.5.6.1)");
+        }
+        catch (ArgumentException) when (Device.DeferRelease && Device.Release != ReleasePolicy.Coalesce)
+        {
+            errors.Add("--defer-release: works with --release coalesce only");
+        }
         if (UnixSocketFile.PathError(SocketPath) is { } socketError)
             errors.Add($"--socket: {socketError}");
         if (UnixSocketFile.PathError(ApiPath) is { } apiError)

@@ -27,7 +27,8 @@ public class BalloonEndpointTests
         Assert.Equal(0, root.GetProperty("ballooned_bytes").GetInt64());
         Assert.Equal(1L << 30, root.GetProperty("guest_bytes").GetInt64());
         Assert.True(root.GetProperty("connected").GetBoolean());
-        Assert.Equal(6, root.EnumerateObject().Count());
+        Assert.Equal(0, root.GetProperty("release_pending_bytes").GetInt64());
+        Assert.Equal(7, root.EnumerateObject().Count());
     }
 
     [Fact]

@@ -49,6 +49,23 @@ public class ServeCommandTests
     }
 
     [Fact]
+    public async Task DeferRelease_WithMustTellHost_BuildsADeferringDevice_ApiReportsNothingPending()
+    {
+        using var directory = new TempDirectory();
+        var backend = new FakeBalloonBackend();
+
+        await using var serve = await RunningServe.StartAsync(
+            ["serve", "--socket", directory.File("b.sock"), "--features", "stats,must-tell-host", "--defer-release"], backend);
+        var state = await serve.Client.GetBalloonAsync();
+        var (exitCode, _, _) = await serve.StopAsync();
+
+        Assert.Equal(ExitCodes.Success, exitCode);
+        Assert.True(backend.Device!.Options.DeferRelease);
+        Assert.True(backend.Device.Options.MustTellHost);
+        Assert.Equal(0UL, state.ReleasePendingBytes);
+    }
+
+    [Fact]
     public async Task DefaultApiSocket_IsSocketDotApi_Mode0600_RemovedOnStop()
     {
         using var directory = new TempDirectory();

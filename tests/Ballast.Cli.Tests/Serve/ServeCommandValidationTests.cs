@@ -22,6 +22,21 @@ public class ServeCommandValidationTests
         Assert.Empty(Directory.GetFileSystemEntries(directory.Path));
     }
 
+    [Theory]
+    [InlineData(new[] { "--features", "stats,deflate-on-oom" }, "--defer-release: needs must-tell-host in --features")]
+    [InlineData(new[] { "--features", "must-tell-host", "--release", "per-page" }, "--defer-release: works with --release coalesce only")]
+    public async Task DeferRelease_WithoutMustTellHostOrCoalescing_IsUsageError(string[] more, string message)
+    {
+        using var directory = new TempDirectory();
+
+        var result = await BallastCli.RunAsync(["serve", "--socket", directory.File("b.sock"), "--defer-release", .. more]);
+
+        Assert.Equal(ExitCodes.Usage, result.ExitCode);
+        Assert.Contains(message, result.StdErr, StringComparison.Ordinal);
+        Assert.Equal("", result.StdOut);
+        Assert.Empty(Directory.GetFileSystemEntries(directory.Path));
+    }
+
     [Fact]
     public async Task UnknownFeature_IsUsageError()
     {
