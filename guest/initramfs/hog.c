@@ -8,8 +8,12 @@
 // non-zero byte to every 4 KiB page (so each page is really allocated, not the shared zero page),
 // prints
 //   BALLAST hog started t=<CLOCK_BOOTTIME ms> pid=<pid> mib=<MIB> ms=<time to touch>
-// creates READY_FILE if given, then sleeps in pause() holding the memory until it is killed — by
-// the OOM killer when a balloon squeezes the guest, which the /init reports as `BALLAST hog killed`.
+// creates READY_FILE if given, then holds the memory until it is killed — by the OOM killer when a
+// balloon squeezes the guest, which the /init reports as `BALLAST hog killed`. While it holds it, it
+// checks every page's byte once a second: a page that lost it (a host that released memory the
+// guest still uses reads back zeros) prints
+//   BALLAST hog corrupt t=<ms> pid=<pid> page=<index> byte=<value>
+// and exits with status 3 (`BALLAST hog exited ... rc=3`).
 // Built by build-initramfs.sh with `gcc -static -Os`, no dependencies but the kernel.
 #include <fcntl.h>
 #include <stdio.h>
@@ -61,6 +65,16 @@ int main(int argc, char **argv)
 		if (fd >= 0)
 			close(fd);
 	}
-	for (;;)
-		pause();
+	for (;;) {
+		sleep(1);
+		for (size_t off = 0; off < len; off += 4096) {
+			if (p[off] == ((unsigned char)(off >> 12) | 1))
+				continue;
+			n = snprintf(line, sizeof line, "BALLAST hog corrupt t=%lld pid=%d page=%zu byte=%u\n",
+				     boot_ms(), (int)getpid(), off >> 12, p[off]);
+			if (write(STDOUT_FILENO, line, (size_t)n) != n)
+				return 1;
+			return 3;
+		}
+	}
 }

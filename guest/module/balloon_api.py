@@ -3,8 +3,10 @@
 
   balloon_api.py set-wait API_SOCKET TARGET_BYTES [TIMEOUT_S]
       PUT /balloon {"target_bytes": TARGET_BYTES}, then poll GET /balloon every 5 ms on the same
-      connection until actual_bytes == TARGET_BYTES; print the milliseconds from just before the PUT
-      to the first poll that saw it (exit 3 on timeout, printing the last actual_bytes).
+      connection until actual_bytes == TARGET_BYTES, then until release_pending_bytes == 0 (the
+      daemon's --defer-release; at once otherwise); print "INFLATE_MS RELEASE_MS", the milliseconds
+      from just before the PUT to the first poll that saw each (exit 3 on timeout, printing the
+      last values).
   balloon_api.py wait-connected API_SOCKET [TIMEOUT_S]
       poll GET /balloon until the guest is connected and its driver negotiated features; print them.
   balloon_api.py metrics API_SOCKET
@@ -50,13 +52,17 @@ def set_wait(api, target, timeout):
     status, data = call(conn, "PUT", "/balloon", json.dumps({"target_bytes": target}))
     if status != 204:
         sys.exit(f"PUT /balloon: HTTP {status}: {data!r}")
+    reached = None
     while True:
         s = state(conn)
-        if s["actual_bytes"] == target:
-            print(round((time.monotonic() - t0) * 1000))
+        now = time.monotonic()
+        if reached is None and s["actual_bytes"] == target:
+            reached = now
+        if reached is not None and s.get("release_pending_bytes", 0) == 0:
+            print(round((reached - t0) * 1000), round((now - t0) * 1000))
             return 0
-        if time.monotonic() - t0 > timeout:
-            print(f"timeout actual_bytes={s['actual_bytes']}")
+        if now - t0 > timeout:
+            print(f"timeout actual_bytes={s['actual_bytes']} release_pending_bytes={s.get('release_pending_bytes', 0)}")
             return 3
         time.sleep(0.005)
 

@@ -23,7 +23,8 @@
 #                  RESULT line's others= says how many other QEMUs were running during the run, and
 #                  cpu_some= the host's CPU pressure (/proc/pressure/cpu some avg10, %) right after it
 # Output: one `RESULT case=... run=... inflate_ms=... deflate_ms=... ...` line per run on stdout,
-# then `SUMMARY case=... inflate_ms=<median> deflate_ms=<median>` per case; logs on stderr.
+# then `SUMMARY case=... inflate_ms=<median> release_ms=<median> deflate_ms=<median>` per case (release_ms:
+# until the host released it too, later than inflate_ms only with --defer-release); logs on stderr.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 guest=$(cd "$here/.." && pwd)
@@ -147,11 +148,14 @@ one_run() {
 	others=$(other_qemus)
 	rss0=$(rss_shmem_kb "$qemu_pid")
 	rel0=$(released "$dir/api.sock")
-	inflate=$(python3 "$api" set-wait "$dir/api.sock" "$target_bytes" 120) || { log "inflate: $inflate"; return 1; }
+	local times release
+	times=$(python3 "$api" set-wait "$dir/api.sock" "$target_bytes" 120) || { log "inflate: $times"; return 1; }
+	read -r inflate release <<<"$times"
 	rss1=$(rss_shmem_kb "$qemu_pid")
 	rel1=$(released "$dir/api.sock")
 	sleep 1
-	deflate=$(python3 "$api" set-wait "$dir/api.sock" 0 120) || { log "deflate: $deflate"; return 1; }
+	times=$(python3 "$api" set-wait "$dir/api.sock" 0 120) || { log "deflate: $times"; return 1; }
+	read -r deflate _ <<<"$times"
 	rss2=$(rss_shmem_kb "$qemu_pid")
 	rel2=$(released "$dir/api.sock")
 	others=$((others > $(other_qemus) ? others : $(other_qemus)))
@@ -170,8 +174,8 @@ one_run() {
 
 	local bad
 	bad=$(grep -cE 'WARNING|(^|[^A-Z])BUG|Oops|Call Trace' "$dir/serial.log" || true)
-	printf 'RESULT case=%s run=%s inflate_ms=%s deflate_ms=%s rss_before_kb=%s rss_inflated_kb=%s rss_deflated_kb=%s released_inflate_bytes=%s released_total_bytes=%s kernel_bad_lines=%s others=%s cpu_some=%s features=%s dir=%s\n' \
-		"$name" "$n" "$inflate" "$deflate" "$rss0" "$rss1" "$rss2" "$((rel1 - rel0))" "$rel2" "$bad" "$others" "$psi" "$negotiated" "$dir" |
+	printf 'RESULT case=%s run=%s inflate_ms=%s release_ms=%s deflate_ms=%s rss_before_kb=%s rss_inflated_kb=%s rss_deflated_kb=%s released_inflate_bytes=%s released_total_bytes=%s kernel_bad_lines=%s others=%s cpu_some=%s features=%s dir=%s\n' \
+		"$name" "$n" "$inflate" "$release" "$deflate" "$rss0" "$rss1" "$rss2" "$((rel1 - rel0))" "$rel2" "$bad" "$others" "$psi" "$negotiated" "$dir" |
 		tee -a "$results"
 	grep -E 'ballast_balloon|virtio_balloon|inflate pages|deflate pages' "$dir/serial.log" | sed 's/^/  serial: /' >&2 || true
 	((bad == 0)) || { log "kernel problems in $dir/serial.log"; return 1; }
@@ -190,7 +194,8 @@ median() {
 }
 for name in $cases; do
 	inf=$(grep " case=$name " "$results" | sed 's/.* inflate_ms=\([0-9]*\).*/\1/' | median)
+	rel=$(grep " case=$name " "$results" | sed 's/.* release_ms=\([0-9]*\).*/\1/' | median)
 	def=$(grep " case=$name " "$results" | sed 's/.* deflate_ms=\([0-9]*\).*/\1/' | median)
-	printf 'SUMMARY case=%s runs=%s inflate_ms=%s deflate_ms=%s\n' "$name" "$runs" "$inf" "$def"
+	printf 'SUMMARY case=%s runs=%s inflate_ms=%s release_ms=%s deflate_ms=%s\n' "$name" "$runs" "$inf" "$rel" "$def"
 done
 rm -f "$results"

@@ -35,8 +35,11 @@ public sealed class GuestBenchCommandTests(GuestFixture fixture)
         Assert.Equal(["qemu", "ballast"], runs.Select(run => run.GetProperty("device").GetString()));
         foreach (var run in runs)
         {
-            Assert.Equal(["device", "driver", "inflate_ms", "deflate_ms", "host_bytes_before", "host_bytes_after"], run.EnumerateObject().Select(p => p.Name));
+            Assert.Equal(["device", "driver", "inflate_ms", "deflate_ms", "host_bytes_before", "host_bytes_after", "release_ms"],
+                run.EnumerateObject().Select(p => p.Name));
             Assert.Equal("stock", run.GetProperty("driver").GetString());
+            // Both release before acknowledging (QEMU always, Ballast without --defer-release).
+            Assert.Equal(run.GetProperty("inflate_ms").GetDouble(), run.GetProperty("release_ms").GetDouble());
             Assert.True(run.GetProperty("inflate_ms").GetDouble() > 0, run.ToString());
             Assert.True(run.GetProperty("deflate_ms").GetDouble() > 0, run.ToString());
             var released = run.GetProperty("host_bytes_before").GetInt64() - run.GetProperty("host_bytes_after").GetInt64();

@@ -5,19 +5,23 @@ using Ballast.Guest.Tests.Infrastructure;
 namespace Ballast.Guest.Tests;
 
 /// <summary>
-/// <c>ballast guest-bench --device ballast --driver all --repeat 1 --json</c> as a process: one JSON object of the
-/// documented shape, one run per driver (stock, sg, sg-highorder, in that order), each giving the host memory back.
+/// <c>ballast guest-bench --device ballast --driver all --repeat 1 --json</c> as a process, with and without
+/// <c>--defer-release</c>: one JSON object of the documented shape, one run per driver (stock, sg, sg-highorder, in
+/// that order), each giving the host memory back. Released synchronously, the host has the memory when the guest's
+/// actual says so (release_ms = inflate_ms); deferred, no earlier.
 /// </summary>
 [Collection(GuestCollection.Name)]
 public sealed class GuestBenchDriverTests(GuestFixture fixture)
 {
     private const long InflateBytes = 1536L << 20;
 
-    [Fact]
-    public async Task GuestBench_AllDrivers_PrintsTheJson_WithThreeDrivers_AllReleaseHostMemory()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task GuestBench_AllDrivers_PrintsTheJson_WithThreeDrivers_AllReleaseHostMemory(bool deferRelease)
     {
-        await using var bench = ChildProcess.Start("dotnet",
-            [DaemonProcess.DefaultBallastDll, "guest-bench", "--device", "ballast", "--driver", "all", "--repeat", "1", "--json"], "ballast guest-bench");
+        string[] args = [DaemonProcess.DefaultBallastDll, "guest-bench", "--device", "ballast", "--driver", "all", "--repeat", "1", "--json"];
+        await using var bench = ChildProcess.Start("dotnet", deferRelease ? [.. args, "--defer-release"] : args, "ballast guest-bench");
         fixture.Track(bench);
         var exited = await bench.WaitForExitAsync(TimeSpan.FromMinutes(6));
         Assert.True(exited && bench.ExitCode == 0, $"guest-bench {(exited ? $"exited with {bench.ExitCode}" : "did not finish in 6 minutes")}:\n{bench.Tail(80)}");
@@ -33,9 +37,16 @@ public sealed class GuestBenchDriverTests(GuestFixture fixture)
         Assert.Equal(["stock", "sg", "sg-highorder"], runs.Select(run => run.GetProperty("driver").GetString()));
         foreach (var run in runs)
         {
-            Assert.Equal(["device", "driver", "inflate_ms", "deflate_ms", "host_bytes_before", "host_bytes_after"], run.EnumerateObject().Select(p => p.Name));
+            Assert.Equal(["device", "driver", "inflate_ms", "deflate_ms", "host_bytes_before", "host_bytes_after", "release_ms"],
+                run.EnumerateObject().Select(p => p.Name));
             Assert.Equal("ballast", run.GetProperty("device").GetString());
-            Assert.True(run.GetProperty("inflate_ms").GetDouble() > 0, run.ToString());
+            var inflateMs = run.GetProperty("inflate_ms").GetDouble();
+            var releaseMs = run.GetProperty("release_ms").GetDouble();
+            Assert.True(inflateMs > 0, run.ToString());
+            if (deferRelease)
+                Assert.True(releaseMs >= inflateMs, run.ToString());
+            else
+                Assert.Equal(inflateMs, releaseMs);
             Assert.True(run.GetProperty("deflate_ms").GetDouble() > 0, run.ToString());
             var released = run.GetProperty("host_bytes_before").GetInt64() - run.GetProperty("host_bytes_after").GetInt64();
             Assert.True(released >= InflateBytes * 0.95, $"{run.GetProperty("driver")} released only {released >> 20} MiB of host memory: {run}");

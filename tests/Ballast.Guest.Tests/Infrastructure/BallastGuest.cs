@@ -99,6 +99,7 @@ public sealed class BallastGuest : IAsyncDisposable
         SocketPath = directory.HostFile(QemuGuest.BalloonSocketName),
         ApiPath = directory.HostFile("api.sock"),
         Features = options.Features,
+        ExtraArguments = options.DeferRelease ? ["--defer-release"] : [],
     };
 
     /// <summary>Stops the daemon with SIGTERM and returns its exit status; the guest keeps running.</summary>
@@ -138,6 +139,21 @@ public sealed class BallastGuest : IAsyncDisposable
         await Api.SetTargetAsync(targetBytes, ct);
         await WaitActualAsync(actual => actual == (ulong)targetBytes, $"actual_bytes = {targetBytes}", timeout, ct);
         return clock.Elapsed;
+    }
+
+    /// <summary>
+    /// Waits until the daemon has no release queued (GET /balloon's release_pending_bytes is 0: at once unless it runs
+    /// with <c>--defer-release</c>); returns the state then.
+    /// </summary>
+    public async Task<BalloonState> WaitReleasedAsync(TimeSpan timeout, CancellationToken ct = default)
+    {
+        BalloonState? state = null;
+        await GuestWait.UntilAsync(async token =>
+            {
+                state = await Api.GetBalloonAsync(token);
+                return state.ReleasePendingBytes == 0;
+            }, timeout, PollInterval, () => $"release_pending_bytes = 0 (last: {state?.ReleasePendingBytes})", Qemu.ExitReason, ct);
+        return state!;
     }
 
     /// <summary>Waits until GET /balloon's actual_bytes satisfies <paramref name="condition"/>; returns the state then.</summary>

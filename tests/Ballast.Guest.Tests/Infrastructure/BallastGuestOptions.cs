@@ -9,6 +9,9 @@ public sealed record BallastGuestOptions
     /// <summary><c>ballast serve --features</c>; the QEMU side gets 3 queues with <c>stats</c>, else 2.</summary>
     public string Features { get; init; } = "stats,deflate-on-oom";
 
+    /// <summary><c>ballast serve --defer-release</c> (needs <c>must-tell-host</c> in <see cref="Features"/>).</summary>
+    public bool DeferRelease { get; init; }
+
     /// <summary>Kernel command-line words for the guest's /init.</summary>
     public string Append { get; init; } = "ballast.report=0.5";
 

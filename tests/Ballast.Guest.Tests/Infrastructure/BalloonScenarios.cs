@@ -48,7 +48,8 @@ internal static class BalloonScenarios
 
     /// <summary>
     /// Inflating to <paramref name="bytes"/>: actual, target and ballooned bytes reach it, MemFree drops by that much
-    /// (±2%), and the host memory behind guest RAM (the memfd's st_blocks) drops by at least 95% of it.
+    /// (±2%), and once the daemon has no release queued, the host memory behind guest RAM (the memfd's st_blocks) drops
+    /// by at least 95% of it.
     /// </summary>
     public static async Task InflateReleasesHostMemoryAsync(BallastGuest guest, long bytes, TimeSpan timeout)
     {
@@ -58,6 +59,7 @@ internal static class BalloonScenarios
         Assert.True(hostBefore >= bytes, $"only {hostBefore / MiB} MiB behind guest RAM before inflating: did ballast.dirty run?");
 
         await guest.SetTargetAndWaitAsync(bytes, timeout);
+        await guest.WaitReleasedAsync(timeout);
         var hostAfter = guest.Qemu.HostMemoryBytes();
         var after = await guest.FreshMemInfoAsync();
         var state = await guest.StateAsync();
