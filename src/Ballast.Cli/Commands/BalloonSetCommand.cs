@@ -10,7 +10,7 @@ namespace Ballast.Cli.Commands;
 
 /// <summary>
 /// <c>ballast balloon set --target SIZE [--wait [--timeout S]]</c>: sets the balloon target and optionally waits
-/// until the guest reports it (actual = target).
+/// until the guest reports it (actual = target) and the host has released it (no release queued).
 /// </summary>
 public sealed class BalloonSetCommand : BalloonClientCommand
 {
@@ -42,7 +42,8 @@ public sealed class BalloonSetCommand : BalloonClientCommand
 
     private readonly Option<bool> _wait = new("--wait")
     {
-        Description = "Wait until the guest's balloon reaches the target (actual = target), showing progress on a terminal",
+        Description = "Wait until the guest's balloon reaches the target (actual = target) and the host has released it "
+            + "(release_pending_bytes = 0, see serve --defer-release), showing progress on a terminal",
     };
 
     private readonly Option<int?> _timeout = new("--timeout")
@@ -108,7 +109,8 @@ public sealed class BalloonSetCommand : BalloonClientCommand
             while (true)
             {
                 state = await client.GetBalloonAsync(ct).ConfigureAwait(false);
-                reached = state.ActualBytes == (ulong)target;
+                // With serve --defer-release the host may still be freeing what the guest gave: not done until it has.
+                reached = state.ActualBytes == (ulong)target && state.ReleasePendingBytes == 0;
                 if (reached || elapsed.Elapsed >= timeout)
                     break;
                 progress?.Report(state.ActualBytes, (ulong)target);
@@ -122,7 +124,9 @@ public sealed class BalloonSetCommand : BalloonClientCommand
         if (!reached)
         {
             await stderr.WriteLineAsync($"ballast balloon set: timed out after {timeout.TotalSeconds.ToString("0", CultureInfo.InvariantCulture)} s: "
-                + $"actual {BalloonTextWriter.Size(state.ActualBytes)}, target {SizeFormatter.Format(target)}").ConfigureAwait(false);
+                + $"actual {BalloonTextWriter.Size(state.ActualBytes)}, target {SizeFormatter.Format(target)}"
+                + (state.ReleasePendingBytes > 0 ? $", host release still queued {BalloonTextWriter.Size(state.ReleasePendingBytes)}" : ""))
+                .ConfigureAwait(false);
             return ExitCodes.TimedOut;
         }
         if (!json)

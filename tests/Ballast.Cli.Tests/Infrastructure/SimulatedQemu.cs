@@ -15,9 +15,12 @@ internal sealed class SimulatedQemu : IDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _worker;
 
-    public SimulatedQemu(string socketPath, ulong ramBytes = 64UL << 20)
+    /// <param name="socketPath">The daemon's vhost-user socket.</param>
+    /// <param name="ramBytes">Guest RAM.</param>
+    /// <param name="clean">True: free guest memory was never written (releasing it frees no host memory).</param>
+    public SimulatedQemu(string socketPath, ulong ramBytes = 64UL << 20, bool clean = true)
     {
-        Guest = SimulatedGuest.Create(ramBytes, GuestProfile.Idle, clean: true);
+        Guest = SimulatedGuest.Create(ramBytes, GuestProfile.Idle, clean);
         try
         {
             Frontend = new VhostUserFrontend(socketPath, Guest.Memory);

@@ -85,6 +85,64 @@ public class ServeVhostUserTests
         Assert.False(Path.Exists(api));
     }
 
+    /// <summary>
+    /// <c>serve --features …,must-tell-host --defer-release</c> over the real transport: the guest's inflate completes
+    /// while the release is held back (the device's test hook), <c>balloon set --wait</c> keeps waiting until the host
+    /// has released it, and then the memory behind the guest is back; deflate still works.
+    /// </summary>
+    [Fact]
+    public async Task DeferRelease_SetWait_ReturnsOnlyOnceTheHostReleased()
+    {
+        using var directory = new TempDirectory();
+        var socket = directory.File("b.sock");
+        var api = socket + ".api";
+        using var stop = new CancellationTokenSource();
+        var stdout = new LockedStringWriter();
+        var stderr = new LockedStringWriter();
+        var gate = new ManualResetEventSlim();
+        var serve = new ServeCommand((path, device, loggers) =>
+        {
+            device.BeforeDeferredRelease = () => gate.Wait(s_timeout);
+            return VhostUserBackend.Factory(path, device, loggers);
+        }, _ => NullLoggerFactory.Instance);
+        var run = Task.Run(() => BallastCli.RunAsync(
+            ["serve", "--socket", socket, "--features", "stats,deflate-on-oom,must-tell-host", "--defer-release"], stdout, stderr, serve, stop.Token));
+        try
+        {
+            Assert.True(await UnixHttp.WaitUntilAsync(() => stdout.ToString().Contains("-global", StringComparison.Ordinal) || run.IsCompleted, s_timeout),
+                "serve did not start");
+            Assert.False(run.IsCompleted, $"serve exited: {stderr}");
+            using var client = new BalloonApiClient(api);
+            using var qemu = new SimulatedQemu(socket, GuestRam, clean: false);
+            Assert.True(await WaitForAsync(client, s => s.Connected && s.Features.Contains("must-tell-host")), "the guest did not negotiate must-tell-host");
+            var hostBefore = qemu.Guest.Memory.AllocatedBytes();
+
+            var set = BallastCli.RunAsync("balloon", "set", "--api", api, "--target", "16M", "--wait", "--timeout", "30");
+            Assert.True(await WaitForAsync(client, s => s.ActualBytes == 16UL << 20), "the guest did not reach 16 MiB");
+            var held = await client.GetBalloonAsync();
+
+            Assert.Equal(16UL << 20, held.ReleasePendingBytes);
+            Assert.Equal(hostBefore, qemu.Guest.Memory.AllocatedBytes());
+            Assert.False(set.IsCompleted, "balloon set --wait returned while the host release was still queued");
+
+            gate.Set();
+            var result = await set.WaitAsync(s_timeout);
+            Assert.True(result.ExitCode == ExitCodes.Success, result.StdErr);
+            Assert.Equal(0UL, (await client.GetBalloonAsync()).ReleasePendingBytes);
+            Assert.Equal(16L << 20, hostBefore - qemu.Guest.Memory.AllocatedBytes());
+
+            var deflate = await BallastCli.RunAsync("balloon", "set", "--api", api, "--target", "0", "--wait", "--timeout", "30");
+            Assert.True(deflate.ExitCode == ExitCodes.Success, deflate.StdErr);
+            Assert.Equal(0UL, (await client.GetBalloonAsync()).BalloonedBytes);
+        }
+        finally
+        {
+            gate.Set();
+            await stop.CancelAsync();
+            Assert.Equal(ExitCodes.Success, await run.WaitAsync(s_timeout));
+        }
+    }
+
     private static async Task<bool> WaitForAsync(BalloonApiClient client, Func<BalloonState, bool> condition)
     {
         var deadline = DateTime.UtcNow + s_timeout;
