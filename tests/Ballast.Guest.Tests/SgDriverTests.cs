@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.RegularExpressions;
 using Ballast.Cli.Guest;
 using Ballast.Guest.Tests.Infrastructure;
 
@@ -11,7 +12,7 @@ namespace Ballast.Guest.Tests;
 /// before releasing: every scenario here also checks that ordering under a real kernel; the stock driver's tests and
 /// guest-bench's cover synchronous release), on one
 /// 2 GiB guest that dirtied 1600 MiB at boot and reports meminfo every 0.5 s. In order: bind and SG negotiation,
-/// statistics, inflate, deflate, a 60-second stress, then deflate-on-OOM — each leaving the guest as the next expects
+/// statistics, inflate, deflate, a 60-second stress, deflate-on-OOM, then unload and reload — each leaving the guest as the next expects
 /// (the stress leaves its small hogs running; the OOM test accounts for them).
 /// </summary>
 [Collection(GuestCollection.Name)]
@@ -191,6 +192,54 @@ public sealed class SgDriverTests(GuestFixture fixture, SharedGuest shared) : IC
             AssertNoKernelTrouble(guest);
         });
     }
+
+    /// <summary>
+    /// Unloading the module with 256 MiB in the balloon: it gives every frame back (its own accounting: "removed: gave
+    /// back 65536 frames; balloon 0 frames, list empty, 0 isolated"), the guest's vmstat counts as many deflated
+    /// pages as inflated, the device holds nothing; loaded again, it binds and inflates to the target again.
+    /// </summary>
+    [Fact]
+    [Order(7)]
+    public async Task Unload_WithPagesInflated_GivesEveryFrameBack_LoadsAgainAndInflates()
+    {
+        const long Bytes = 256 * MiB;
+        var guest = await GuestAsync();
+        await guest.VerifyAsync(async () =>
+        {
+            await guest.WaitConnectedAsync(TimeSpan.FromSeconds(10));
+            await guest.SetTargetAndWaitAsync(Bytes, s_balloonTimeout);
+            var logBefore = File.ReadAllText(guest.Qemu.Serial.Path).Length;
+
+            var ack = await guest.Qemu.SendConsoleAsync("rmmod");
+            var unloaded = await guest.Qemu.WaitForAsync("module", s_balloonTimeout, e => e["action"] == "rmmod", after: ack.Index);
+            Assert.Equal("0", unloaded["rc"]);
+            var removed = s_removed.Match(File.ReadAllText(guest.Qemu.Serial.Path)[logBefore..]);
+            Assert.True(removed.Success, $"no 'removed:' line from the module:\n{guest.Serial.Tail(30)}");
+            Assert.Equal(Bytes / 4096, long.Parse(removed.Groups["gave"].Value, CultureInfo.InvariantCulture));
+            Assert.Equal("0", removed.Groups["balloon"].Value);
+            Assert.Equal("empty", removed.Groups["list"].Value);
+            Assert.Equal("0", removed.Groups["isolated"].Value);
+            var vmstat = await guest.Qemu.WaitForAsync("vmstat", TimeSpan.FromSeconds(30), after: unloaded.Index);
+            Assert.Equal(vmstat.Int64("balloon_inflate"), vmstat.Int64("balloon_deflate"));
+            var gone = await guest.StateAsync();
+            Assert.Equal(0UL, gone.BalloonedBytes);
+            Assert.Equal(0UL, gone.ActualBytes);
+
+            var reload = await guest.Qemu.SendConsoleAsync("insmod");
+            var loaded = await guest.Qemu.WaitForAsync("module", s_balloonTimeout, e => e["action"] == "insmod", after: reload.Index);
+            Assert.Equal("0", loaded["rc"]);
+            var again = await guest.WaitActualAsync(actual => actual == (ulong)Bytes, $"actual_bytes = {Bytes} after reloading", s_balloonTimeout);
+            Assert.Contains("sg", again.Features);
+            Assert.Equal((ulong)Bytes, (await guest.WaitReleasedAsync(s_balloonTimeout)).BalloonedBytes);
+
+            await guest.SetTargetAndWaitAsync(0, s_balloonTimeout);
+            AssertNoKernelTrouble(guest);
+        });
+    }
+
+    private static readonly Regex s_removed = new(
+        @"removed: gave back (?<gave>\d+) frames; balloon (?<balloon>\d+) frames, list (?<list>[A-Za-z ]+?), (?<isolated>\d+) isolated",
+        RegexOptions.CultureInvariant);
 
     private static void AssertNoKernelTrouble(BallastGuest guest)
     {
