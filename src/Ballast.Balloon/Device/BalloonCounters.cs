@@ -3,9 +3,9 @@ using System.Diagnostics;
 namespace Ballast.Balloon.Device;
 
 /// <summary>
-/// What the device did, for the benchmark's stage breakdown and for /metrics. Written by the device thread,
-/// read by anyone (values are 64-bit and read without tearing on 64-bit platforms; a reader may see a batch
-/// half counted).
+/// What the device did, for the benchmark's stage breakdown and for /metrics. Written by the device thread (the
+/// release counters also by the deferred-release worker, atomically), read by anyone (values are 64-bit and read
+/// without tearing on 64-bit platforms; a reader may see a batch half counted).
 /// </summary>
 public sealed class BalloonCounters
 {
