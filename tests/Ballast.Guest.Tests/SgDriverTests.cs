@@ -12,7 +12,8 @@ namespace Ballast.Guest.Tests;
 /// before releasing: every scenario here also checks that ordering under a real kernel; the stock driver's tests and
 /// guest-bench's cover synchronous release), on one
 /// 2 GiB guest that dirtied 1600 MiB at boot and reports meminfo every 0.5 s. In order: bind and SG negotiation,
-/// statistics, inflate, deflate, a 60-second stress, deflate-on-OOM, then unload and reload — each leaving the guest as the next expects
+/// statistics, inflate, deflate, a 60-second stress, compaction (balloon page migration), deflate-on-OOM, then unload
+/// and reload — each leaving the guest as the next expects
 /// (the stress leaves its small hogs running; the OOM test accounts for them).
 /// </summary>
 [Collection(GuestCollection.Name)]
@@ -164,7 +165,7 @@ public sealed class SgDriverTests(GuestFixture fixture, SharedGuest shared) : IC
     /// and the balloon shrinks below the target, far enough for the hog.
     /// </summary>
     [Fact]
-    [Order(6)]
+    [Order(7)]
     public async Task DeflateOnOom_BalloonAt1536MiB_1GiBHog_NoOomKill_BalloonShrinks()
     {
         var guest = await GuestAsync();
@@ -199,7 +200,7 @@ public sealed class SgDriverTests(GuestFixture fixture, SharedGuest shared) : IC
     /// pages as inflated, the device holds nothing; loaded again, it binds and inflates to the target again.
     /// </summary>
     [Fact]
-    [Order(7)]
+    [Order(8)]
     public async Task Unload_WithPagesInflated_GivesEveryFrameBack_LoadsAgainAndInflates()
     {
         const long Bytes = 256 * MiB;
@@ -233,6 +234,42 @@ public sealed class SgDriverTests(GuestFixture fixture, SharedGuest shared) : IC
             Assert.Equal((ulong)Bytes, (await guest.WaitReleasedAsync(s_balloonTimeout)).BalloonedBytes);
 
             await guest.SetTargetAndWaitAsync(0, s_balloonTimeout);
+            AssertNoKernelTrouble(guest);
+        });
+    }
+
+    /// <summary>
+    /// Balloon page migration under a real kernel: with 384 MiB of order-0 balloon pages spread over a fragmented
+    /// guest, a full compaction (<c>/proc/sys/vm/compact_memory</c>) migrates some of them — the module tells the host
+    /// one entry inflated (new page) and one deflated (old page) each — and afterwards the device's ballooned bytes
+    /// still equal the guest's actual, the hogs' memory is intact and the kernel logged no trouble.
+    /// </summary>
+    [Fact]
+    [Order(6)]
+    public async Task Compaction_MigratesBalloonPages_DeviceAndGuestStillAgree()
+    {
+        const long Bytes = 384 * MiB;
+        var guest = await GuestAsync();
+        await guest.VerifyAsync(async () =>
+        {
+            await guest.WaitConnectedAsync(TimeSpan.FromSeconds(10));
+            await guest.SetTargetAndWaitAsync(Bytes, s_balloonTimeout);
+            var inflatedBefore = (await guest.StateAsync()).BalloonedBytes;
+
+            var ack = await guest.Qemu.SendConsoleAsync("compact");
+            var compact = await guest.Qemu.WaitForAsync("compact", s_balloonTimeout, after: ack.Index);
+            var settled = await guest.WaitReleasedAsync(s_balloonTimeout);
+            var vmstat = await guest.Qemu.WaitForAsync("vmstat", TimeSpan.FromSeconds(30), after: compact.Index);
+
+            Assert.True(compact.Int64("migrated") > 0, $"compaction migrated no balloon page: {compact}");
+            Assert.True(vmstat.Int64("balloon_migrate") >= compact.Int64("migrated"), vmstat.ToString());
+            Assert.Equal((ulong)Bytes, inflatedBefore);
+            Assert.Equal((ulong)Bytes, settled.ActualBytes);
+            Assert.Equal(settled.ActualBytes, settled.BalloonedBytes);
+            Assert.Equal(0, vmstat.Int64("oom_kill"));
+
+            await guest.SetTargetAndWaitAsync(0, s_balloonTimeout);
+            Assert.Equal(0UL, (await guest.StateAsync()).BalloonedBytes);
             AssertNoKernelTrouble(guest);
         });
     }
