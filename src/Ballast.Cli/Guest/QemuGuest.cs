@@ -175,10 +175,10 @@ public sealed class QemuGuest : IAsyncDisposable
     /// the line with <c>BALLAST control …</c>; then disconnects and returns that acknowledgement.
     /// </summary>
     /// <remarks>
-    /// Holding the connection until the acknowledgement matters: QEMU's socket chardev hands bytes to the emulated
-    /// UART only as fast as the guest drains its FIFO, and when the client hangs up QEMU drops whatever it has not
-    /// handed over yet. A busy guest under TCG can take longer than any fixed grace time, and a command lost that
-    /// way is silently never run.
+    /// Holding the connection until the acknowledgement: QEMU's socket chardev hands bytes to the emulated UART only as
+    /// fast as the guest drains its FIFO, and its hang-up handler disconnects at once, so input not handed over yet
+    /// can be lost; a busy guest under TCG can take longer than any fixed grace time. With the acknowledgement a
+    /// lost or garbled command is an error here, never a command silently not run.
     /// </remarks>
     /// <exception cref="TimeoutException">No acknowledgement within <paramref name="ackTimeout"/> (default 60 s), or QEMU exited.</exception>
     /// <exception cref="InvalidOperationException">The guest answered <c>BALLAST control unknown</c>.</exception>
