@@ -65,5 +65,31 @@ public sealed class SerialLogTests : IDisposable
         Assert.Contains("QEMU exited", e.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task WaitForAnyAsync_ReturnsTheFirstFactOfAnyName_AfterTheCursor()
+    {
+        using var log = new SerialLog(_path);
+        File.WriteAllText(_path, "BALLAST control t=1 cmd=report\n");
+        var cursor = log.Count;
+        var wait = log.WaitForAnyAsync(["control", "control unknown"], TimeSpan.FromSeconds(10), after: cursor);
+
+        File.AppendAllText(_path, "BALLAST meminfo t=2 MemFree=20\nBALLAST control unknown t=3\nBALLAST control t=4 cmd=end\n");
+
+        var e = await wait;
+        Assert.Equal("control unknown", e.Name);
+        Assert.Equal(3, e.TimeMs);
+    }
+
+    [Fact]
+    public async Task WaitForAnyAsync_TimesOut_NamingEveryName()
+    {
+        using var log = new SerialLog(_path);
+        File.WriteAllText(_path, "BALLAST ready t=1\n");
+
+        var e = await Assert.ThrowsAsync<TimeoutException>(() => log.WaitForAnyAsync(["control", "control unknown"], TimeSpan.FromMilliseconds(100)));
+
+        Assert.StartsWith("no BALLAST control or control unknown within", e.Message, StringComparison.Ordinal);
+    }
+
     public void Dispose() => File.Delete(_path);
 }

@@ -193,26 +193,26 @@ public sealed class QemuGuest : IAsyncDisposable
         await socket.SendAsync(Encoding.ASCII.GetBytes(command + "\n"), SocketFlags.None, ct).ConfigureAwait(false);
         using var drain = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var draining = DrainAsync(socket, drain.Token);
-        SerialEvent? ack = null;
+        SerialEvent ack;
         try
         {
-            await GuestWait.UntilAsync(_ =>
-            {
-                Serial.Refresh();
-                ack = Serial.Events().Skip(after).FirstOrDefault(e => e.Name is "control" or "control unknown");
-                return Task.FromResult(ack is not null);
-            }, ackTimeout ?? TimeSpan.FromSeconds(60), SerialLog.PollInterval, () => $"the guest to acknowledge console command '{command}'; serial log tail:\n{Serial.Tail()}",
-                ExitReason, ct).ConfigureAwait(false);
+            ack = await Serial.WaitForAnyAsync(s_consoleAnswers, ackTimeout ?? TimeSpan.FromSeconds(60), after, ExitReason, ct).ConfigureAwait(false);
+        }
+        catch (TimeoutException e)
+        {
+            throw new TimeoutException($"the guest did not acknowledge console command '{command}': {e.Message}", e);
         }
         finally
         {
             await drain.CancelAsync().ConfigureAwait(false);
             await draining.ConfigureAwait(false);
         }
-        return ack!.Name == "control"
+        return ack.Name == "control"
             ? ack
             : throw new InvalidOperationException($"the guest did not understand console command '{command}': {ack}");
     }
+
+    private static readonly string[] s_consoleAnswers = ["control", "control unknown"];
 
     private static async Task DrainAsync(Socket socket, CancellationToken ct)
     {

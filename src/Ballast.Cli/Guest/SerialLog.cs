@@ -131,10 +131,30 @@ public sealed class SerialLog : IDisposable
     /// <param name="abort">Polled while waiting: a non-null reason (e.g. "QEMU exited") ends the wait with an exception.</param>
     /// <param name="ct">Cancels the wait.</param>
     /// <exception cref="TimeoutException">Nothing matched in time, or <paramref name="abort"/> gave a reason; the message carries the log's tail.</exception>
-    public async Task<SerialEvent> WaitForAsync(string name, TimeSpan timeout, Func<SerialEvent, bool>? predicate = null, int after = 0,
+    public Task<SerialEvent> WaitForAsync(string name, TimeSpan timeout, Func<SerialEvent, bool>? predicate = null, int after = 0,
         Func<string?>? abort = null, CancellationToken ct = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(name);
+        return WaitForCoreAsync(e => e.Name == name && (predicate is null || predicate(e)), name, timeout, after, abort, ct);
+    }
+
+    /// <summary>
+    /// Waits for the first fact named any of <paramref name="names"/> at index <paramref name="after"/> or later
+    /// (e.g. <c>control</c> or <c>control unknown</c>, the two answers to a console command).
+    /// </summary>
+    /// <exception cref="TimeoutException">Nothing matched in time, or <paramref name="abort"/> gave a reason; the message carries the log's tail.</exception>
+    public Task<SerialEvent> WaitForAnyAsync(IReadOnlyCollection<string> names, TimeSpan timeout, int after = 0,
+        Func<string?>? abort = null, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(names);
+        if (names.Count == 0)
+            throw new ArgumentException("no event name", nameof(names));
+        return WaitForCoreAsync(e => names.Contains(e.Name), string.Join(" or ", names), timeout, after, abort, ct);
+    }
+
+    private async Task<SerialEvent> WaitForCoreAsync(Func<SerialEvent, bool> match, string what, TimeSpan timeout, int after,
+        Func<string?>? abort, CancellationToken ct)
+    {
         var deadline = DateTime.UtcNow + timeout;
         var checkedUpTo = after;
         while (true)
@@ -145,14 +165,14 @@ public sealed class SerialLog : IDisposable
                 for (; checkedUpTo < _events.Count; checkedUpTo++)
                 {
                     var e = _events[checkedUpTo];
-                    if (e.Name == name && (predicate is null || predicate(e)))
+                    if (match(e))
                         return e;
                 }
             }
             if (abort?.Invoke() is { } reason)
-                throw new TimeoutException($"gave up waiting for BALLAST {name}: {reason}; serial log tail:\n{Tail()}");
+                throw new TimeoutException($"gave up waiting for BALLAST {what}: {reason}; serial log tail:\n{Tail()}");
             if (DateTime.UtcNow >= deadline)
-                throw new TimeoutException($"no BALLAST {name} within {timeout.TotalSeconds:0.#} s; serial log tail:\n{Tail()}");
+                throw new TimeoutException($"no BALLAST {what} within {timeout.TotalSeconds:0.#} s; serial log tail:\n{Tail()}");
             await Task.Delay(PollInterval, ct).ConfigureAwait(false);
         }
     }
