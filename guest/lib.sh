@@ -2,6 +2,16 @@
 # Helpers shared by the guest/ scripts (sourced, not run). Everything logs to stderr so that
 # ensure.sh's stdout carries only its KEY=VALUE lines.
 
+# Every script that sources this runs under `set -euo pipefail`. A failing command substitution or pipeline
+# then ends the script with nothing on stderr, so the C# side (GuestEnvironment) had an empty message to show.
+# The ERR trap (inherited by functions and subshells through errtrace) names the command, its status and where.
+set -o errtrace
+trap 'on_error $? "$BASH_COMMAND" "${BASH_SOURCE[0]:-?}" "$LINENO"' ERR
+
+on_error() {
+	printf '[%s %s] ERROR: `%s` exited %s (%s:%s)\n' "$(date +%H:%M:%S)" "${0##*/}" "$2" "$1" "${3##*/}" "$4" >&2
+}
+
 log() {
 	printf '[%s %s] %s\n' "$(date +%H:%M:%S)" "${0##*/}" "$*" >&2
 }
@@ -14,10 +24,15 @@ die() {
 # need_packages PKG...: install the Debian packages that are not installed yet.
 # Runs `apt-get update` only when a plain install fails (a fresh machine has no lists).
 need_packages() {
-	local missing=() pkg installed
+	local missing=() pkg installed status
 	# One dpkg-query for all (a warm ensure.sh should cost milliseconds, not one process per package).
-	installed=" $(dpkg-query -W -f='${Package} ${Status}\n' "$@" 2>/dev/null |
-		awk '$NF == "installed" && $(NF - 1) == "ok" { print $1 }' | tr '\n' ' ')"
+	# dpkg-query exits 1 when any name is unknown to dpkg (never installed, or no lists yet): that is the
+	# normal case on a fresh machine and must not end the script, so its status is looked at, not trusted.
+	installed=$(dpkg-query -W -f='${Package} ${Status}\n' "$@" 2>/dev/null) && status=0 || status=$?
+	if ((status > 1)); then
+		die "dpkg-query -W $* failed with status $status"
+	fi
+	installed=" $(awk '$NF == "installed" && $(NF - 1) == "ok" { print $1 }' <<<"$installed" | tr '\n' ' ')"
 	for pkg in "$@"; do
 		[[ $installed == *" $pkg "* ]] || missing+=("$pkg")
 	done
@@ -25,8 +40,9 @@ need_packages() {
 	log "installing ${missing[*]}"
 	export DEBIAN_FRONTEND=noninteractive
 	if ! apt-get install -y --no-install-recommends "${missing[@]}" >&2; then
-		apt-get update >&2
-		apt-get install -y --no-install-recommends "${missing[@]}" >&2
+		log "apt-get install failed; running apt-get update and trying again"
+		apt-get update >&2 || die "apt-get update failed"
+		apt-get install -y --no-install-recommends "${missing[@]}" >&2 || die "apt-get install ${missing[*]} failed"
 	fi
 }
 
