@@ -48,15 +48,16 @@ need_packages() {
 
 # debian_mirror: the Debian archive URI this machine's apt uses, derived at run time
 # (deb822 sources first, then the one-line format). Never hard-code a mirror host.
+# APT_DEB822_SOURCES and APT_SOURCES_LIST name the two files (tests point them elsewhere).
 debian_mirror() {
-	local m=""
-	if [[ -r /etc/apt/sources.list.d/debian.sources ]]; then
-		m=$(awk '/^URIs:/ && $2 !~ /security/ {print $2; exit}' /etc/apt/sources.list.d/debian.sources)
+	local m="" deb822=${APT_DEB822_SOURCES:-/etc/apt/sources.list.d/debian.sources} list=${APT_SOURCES_LIST:-/etc/apt/sources.list}
+	if [[ -r $deb822 ]]; then
+		m=$(awk '/^URIs:/ && $2 !~ /security/ {print $2; exit}' "$deb822")
 	fi
-	if [[ -z $m && -r /etc/apt/sources.list ]]; then
-		m=$(awk '$1 == "deb" && $0 !~ /security/ {for (i = 2; i <= NF; i++) if ($i ~ /^[a-z]+:\/\//) {print $i; exit}}' /etc/apt/sources.list)
+	if [[ -z $m && -r $list ]]; then
+		m=$(awk '$1 == "deb" && $0 !~ /security/ {for (i = 2; i <= NF; i++) if ($i ~ /^[a-z]+:\/\//) {print $i; exit}}' "$list")
 	fi
-	[[ -n $m ]] || die "cannot derive the Debian mirror from /etc/apt/sources.list.d/debian.sources or /etc/apt/sources.list"
+	[[ -n $m ]] || die "cannot derive the Debian mirror from $deb822 or $list"
 	printf '%s\n' "${m%/}"
 }
 

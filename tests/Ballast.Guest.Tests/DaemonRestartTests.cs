@@ -12,14 +12,17 @@ namespace Ballast.Guest.Tests;
 /// the disconnect <c>vub_disconnect</c> calls <c>vhost_dev_cleanup</c>, which zeroes the vhost device, and on the
 /// reconnect <c>vub_connect</c> restarts it (the driver is running) without calling <c>vhost_dev_init</c> again, so
 /// QEMU aborts with <c>vhost_dev_start: Assertion `hdev->vhost_ops' failed</c> and the guest dies with it. Whether
-/// the daemon is a client or a server makes no difference. Until QEMU fixes that, the second test reports itself
-/// skipped with that reason — only when QEMU ended with exactly that assertion; anything else is a failure.
+/// the daemon is a client or a server makes no difference. So this test checks only the daemon's side (clean
+/// SIGTERM, socket removed, QEMU outlives the daemon and reconnects to the new one); QEMU resumes only the connection, not the balloon: a test that went on ballooning after the reconnect could only
+/// fail, and even the way QEMU dies varies (the assertion, or "vhost VQ n ring restore failed" and SIGABRT with no
+/// assertion text), so it was a flaky skip and is gone. Surviving a daemon upgrade or crash without QEMU ever
+/// seeing the connection close is the hand-over design of the issue "Upgrade or crash the daemon without the guest or
+/// QEMU noticing", tested there.
 /// </remarks>
 [Collection(GuestCollection.Name)]
 public sealed class DaemonRestartTests(GuestFixture fixture)
 {
     private const long MiB = 1L << 20;
-    private const string QemuReconnectAbort = "vhost_dev_start: Assertion `hdev->vhost_ops' failed";
     private static readonly TimeSpan s_balloonTimeout = TimeSpan.FromSeconds(60);
 
     private Task<BallastGuest> StartAsync(string name) =>
@@ -49,32 +52,6 @@ public sealed class DaemonRestartTests(GuestFixture fixture)
             var daemon = await RestartAsync(guest);
             await GuestWait.UntilAsync(_ => Task.FromResult(daemon.Log().Contains("vhost-user front-end connected", StringComparison.Ordinal)),
                 TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(50), () => "QEMU to connect to the restarted daemon");
-        });
-    }
-
-    [SkippableFact]
-    public async Task DaemonRestart_OnTheSameSocket_BalloonKeepsWorking()
-    {
-        await using var guest = await StartAsync("rs2");
-        await guest.VerifyAsync(async () =>
-        {
-            await guest.WaitConnectedAsync(TimeSpan.FromSeconds(10));
-            await guest.SetTargetAndWaitAsync(256 * MiB, s_balloonTimeout);
-            await guest.SetTargetAndWaitAsync(0, s_balloonTimeout);
-
-            await RestartAsync(guest);
-            try
-            {
-                await guest.WaitConnectedAsync(TimeSpan.FromSeconds(15));
-                await guest.SetTargetAndWaitAsync(512 * MiB, s_balloonTimeout);
-                await guest.SetTargetAndWaitAsync(0, s_balloonTimeout);
-            }
-            catch (Exception e) when (guest.Qemu.HasExited && guest.Qemu.Diagnostics().Contains(QemuReconnectAbort, StringComparison.Ordinal))
-            {
-                throw new SkipException($"QEMU {fixture.Environment.QemuVersion} aborted on the reconnect ({QemuReconnectAbort}): "
-                    + "vhost-user-base.c's vub_connect restarts a vhost device that vub_disconnect's vhost_dev_cleanup zeroed. "
-                    + "The daemon side held (clean SIGTERM, new daemon on the same socket, QEMU reconnected).", e);
-            }
         });
     }
 }

@@ -160,13 +160,16 @@ public sealed class GuestBenchRunner
                 () => $"GET /balloon actual_bytes {options.InflateBytes} (last {actual})", guest.ExitReason, ct).ConfigureAwait(false);
             var inflateMs = clock.Elapsed.TotalMilliseconds;
             // With --defer-release the host may still be freeing: the memory counts as released once nothing is queued.
+            // Without anything queued the host had it back when actual said so: the very same instant, not a second
+            // reading of the clock (two readings round to different JSON values now and then).
+            var releaseMs = inflateMs;
             if (pending > 0)
             {
                 await GuestWait.UntilAsync(async token => (pending = (await api.GetBalloonAsync(token).ConfigureAwait(false)).ReleasePendingBytes) == 0,
                     options.BalloonTimeout, options.PollInterval, () => $"GET /balloon release_pending_bytes 0 (last {pending})", guest.ExitReason, ct)
                     .ConfigureAwait(false);
+                releaseMs = clock.Elapsed.TotalMilliseconds;
             }
-            var releaseMs = clock.Elapsed.TotalMilliseconds;
             var after = guest.HostMemoryBytes();
 
             clock.Restart();

@@ -194,11 +194,13 @@ public class DriverBehaviourTests
             Thread.Sleep(10);
         Assert.NotNull(h.Device.Statistics);
         h.Driver.Inflate(1024);
-        var first = h.Device.Statistics!.UpdatedAt;
+        // Counted, not timed: two updates can carry the same UpdatedAt when the clock is coarse.
+        var updates = Interlocked.Read(ref h.Device.Counters.StatsUpdates);
 
         Assert.True(h.Device.RequestStatistics());
-        while (h.Device.Statistics!.UpdatedAt == first && DateTime.UtcNow < deadline)
+        while (Interlocked.Read(ref h.Device.Counters.StatsUpdates) == updates && DateTime.UtcNow < deadline)
             Thread.Sleep(10);
+        Assert.True(Interlocked.Read(ref h.Device.Counters.StatsUpdates) > updates, "the guest sent no fresh statistics within 10 s");
 
         var stats = h.Device.Statistics!;
         Assert.Equal(h.Guest.Allocator.FreeFrames * 4096, stats[StatTag.FreeMemory]);
