@@ -18,7 +18,7 @@ namespace Ballast.Benchmarks.Device;
 /// it, so <see cref="BuffersPerKick"/> = 1 is what a real guest does; 256 publishes a queue's worth per wake-up,
 /// which is what Coalesce can merge at most. SG buffers are the seed's: one device-writable range per run, cut
 /// at 4 GiB − 4 KiB; the balloon's frames are ascending and contiguous per region (an idle guest).</para>
-/// <para>Timed: driver-side publishing (a few stores per buffer), <see cref="BalloonDevice.ProcessQueue"/>
+/// <para>Timed: driver-side publishing (a few stores per buffer), <see cref="BalloonDevice.ProcessQueue(int)"/>
 /// (validation, bitmap, translation, release system calls) and collecting the used ring.</para>
 /// <code>
 /// guest RAM (one memfd, sparse):

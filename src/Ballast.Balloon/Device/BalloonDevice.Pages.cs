@@ -18,12 +18,17 @@ public sealed partial class BalloonDevice
 
     /// <summary>
     /// Drains the inflate or deflate queue in batches of at most one queue's worth of chains: record every
-    /// frame, release the batch's new frames run by run, then return all buffers and notify once.
+    /// frame, release the batch's new frames run by run, then return all buffers. Stops once at least
+    /// <paramref name="maxChains"/> chains were taken (whole batches) with more still available, leaving
+    /// notifications disabled (<see cref="QueueProgress.MoreAvailable"/>). Returns whether the driver wants a
+    /// used-buffer notification; the caller sends it once the lock is dropped.
     /// </summary>
-    private void ProcessPages(DeviceQueue queue, bool inflate)
+    private bool ProcessPages(DeviceQueue queue, bool inflate, int maxChains, out QueueProgress progress)
     {
         var sg = SgNegotiated;
         var descriptors = _descriptors.AsSpan(0, queue.Size);
+        var notify = false;
+        var taken = 0;
         while (true)
         {
             queue.DisableNotifications();
@@ -58,11 +63,49 @@ public sealed partial class BalloonDevice
             // deflate waits for every deferred release (a deflated frame may have one queued).
             for (var i = 0; i < n; i++)
                 queue.PushUsed(_heads[i], 0);
-            if (n > 0 && queue.NotifyIfNeeded())
+            if (n > 0 && queue.NeedsNotification())
+            {
                 Counters.Interrupts++;
-            if (queue.IsBroken || (n < queue.Size && !queue.EnableNotifications()))
-                return;
+                notify = true;
+            }
+            taken += n;
+            if (queue.IsBroken)
+            {
+                progress = QueueProgress.Broken;
+                return notify;
+            }
+            if (n == queue.Size)
+            {
+                // A full batch: more may be waiting. Past the budget, hand the thread back with notifications off.
+                if (taken >= maxChains)
+                {
+                    progress = queue.HasAvailable() ? QueueProgress.MoreAvailable : Rearm(queue);
+                    return notify;
+                }
+                continue;
+            }
+            if (!queue.EnableNotifications())
+            {
+                progress = QueueProgress.Idle;
+                return notify;
+            }
+            if (taken >= maxChains)
+            {
+                // Buffers arrived while re-arming, and the budget is spent: they are the next pass's.
+                queue.DisableNotifications();
+                progress = QueueProgress.MoreAvailable;
+                return notify;
+            }
         }
+    }
+
+    /// <summary>Re-enables notifications after a pass; MoreAvailable if buffers slipped in meanwhile.</summary>
+    private static QueueProgress Rearm(DeviceQueue queue)
+    {
+        if (!queue.EnableNotifications())
+            return queue.IsBroken ? QueueProgress.Broken : QueueProgress.Idle;
+        queue.DisableNotifications();
+        return QueueProgress.MoreAvailable;
     }
 
     /// <summary>

@@ -1,3 +1,4 @@
+using Ballast.Virtio;
 using Ballast.Virtio.Queue;
 
 namespace Ballast.Balloon.Device;
@@ -12,36 +13,49 @@ public sealed partial class BalloonDevice
     /// <summary>
     /// The stats queue, VIRTIO 1.2 §5.5.6.3: the driver offers one buffer of 10-byte entries; the device keeps
     /// it until it wants fresh numbers, then returns it (<see cref="RequestStatistics"/>) and the driver refills
-    /// and re-adds it. A newer buffer replaces a held one (which is returned).
+    /// and re-adds it. A newer buffer replaces a held one (which is returned). At most
+    /// <paramref name="maxChains"/> chains per pass: a driver that keeps adding buffers gets
+    /// <see cref="QueueProgress.MoreAvailable"/>, not the device lock for good. Returns whether the driver wants a
+    /// used-buffer notification; the caller sends it once the lock is dropped.
     /// </summary>
-    private void ProcessStats(DeviceQueue queue)
+    private bool ProcessStats(DeviceQueue queue, int maxChains, out QueueProgress progress)
     {
         var descriptors = _descriptors.AsSpan(0, queue.Size);
+        var notify = false;
+        var taken = 0;
         do
         {
             queue.DisableNotifications();
             while (true)
             {
+                if (taken >= maxChains && queue.HasAvailable())
+                {
+                    progress = QueueProgress.MoreAvailable;
+                    return notify;
+                }
                 var result = queue.TryPop(descriptors, out var chain);
                 if (result is PopResult.Empty or PopResult.Broken)
                     break;
+                taken++;
                 if (result == PopResult.BadChain)
                 {
                     GuestError(BalloonError.BadChain, "stats chain at head {Head} rejected: {Error}", chain.Head, chain.Error);
                     queue.PushUsed(chain.Head, 0);
-                    NotifyQueue(queue);
+                    notify |= NeedsNotification(queue);
                     continue;
                 }
                 ParseStats(descriptors[..chain.Count]);
                 if (_heldStats is { } old)
                 {
                     queue.PushUsed(old, 0);
-                    NotifyQueue(queue);
+                    notify |= NeedsNotification(queue);
                 }
                 _heldStats = chain.Head;
             }
         }
         while (!queue.IsBroken && queue.EnableNotifications());
+        progress = queue.IsBroken ? QueueProgress.Broken : QueueProgress.Idle;
+        return notify;
     }
 
     private unsafe void ParseStats(ReadOnlySpan<Descriptor> descriptors)
@@ -71,10 +85,12 @@ public sealed partial class BalloonDevice
 
     /// <summary>
     /// Returns the held stats buffer so the guest sends fresh statistics. Returns false if the guest has not
-    /// offered one (no stats queue, or the previous request is still being answered).
+    /// offered one (no stats queue, or the previous request is still being answered). The notification is sent
+    /// after the device lock is dropped (from the calling thread).
     /// </summary>
     public bool RequestStatistics()
     {
+        EventFd? call;
         lock (_lock)
         {
             var queue = QueueCount > BalloonQueue.Stats ? _queues[BalloonQueue.Stats] : null;
@@ -82,14 +98,17 @@ public sealed partial class BalloonDevice
                 return false;
             _heldStats = null;
             queue.PushUsed(head, 0);
-            NotifyQueue(queue);
-            return true;
+            call = NeedsNotification(queue) ? queue.Call : null;
         }
+        Notify(call);
+        return true;
     }
 
-    private void NotifyQueue(DeviceQueue queue)
+    private bool NeedsNotification(DeviceQueue queue)
     {
-        if (queue.NotifyIfNeeded())
-            Counters.Interrupts++;
+        if (!queue.NeedsNotification())
+            return false;
+        Counters.Interrupts++;
+        return true;
     }
 }

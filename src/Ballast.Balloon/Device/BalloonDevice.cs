@@ -15,7 +15,7 @@ namespace Ballast.Balloon.Device;
 /// behind them back. Deflate takes frames out of the bitmap and releases nothing (the guest refaults them).
 /// </summary>
 /// <remarks>
-/// Data path: <see cref="ProcessQueue"/> pops chains (validated by <see cref="DeviceQueue"/>), validates every
+/// Data path: <see cref="ProcessQueue(int, int)"/> pops chains (validated by <see cref="DeviceQueue"/>), validates every
 /// PFN/range against guest RAM, records new frames, coalesces them into runs (<see cref="ReleasePolicy"/>),
 /// translates each run and releases it, then returns the buffers and notifies the driver once.
 /// Guest input never throws: it is counted in <see cref="Counters"/>, logged (rate-limited) and skipped.
@@ -179,6 +179,30 @@ public sealed partial class BalloonDevice
         }
     }
 
+    /// <summary>
+    /// Detaches queue <paramref name="index"/> and returns where a restarted queue should resume reading the
+    /// available ring, or null if none was attached. Buffers the device still holds — the one stats buffer it keeps
+    /// until it wants fresh numbers — count as not consumed: the position is wound back over them, so a restarted
+    /// ring hands them out again instead of losing them (vhost-user GET_VRING_BASE). Read and detached in one step
+    /// under the device lock, so a concurrent <see cref="RequestStatistics"/> either returned the buffer before
+    /// (nothing is wound back) or finds no queue.
+    /// </summary>
+    public ushort? DetachQueue(int index)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(index);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(index, QueueCount);
+        lock (_lock)
+        {
+            var queue = _queues[index];
+            if (queue is null)
+                return null;
+            var held = (ushort)(queue.NextAvail - queue.NextUsed);
+            var resume = held <= queue.Size ? (ushort)(queue.NextAvail - held) : queue.NextAvail;
+            AttachQueue(index, null);
+            return resume;
+        }
+    }
+
     /// <summary>The queue at <paramref name="index"/>, or null.</summary>
     public DeviceQueue? GetQueue(int index)
     {
@@ -221,27 +245,74 @@ public sealed partial class BalloonDevice
     }
 
     /// <summary>
-    /// Processes everything available on queue <paramref name="index"/> (call on a kick). Returns false if the
-    /// queue is broken (the transport should signal DEVICE_NEEDS_RESET).
+    /// How many descriptor chains one pass of <see cref="ProcessQueue(int, int)"/> takes at most by default: a
+    /// guest that keeps publishing buffers must not keep the device lock (and the transport's event loop) forever.
+    /// </summary>
+    public const int DefaultChainBudget = 1024;
+
+    /// <summary>
+    /// Processes everything available on queue <paramref name="index"/> (call on a kick), one bounded pass after
+    /// another, with the device lock dropped between passes. Returns false if the queue is broken (the transport
+    /// should signal DEVICE_NEEDS_RESET). A transport with other work to attend to (an event loop serving
+    /// front-end messages) calls <see cref="ProcessQueue(int, int)"/> instead and comes back when it is free.
     /// </summary>
     public bool ProcessQueue(int index)
     {
+        while (true)
+        {
+            var progress = ProcessQueue(index, DefaultChainBudget);
+            if (progress != QueueProgress.MoreAvailable)
+                return progress != QueueProgress.Broken;
+        }
+    }
+
+    /// <summary>
+    /// One bounded pass over queue <paramref name="index"/>: at most <paramref name="maxChains"/> descriptor
+    /// chains (rounded up to whole batches of the inflate/deflate queues), under the device lock. The used-buffer
+    /// notification is sent after the lock is dropped, so a front-end's eventfd can never stall the device.
+    /// </summary>
+    /// <returns><see cref="QueueProgress.MoreAvailable"/> if the budget ran out with buffers still available: call
+    /// again, no kick will come for them.</returns>
+    public QueueProgress ProcessQueue(int index, int maxChains)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxChains);
+        EventFd? call;
+        QueueProgress progress;
         lock (_lock)
         {
             var queue = index >= 0 && index < QueueCount ? _queues[index] : null;
             if (queue is null || _memory is null)
-                return true;
+                return QueueProgress.Idle;
             Counters.Kicks++;
-            if (index == BalloonQueue.Stats)
-                ProcessStats(queue);
-            else
-                ProcessPages(queue, inflate: index == BalloonQueue.Inflate);
+            var notify = index == BalloonQueue.Stats
+                ? ProcessStats(queue, maxChains, out progress)
+                : ProcessPages(queue, inflate: index == BalloonQueue.Inflate, maxChains, out progress);
             if (queue.IsBroken)
             {
                 GuestError(BalloonError.QueueBroken, "queue {Queue} is broken: {Reason}; the device needs reset", index, queue.BrokenReason);
-                return false;
+                return QueueProgress.Broken;
             }
-            return true;
+            call = notify ? queue.Call : null;
+        }
+        Notify(call);
+        return progress;
+    }
+
+    /// <summary>
+    /// Signals a used-buffer notification outside the device lock. The eventfd is the front-end's: if it cannot
+    /// be written (a broken descriptor) that is logged, not thrown into the data path.
+    /// </summary>
+    private void Notify(EventFd? call)
+    {
+        if (call is null)
+            return;
+        try
+        {
+            call.Signal();
+        }
+        catch (SyscallException e)
+        {
+            _logger.LogWarning("used-buffer notification failed: {Message}", e.Message);
         }
     }
 

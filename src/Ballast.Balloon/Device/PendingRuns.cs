@@ -8,13 +8,18 @@ namespace Ballast.Balloon.Device;
 /// </summary>
 internal sealed class PendingRuns
 {
-    private ulong[] _starts = new ulong[256];
-    private ulong[] _counts = new ulong[256];
+    private const int InitialCapacity = 256;
+
+    /// <summary>Arrays grown past this by a fragmented batch go back to <see cref="InitialCapacity"/> once drained.</summary>
+    private const int ShrinkAbove = 4 * InitialCapacity;
+
+    private ulong[] _starts = new ulong[InitialCapacity];
+    private ulong[] _counts = new ulong[InitialCapacity];
     private int _n;
     private bool _sorted = true;
 
-    /// <summary>Bytes held by the run arrays.</summary>
-    public long MemoryBytes => (_starts.Length + _counts.Length) * sizeof(ulong);
+    /// <summary>Bytes held by the run arrays and the list the last drain returned.</summary>
+    public long MemoryBytes => (_starts.Length + _counts.Length) * sizeof(ulong) + (long)_drained.Capacity * 2 * sizeof(ulong);
 
     /// <summary>Adds frames [pfn, pfn + count).</summary>
     public void Add(ulong pfn, ulong count)
@@ -45,6 +50,8 @@ internal sealed class PendingRuns
     {
         var runs = _drained;
         runs.Clear();
+        if (runs.Capacity > ShrinkAbove)
+            runs.Capacity = 0;   // the previous drain was fragmented; its caller is done with the list
         if (!_sorted)
             Array.Sort(_starts, _counts, 0, _n);
         for (var i = 0; i < _n; i++)
@@ -55,6 +62,12 @@ internal sealed class PendingRuns
                 runs.Add((_starts[i], _counts[i]));
         }
         Clear();
+        if (_starts.Length > ShrinkAbove)
+        {
+            // A fragmented batch (a scattered page set) grew the arrays: do not keep them for the device's lifetime.
+            _starts = new ulong[InitialCapacity];
+            _counts = new ulong[InitialCapacity];
+        }
         return runs;
     }
 

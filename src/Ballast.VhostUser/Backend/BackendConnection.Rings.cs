@@ -216,13 +216,14 @@ internal sealed partial class BackendConnection
     /// </summary>
     private void StopRing(BackendRing ring)
     {
-        var queue = ring.Active;
-        if (queue is null)
+        if (ring.Active is null)
             return;
-        var held = (ushort)(queue.NextAvail - queue.NextUsed);
-        ring.NextAvail = held <= queue.Size ? (ushort)(queue.NextAvail - held) : queue.NextAvail;
-        _device.AttachQueue(ring.Index, null);
+        // One step under the device lock: the statistics poller may return the held buffer from another thread,
+        // and reading the indices apart from the detach could wind back over a buffer already returned (the
+        // guest would then get the same buffer twice).
+        ring.NextAvail = _device.DetachQueue(ring.Index) ?? ring.NextAvail;
         ring.Active = null;
+        ring.MoreAvailable = false;
         BackendLog.RingStopped(_logger, ring.Index, ring.NextAvail);
     }
 

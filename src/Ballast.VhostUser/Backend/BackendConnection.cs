@@ -129,7 +129,12 @@ internal sealed partial class BackendConnection : IDisposable
                     fds[n++] = new Libc.pollfd { fd = ring.Kick.Fd, events = Libc.POLLIN };
                 }
             }
-            if (Libc.poll(fds, (nuint)n, -1) < 0)
+            // A ring whose last pass ran out of budget gets no kick for what is left: poll without sleeping,
+            // serve whatever else is ready (front-end messages first of all), then give it its next pass.
+            var busy = false;
+            foreach (var ring in _rings)
+                busy |= ring.MoreAvailable && ring.Active is not null;
+            if (Libc.poll(fds, (nuint)n, busy ? 0 : -1) < 0)
             {
                 var errno = Marshal.GetLastPInvokeError();
                 if (errno == Libc.EINTR)
@@ -148,6 +153,11 @@ internal sealed partial class BackendConnection : IDisposable
                 var end = ReceiveAndHandle();
                 if (end is not null)
                     return end;
+            }
+            foreach (var ring in _rings)
+            {
+                if (ring.MoreAvailable)
+                    ProcessRing(ring);
             }
         }
     }
@@ -170,14 +180,19 @@ internal sealed partial class BackendConnection : IDisposable
         ProcessRing(ring);
     }
 
+    /// <summary>
+    /// One bounded pass over the ring (<see cref="BalloonDevice.DefaultChainBudget"/> chains at most): a guest that
+    /// keeps publishing buffers cannot keep this thread from the socket, nor the device lock from the API.
+    /// </summary>
     private void ProcessRing(BackendRing ring)
     {
+        ring.MoreAvailable = false;
         if (ring.Active is null)
             return;
-        bool healthy;
+        QueueProgress progress;
         try
         {
-            healthy = _device.ProcessQueue(ring.Index);
+            progress = _device.ProcessQueue(ring.Index, BalloonDevice.DefaultChainBudget);
         }
         catch (Exception e)
         {
@@ -185,7 +200,8 @@ internal sealed partial class BackendConnection : IDisposable
             BackendLog.ProcessFailed(_logger, ring.Index, e);
             return;
         }
-        if (!healthy && !ring.ReportedBroken)
+        ring.MoreAvailable = progress == QueueProgress.MoreAvailable;
+        if (progress == QueueProgress.Broken && !ring.ReportedBroken)
         {
             ring.ReportedBroken = true;
             BackendLog.RingBroken(_logger, ring.Index, ring.Active.BrokenReason);

@@ -40,6 +40,12 @@ internal sealed class BackendRing(int index) : IDisposable
     /// <summary>The running queue, attached to the device; null while stopped.</summary>
     public DeviceQueue? Active { get; set; }
 
+    /// <summary>
+    /// True when the last pass over the running queue ran out of budget with buffers left: the event loop comes
+    /// back to it without waiting for a kick (notifications stay disabled meanwhile).
+    /// </summary>
+    public bool MoreAvailable { get; set; }
+
     /// <summary>Why the last start failed, so the same failure is logged once.</summary>
     public string? StartError { get; set; }
 
@@ -58,6 +64,7 @@ internal sealed class BackendRing(int index) : IDisposable
         Enabled = false;
         StartError = null;
         ReportedBroken = false;
+        MoreAvailable = false;
         Dispose();
     }
 

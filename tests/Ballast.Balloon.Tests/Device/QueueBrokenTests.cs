@@ -4,7 +4,7 @@ using static Ballast.Balloon.Tests.Device.DeviceRig;
 namespace Ballast.Balloon.Tests.Device;
 
 /// <summary>
-/// A ring that cannot be trusted any more (VIRTIO 1.2 §2.1.2 DEVICE_NEEDS_RESET): <see cref="BalloonDevice.ProcessQueue"/>
+/// A ring that cannot be trusted any more (VIRTIO 1.2 §2.1.2 DEVICE_NEEDS_RESET): <see cref="BalloonDevice.ProcessQueue(int)"/>
 /// returns false, <see cref="BalloonError.QueueBroken"/> is counted and logged, nothing throws, the other
 /// queues keep working and nothing is released for what was never read.
 /// </summary>
