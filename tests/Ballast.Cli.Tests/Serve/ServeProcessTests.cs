@@ -64,7 +64,9 @@ public partial class ServeProcessTests
     {
         var stdout = new LockedStringWriter();
         var stderr = new LockedStringWriter();
-        using var process = StartBallast(stdout, stderr, "serve", "--socket", "/tmp/ballast-never.sock", "--sg-bit", "24");
+        // A path of this test's own (never a fixed one: runs may overlap); options are checked before anything is bound.
+        var socket = Path.Combine(Path.GetTempPath(), $"ballast-never-{Guid.NewGuid():N}.sock");
+        using var process = StartBallast(stdout, stderr, "serve", "--socket", socket, "--sg-bit", "24");
         try
         {
             using var timeout = new CancellationTokenSource(s_timeout);
@@ -73,6 +75,7 @@ public partial class ServeProcessTests
             Assert.Equal(ExitCodes.Usage, process.ExitCode);
             Assert.Contains("--sg-bit: 24 is not allowed", stderr.ToString(), StringComparison.Ordinal);
             Assert.Equal("", stdout.ToString());
+            Assert.False(File.Exists(socket), "a rejected command line still bound its socket");
         }
         finally
         {
