@@ -13,8 +13,14 @@ internal sealed class PendingRuns
     private int _n;
     private bool _sorted = true;
 
-    /// <summary>Bytes held by the run arrays.</summary>
-    public long MemoryBytes => (_starts.Length + _counts.Length) * sizeof(ulong);
+    /// <summary>Bytes held by the run arrays and the drained list.</summary>
+    public long MemoryBytes => (_starts.Length + _counts.Length + 2L * _drained.Capacity) * sizeof(ulong);
+
+    /// <summary>Runs recorded and not drained yet.</summary>
+    public int Count => _n;
+
+    /// <summary>Runs the arrays have room for (they grow by doubling and never shrink).</summary>
+    public int Capacity => _starts.Length;
 
     /// <summary>Adds frames [pfn, pfn + count).</summary>
     public void Add(ulong pfn, ulong count)
