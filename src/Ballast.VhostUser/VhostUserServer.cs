@@ -66,6 +66,15 @@ public sealed class VhostUserServer : IDisposable
     /// <summary>Raised with true when a front-end connects and false when it is gone (after cleanup), on the server's thread.</summary>
     public event Action<bool>? ConnectionChanged;
 
+    /// <summary>
+    /// Accept guest RAM whose file is not sealed against shrinking (F_SEAL_SHRINK), with a warning, instead of refusing
+    /// SET_MEM_TABLE. Off by default: a front-end that truncates such a file after SET_MEM_TABLE makes the daemon's
+    /// next access to the lost pages fault with SIGBUS, which ends the process. File-backed guest RAM (QEMU's
+    /// <c>memory-backend-file</c> on hugetlbfs or tmpfs) cannot be sealed; turn this on for it only when the front-end
+    /// is trusted never to truncate the file. QEMU's <c>memory-backend-memfd</c> is sealed by default (seal=on).
+    /// </summary>
+    public bool AllowUnsealedMemory { get; init; }
+
     /// <summary>How long a started message may take to arrive and a reply to leave before the front-end is dropped.</summary>
     internal int IoTimeoutMs { get; set; } = 5000;
 
@@ -198,7 +207,7 @@ public sealed class VhostUserServer : IDisposable
             return;
         }
         var connection = new BackendConnection(socket, _device, _loggerFactory.CreateLogger<BackendConnection>(), IoTimeoutMs,
-            (_, _) => _ended.Signal());
+            (_, _) => _ended.Signal(), AllowUnsealedMemory);
         Volatile.Write(ref _current, connection);
         BackendLog.Connected(_logger, SocketPath);
         RaiseConnectionChanged(true);

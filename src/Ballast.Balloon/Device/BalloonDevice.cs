@@ -29,10 +29,11 @@ public sealed partial class BalloonDevice
     private readonly XBitmap _ballooned = new();   // every 4 KiB frame the guest has inflated and not deflated
     private readonly PendingRuns _pending = new(); // frames recorded in this drain, not yet released
     private readonly ReleaseWorker _releaser;      // deferred releases (DeferRelease with MUST_TELL_HOST)
+    private readonly HostRange[] _pageBatch = new HostRange[PerPageBatch]; // per-page releases, a batch at a time
     private readonly DeviceQueue?[] _queues;
     private Descriptor[] _descriptors = [];
     private ushort[] _heads = [];
-    private HostRange[] _pieces = [];
+    private HostRange[] _pieces = [];              // one run's translation: a piece per region
     private GuestMemory? _memory;
     private ulong _negotiated;
     private uint _numPages;   // num_pages: the host's target, in 4 KiB pages
@@ -122,6 +123,12 @@ public sealed partial class BalloonDevice
                 return _ballooned.MemoryBytes + _pending.MemoryBytes;
         }
     }
+
+    /// <summary>Host ranges the device's translation scratch arrays hold (test hook: must not follow guest input).</summary>
+    internal int ScratchCapacity => _pieces.Length + _pageBatch.Length;
+
+    /// <summary>Runs the pending-release list has room for (test hook: must not follow guest input).</summary>
+    internal int PendingRunCapacity => _pending.Capacity;
 
     /// <summary>Guest RAM, or null before the transport provided it.</summary>
     public GuestMemory? Memory

@@ -19,7 +19,13 @@ internal sealed class PendingRuns
     private bool _sorted = true;
 
     /// <summary>Bytes held by the run arrays and the list the last drain returned.</summary>
-    public long MemoryBytes => (_starts.Length + _counts.Length) * sizeof(ulong) + (long)_drained.Capacity * 2 * sizeof(ulong);
+    public long MemoryBytes => (_starts.Length + _counts.Length + 2L * _drained.Capacity) * sizeof(ulong);
+
+    /// <summary>Runs recorded and not drained yet.</summary>
+    public int Count => _n;
+
+    /// <summary>Runs the arrays have room for (they grow by doubling; a drain gives a grown pair back).</summary>
+    public int Capacity => _starts.Length;
 
     /// <summary>Adds frames [pfn, pfn + count).</summary>
     public void Add(ulong pfn, ulong count)

@@ -74,6 +74,13 @@ public sealed class ServeCommand : Command
             + "'ballast balloon get' shows release_pending_bytes)",
     };
 
+    private readonly Option<bool> _allowUnsealedMemory = new("--allow-unsealed-memory")
+    {
+        Description = "Also map guest RAM whose file is not sealed against shrinking (F_SEAL_SHRINK), such as memory-backend-file on "
+            + "hugetlbfs or tmpfs. The front-end must be trusted not to truncate it: a truncated file makes the daemon's next access "
+            + "fault (SIGBUS) and kills it. Without it only sealed memfds are taken (memory-backend-memfd, seal=on by default)",
+    };
+
     private readonly Option<int> _statsInterval = new("--stats-interval")
     {
         Description = $"Ask the guest for fresh statistics every N seconds, 0 = off; the API can change it (0-{StatisticsPoller.MaxIntervalSeconds}) [default: 0]",
@@ -109,6 +116,7 @@ public sealed class ServeCommand : Command
         Options.Add(_sgBit);
         Options.Add(_release);
         Options.Add(_deferRelease);
+        Options.Add(_allowUnsealedMemory);
         Options.Add(_statsInterval);
         Options.Add(_logLevel);
         SetAction(RunAsync);
@@ -127,6 +135,7 @@ public sealed class ServeCommand : Command
                 parseResult.GetValue(_sgBit),
                 parseResult.GetRequiredValue(_release) == "per-page" ? ReleasePolicy.PerPage : ReleasePolicy.Coalesce)
                 with { DeferRelease = parseResult.GetValue(_deferRelease) },
+            AllowUnsealedMemory = parseResult.GetValue(_allowUnsealedMemory),
             StatsIntervalSeconds = parseResult.GetValue(_statsInterval),
             LogLevel = ServeLogging.ParseLevel(parseResult.GetRequiredValue(_logLevel)),
         };

@@ -7,7 +7,8 @@ namespace Ballast.Cli.Serve;
 /// <summary>
 /// The QEMU (≥ 10.2) command-line arguments that connect a guest to <c>ballast serve</c>: QEMU's generic
 /// vhost-user device with virtio-id 5 (balloon), as many queues as the offered features imply, the 8-byte
-/// balloon config space, and guest RAM on a shared memfd (the daemon maps it and gives pages back).
+/// balloon config space, and guest RAM on a shared memfd (the daemon maps it and gives pages back) sealed against
+/// shrinking (the daemon refuses it otherwise; seal=on is QEMU's default, spelled out).
 /// </summary>
 /// <remarks>
 /// QEMU connects as the client, once, at start-up: the daemon must be listening first. No <c>reconnect-ms</c>:
@@ -16,7 +17,9 @@ namespace Ballast.Cli.Serve;
 /// (<c>vhost_dev_start: Assertion `hdev->vhost_ops' failed</c>). The device is
 /// <c>vhost-user-test-device-pci</c> on PCI machines and <c>vhost-user-test-device</c> on virtio-mmio ones, which
 /// must also be told not to offer the legacy interface. QMP <c>balloon</c> does not reach this device:
-/// the daemon's API is the balloon's only control.
+/// the daemon's API is the balloon's only control. Nor does QEMU's discard inhibition
+/// (<c>ram_block_discard_disable</c>, which VFIO and vhost-vdpa take because they pin guest RAM for DMA): QEMU does
+/// not know this device discards, so the comment lines warn against combining them.
 /// </remarks>
 public static class QemuArguments
 {
@@ -52,8 +55,11 @@ public static class QemuArguments
         return
         [
             $"# QEMU >= {MinimumQemuVersion} arguments for this balloon; <RAM> is the guest's memory size (as in -m <RAM>),",
-            "# <machine> its machine type. share=on is required: the daemon maps guest RAM to give ballooned pages back.",
-            "-object memory-backend-memfd,id=mem,size=<RAM>,share=on",
+            "# <machine> its machine type. share=on is required: the daemon maps guest RAM to give ballooned pages back;",
+            "# so is seal=on (the default): the daemon refuses guest RAM whose file could shrink under its mapping.",
+            "# Not with devices that pin guest RAM for DMA (vfio-pci and other VFIO devices, vhost-vdpa): QEMU stops its own",
+            "# balloon from discarding then, but cannot stop this one, and a page freed under a pin stays the device's.",
+            "-object memory-backend-memfd,id=mem,size=<RAM>,share=on,seal=on",
             "-M <machine>,memory-backend=mem",
             "-chardev " + ShellQuote(Chardev(socketPath)),
             "# PCI machines (q35, pc):",

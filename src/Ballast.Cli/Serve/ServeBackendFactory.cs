@@ -3,5 +3,8 @@ using Microsoft.Extensions.Logging;
 
 namespace Ballast.Cli.Serve;
 
-/// <summary>Builds the transport that serves <paramref name="device"/> on the vhost-user socket <paramref name="socketPath"/>.</summary>
-public delegate IServeBackend ServeBackendFactory(string socketPath, BalloonDevice device, ILoggerFactory loggerFactory);
+/// <summary>
+/// Builds the transport that serves <paramref name="device"/> on the vhost-user socket <paramref name="socketPath"/>,
+/// as <paramref name="options"/> ask (e.g. <see cref="ServeOptions.AllowUnsealedMemory"/>).
+/// </summary>
+public delegate IServeBackend ServeBackendFactory(string socketPath, BalloonDevice device, ILoggerFactory loggerFactory, ServeOptions options);

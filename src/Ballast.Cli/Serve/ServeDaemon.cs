@@ -34,7 +34,7 @@ public static class ServeDaemon
         {
             // A socket left by a crashed daemon is replaced; one another process listens on is not.
             UnixSocketFile.Claim(socketPath);
-            backend = backendFactory(socketPath, device, loggerFactory);
+            backend = backendFactory(socketPath, device, loggerFactory, options);
             api = await ManagementApi.StartAsync(options.ApiPath, device, backend, poller, loggerFactory, ct).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
@@ -63,6 +63,9 @@ public static class ServeDaemon
                     logger.LogInformation("serving a balloon on {Socket}: features {Features}, {Queues} queues, SG bit {SgBit}, release {Release}{Deferred}, statistics every {Interval} s",
                         socketPath, string.Join(",", BalloonFeatureNames.FromBits(device.OfferedFeatures, device.Options)), device.QueueCount,
                         device.Options.SgBit, device.Options.Release, device.Options.DeferRelease ? " deferred (with must-tell-host)" : "", poller.IntervalSeconds);
+                    if (options.AllowUnsealedMemory)
+                        logger.LogWarning("--allow-unsealed-memory: guest RAM not sealed against shrinking is mapped too; the front-end is trusted "
+                            + "never to truncate it (a truncated file faults this daemon with SIGBUS)");
                 }
                 await serving.ConfigureAwait(false);
                 if (!ct.IsCancellationRequested)

@@ -18,6 +18,13 @@ public sealed record ServeOptions
     /// <summary>Seconds between statistics requests; 0 = off (<c>--stats-interval</c>).</summary>
     public int StatsIntervalSeconds { get; init; }
 
+    /// <summary>
+    /// Map guest RAM whose file is not sealed against shrinking (<c>--allow-unsealed-memory</c>): file-backed RAM
+    /// (QEMU's memory-backend-file on hugetlbfs or tmpfs) cannot be sealed. The front-end must be trusted not to
+    /// truncate it: a truncated file makes the daemon's next access to a lost page fault (SIGBUS) and ends it.
+    /// </summary>
+    public bool AllowUnsealedMemory { get; init; }
+
     /// <summary>Least severe log level written (<c>--log-level</c>).</summary>
     public LogLevel LogLevel { get; init; } = LogLevel.Information;
 

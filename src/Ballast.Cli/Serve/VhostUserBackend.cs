@@ -13,12 +13,21 @@ public sealed class VhostUserBackend : IServeBackend, IDisposable
     private readonly VhostUserServer _server;
 
     /// <summary>A server for <paramref name="device"/> on <paramref name="socketPath"/> (bound by <see cref="RunAsync"/>).</summary>
-    public VhostUserBackend(string socketPath, BalloonDevice device, ILoggerFactory loggerFactory) =>
-        _server = new VhostUserServer(socketPath, device, loggerFactory);
+    /// <param name="socketPath">The vhost-user socket.</param>
+    /// <param name="device">The balloon it serves.</param>
+    /// <param name="loggerFactory">Where the server logs.</param>
+    /// <param name="allowUnsealedMemory">
+    /// Map guest RAM not sealed against shrinking (<see cref="VhostUserServer.AllowUnsealedMemory"/>, <c>--allow-unsealed-memory</c>).
+    /// </param>
+    public VhostUserBackend(string socketPath, BalloonDevice device, ILoggerFactory loggerFactory, bool allowUnsealedMemory = false) =>
+        _server = new VhostUserServer(socketPath, device, loggerFactory) { AllowUnsealedMemory = allowUnsealedMemory };
 
     /// <summary>Builds a <see cref="VhostUserBackend"/>: the transport <c>ballast serve</c> runs by default.</summary>
-    public static ServeBackendFactory Factory { get; } = (socketPath, device, loggerFactory) =>
-        new VhostUserBackend(socketPath, device, loggerFactory);
+    public static ServeBackendFactory Factory { get; } = (socketPath, device, loggerFactory, options) =>
+        new VhostUserBackend(socketPath, device, loggerFactory, options.AllowUnsealedMemory);
+
+    /// <summary>True if the server maps guest RAM that is not sealed against shrinking.</summary>
+    internal bool AllowUnsealedMemory => _server.AllowUnsealedMemory;
 
     /// <inheritdoc/>
     public bool IsConnected => _server.IsConnected;

@@ -12,12 +12,28 @@ internal sealed partial class BackendConnection
     private FrontendAddressSpace? _addressSpace;
 
     /// <summary>
+    /// What a refused region needs, for the error reply and its log line: the seal, where QEMU gives it, and the way
+    /// out for guest RAM that cannot be sealed.
+    /// </summary>
+    private const string SealAdvice = "use -object memory-backend-memfd (seal=on, the default) for guest RAM; file-backed guest RAM "
+        + "(memory-backend-file on hugetlbfs or tmpfs) cannot be sealed and needs 'ballast serve --allow-unsealed-memory', which trusts "
+        + "the front-end never to truncate it";
+
+    /// <summary>
     /// SET_MEM_TABLE (vhost-user.rst): "Sets the memory map regions on the back-end so it can translate the vring
     /// addresses. In the ancillary data there is an array of file descriptors for each memory mapped region. The
     /// size and ordering of the fds matches the number and ordering of memory regions." Each region is mapped from
     /// its own descriptor at its mmap offset (two regions may share one memfd). Running rings are stopped, rebuilt
     /// on the new table, and only then is the old table unmapped.
     /// </summary>
+    /// <remarks>
+    /// The mappings are MAP_SHARED: a front-end that shrinks a file (ftruncate) after this request leaves pages under
+    /// our mapping with nothing behind them, and the next ring or buffer access through them raises SIGBUS, which ends
+    /// the .NET process. So every region's file must be sealed against shrinking (F_SEAL_SHRINK), as QEMU's
+    /// <c>memory-backend-memfd</c> seals it by default, unless <see cref="_allowUnsealedMemory"/> says the front-end
+    /// is trusted. The seals are read before the size: a seal is never removed, so the size seen afterwards is a
+    /// lower bound for as long as the file lives.
+    /// </remarks>
     private RequestResult SetMemTable(ReceivedMessage message)
     {
         if (MemoryTable.TryRead(message.Payload, out var regions) is { } error)
@@ -28,12 +44,24 @@ internal sealed partial class BackendConnection
             return RequestResult.Fail(spaceError);
         for (var i = 0; i < regions.Length; i++)
         {
-            // A mapping past the end of its file faults (SIGBUS) when touched: refuse it up front.
-            var fileSize = Descriptors.RegularFileSize(message.Fds.Peek()[i]);
-            if (fileSize is null)
+            var fd = message.Fds.Peek()[i];
+            if (Descriptors.RegularFileSize(fd) is null)
                 return RequestResult.Fail($"region {i}'s descriptor is not a regular file (memfd, tmpfs or hugetlbfs)");
-            if ((ulong)fileSize.Value < regions[i].MmapOffset + regions[i].MemorySize)
-                return RequestResult.Fail($"region {i} ends at file offset 0x{regions[i].MmapOffset + regions[i].MemorySize:x}, past the end of its {fileSize.Value}-byte file");
+            if (!Descriptors.IsSealedAgainstShrinking(fd))
+            {
+                if (!_allowUnsealedMemory)
+                {
+                    var why = Descriptors.Seals(fd) is null ? " and its file system cannot seal it" : "";
+                    return RequestResult.Fail($"region {i}'s descriptor is not sealed against shrinking (F_SEAL_SHRINK){why}: a front-end "
+                        + $"that truncated it would fault the daemon (SIGBUS) on its next access; {SealAdvice}");
+                }
+                BackendLog.UnsealedRegionAccepted(_logger, i);
+            }
+            // A mapping past the end of its file faults (SIGBUS) when touched: refuse it up front. Read after the
+            // seals, this size holds for as long as the file lives (a sealed file never shrinks).
+            var fileSize = Descriptors.RegularFileSize(fd) ?? 0;
+            if ((ulong)fileSize < regions[i].MmapOffset + regions[i].MemorySize)
+                return RequestResult.Fail($"region {i} ends at file offset 0x{regions[i].MmapOffset + regions[i].MemorySize:x}, past the end of its {fileSize}-byte file");
         }
 
         var specs = new RegionSpec[regions.Length];

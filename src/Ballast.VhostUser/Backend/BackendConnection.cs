@@ -30,6 +30,7 @@ internal sealed partial class BackendConnection : IDisposable
     private readonly BackendRing[] _rings;
     private readonly Thread _thread;
     private readonly Action<BackendConnection, string> _ended;
+    private readonly bool _allowUnsealedMemory;
     private BackendRequestChannel? _backendChannel;
     private ulong _protocolFeatures;
     private ulong _guestRamBytes;
@@ -40,13 +41,19 @@ internal sealed partial class BackendConnection : IDisposable
     /// <param name="logger">Where the session logs.</param>
     /// <param name="ioTimeoutMs">How long a started message may take to arrive, and a reply to leave.</param>
     /// <param name="ended">Called on the event-loop thread once the session is over and cleaned up, with the reason.</param>
-    public BackendConnection(UnixSocket socket, BalloonDevice device, ILogger logger, int ioTimeoutMs, Action<BackendConnection, string> ended)
+    /// <param name="allowUnsealedMemory">
+    /// Map guest RAM whose file is not sealed against shrinking (with a warning) instead of refusing SET_MEM_TABLE:
+    /// the front-end is trusted not to truncate it (<see cref="VhostUserServer.AllowUnsealedMemory"/>).
+    /// </param>
+    public BackendConnection(UnixSocket socket, BalloonDevice device, ILogger logger, int ioTimeoutMs, Action<BackendConnection, string> ended,
+        bool allowUnsealedMemory = false)
     {
         _channel = new MessageChannel(socket, ioTimeoutMs);
         _device = device;
         _logger = logger;
         _ioTimeoutMs = ioTimeoutMs;
         _ended = ended;
+        _allowUnsealedMemory = allowUnsealedMemory;
         _rings = new BackendRing[device.QueueCount];
         for (var i = 0; i < _rings.Length; i++)
             _rings[i] = new BackendRing(i);

@@ -65,6 +65,10 @@ internal static partial class BackendLog
     [LoggerMessage(126, LogLevel.Warning, "ring {Index}: {Kind} without a descriptor (polling mode) is not supported; the ring stays stopped")]
     public static partial void NoFdUnsupported(ILogger logger, int index, string kind);
 
+    [LoggerMessage(127, LogLevel.Warning, "region {Index}'s descriptor is not sealed against shrinking (F_SEAL_SHRINK); mapped anyway "
+        + "(--allow-unsealed-memory): if the front-end truncates it, the daemon's next access to a lost page faults (SIGBUS)")]
+    public static partial void UnsealedRegionAccepted(ILogger logger, int index);
+
     [LoggerMessage(130, LogLevel.Warning, "the front-end accepted features 0x{Unknown:x} that were not offered; ignored")]
     public static partial void FeaturesNotOffered(ILogger logger, ulong unknown);
 

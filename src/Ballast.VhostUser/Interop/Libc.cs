@@ -25,10 +25,20 @@ internal static unsafe partial class Libc
     [LibraryImport(LibC, SetLastError = true)]
     public static partial int close(int fd);
 
-    /// <summary>fcntl(2) with an int argument; used by tests to check that a descriptor is closed (F_GETFD → EBADF).</summary>
+    /// <summary>
+    /// fcntl(2) with an int argument: F_GET_SEALS for a memory region's seals; tests also check that a descriptor
+    /// is closed (F_GETFD → EBADF).
+    /// </summary>
     [LibraryImport(LibC, SetLastError = true)]
     public static partial int fcntl(int fd, int cmd, int arg);
 
+    // fcntl.h
     public const int F_GETFD = 1;
     public const int FD_CLOEXEC = 1;
+
+    // fcntl.h, file seals (memfd_create(2) "File sealing"): seals can be added, never removed.
+    public const int F_GET_SEALS = 1034;
+    public const int F_SEAL_SEAL = 0x0001;
+    public const int F_SEAL_SHRINK = 0x0002;
+    public const int F_SEAL_GROW = 0x0004;
 }

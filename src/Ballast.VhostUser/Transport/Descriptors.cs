@@ -5,7 +5,7 @@ namespace Ballast.VhostUser.Transport;
 /// <summary>
 /// What kind of file a received descriptor is. A hostile front-end can send any descriptor where an eventfd or a
 /// memfd is expected; a regular file as a "kick" is always readable (a busy loop), and a region mapped past the
-/// end of its file faults (SIGBUS) on first touch, so both are checked before use.
+/// end of its file — or whose file shrinks later — faults (SIGBUS) on first touch, so all are checked before use.
 /// </summary>
 internal static unsafe class Descriptors
 {
@@ -33,6 +33,24 @@ internal static unsafe class Descriptors
     /// <summary>The size of a regular file (memfd, tmpfs, hugetlbfs), or null for anything else.</summary>
     public static long? RegularFileSize(int fd) =>
         TryStat(fd, out var mode, out var size) && (mode & Libc.S_IFMT) == Libc.S_IFREG ? size : null;
+
+    /// <summary>
+    /// The file seals of <paramref name="fd"/> (fcntl F_GET_SEALS), or null where the file cannot carry any (EINVAL:
+    /// neither shmem nor hugetlbfs) or is not open. memfd_create(2) "File sealing": seals are only ever added, so
+    /// once a seal is seen it holds for the life of the file. A memfd made without MFD_ALLOW_SEALING, and a tmpfs or
+    /// hugetlbfs file opened by path, report F_SEAL_SEAL alone: they can never be sealed.
+    /// </summary>
+    public static int? Seals(int fd)
+    {
+        var seals = Libc.fcntl(fd, Libc.F_GET_SEALS, 0);
+        return seals < 0 ? null : seals;
+    }
+
+    /// <summary>
+    /// True if <paramref name="fd"/>'s file can never shrink (F_SEAL_SHRINK): memfd_create(2) "F_SEAL_SHRINK: If this
+    /// seal is set, the file in question cannot be reduced in size", so no page under a mapping of it goes away.
+    /// </summary>
+    public static bool IsSealedAgainstShrinking(int fd) => Seals(fd) is { } seals && (seals & Libc.F_SEAL_SHRINK) != 0;
 
     /// <summary>True if a path names a socket (lstat; symbolic links are not followed).</summary>
     public static bool IsSocketPath(string path)

@@ -12,6 +12,14 @@ internal static unsafe partial class Libc
 
     // memfd_create(2)
     public const uint MFD_CLOEXEC = 0x0001;
+    public const uint MFD_ALLOW_SEALING = 0x0002;
+
+    // fcntl(2) file seals (memfd_create(2) "File sealing"): a sealed property of the file can never change again.
+    public const int F_ADD_SEALS = 1033;
+    public const int F_GET_SEALS = 1034;
+    public const int F_SEAL_SEAL = 0x0001;
+    public const int F_SEAL_SHRINK = 0x0002;
+    public const int F_SEAL_GROW = 0x0004;
 
     // mmap(2)
     public const int PROT_READ = 0x1;
@@ -35,6 +43,7 @@ internal static unsafe partial class Libc
     // poll(2)
     public const short POLLIN = 0x001;
 
+    public const int EPERM = 1;
     public const int EINTR = 4;
     public const int EAGAIN = 11;
     public const int EINVAL = 22;
@@ -53,6 +62,10 @@ internal static unsafe partial class Libc
 
     [LibraryImport(LibC, SetLastError = true)]
     public static partial int ftruncate(int fd, long length);
+
+    /// <summary>fcntl(2) with an int argument (F_ADD_SEALS, F_GET_SEALS).</summary>
+    [LibraryImport(LibC, SetLastError = true)]
+    public static partial int fcntl(int fd, int cmd, int arg);
 
     [LibraryImport(LibC, SetLastError = true)]
     public static partial nint mmap(nint addr, nuint length, int prot, int flags, int fd, long offset);

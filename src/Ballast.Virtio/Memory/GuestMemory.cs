@@ -43,7 +43,8 @@ public sealed unsafe class GuestMemory : IDisposable
 
     /// <summary>
     /// Creates guest RAM of <paramref name="ramBytes"/> on a new memfd, laid out as QEMU does for a small
-    /// guest: [0, 0xf0000) and [0x100000, ramBytes), with file offsets equal to guest addresses.
+    /// guest: [0, 0xf0000) and [0x100000, ramBytes), with file offsets equal to guest addresses. The memfd is
+    /// sealed as QEMU seals it (<see cref="Seals"/>), so it can be handed to a vhost-user back-end.
     /// </summary>
     public static GuestMemory CreateMemfd(ulong ramBytes, string name = "ballast-guest")
     {
@@ -52,7 +53,19 @@ public sealed unsafe class GuestMemory : IDisposable
         return CreateMemfd([(0, LowHoleStart, 0), (LowHoleEnd, ramBytes - LowHoleEnd, LowHoleEnd)], name);
     }
 
-    /// <summary>Creates guest RAM on one new memfd with an explicit layout of (guest address, size, file offset) regions.</summary>
+    /// <summary>
+    /// What <see cref="CreateMemfd(ulong, string)"/> seals its memfd with once it is sized: what QEMU's
+    /// <c>memory-backend-memfd</c> (seal=on, its default) uses — the file can never shrink or grow, and no other seal
+    /// can be added. A vhost-user back-end maps guest RAM MAP_SHARED; had the file shrunk, its next access to a lost
+    /// page would fault (SIGBUS), so Ballast's back-end refuses a region without F_SEAL_SHRINK. Punching holes
+    /// (<see cref="Release(in HostRange)"/>) keeps the size and is not affected.
+    /// </summary>
+    public const int Seals = Libc.F_SEAL_SHRINK | Libc.F_SEAL_GROW | Libc.F_SEAL_SEAL;
+
+    /// <summary>
+    /// Creates guest RAM on one new memfd with an explicit layout of (guest address, size, file offset) regions. The
+    /// memfd is made with MFD_ALLOW_SEALING and sealed with <see cref="Seals"/> after sizing.
+    /// </summary>
     public static GuestMemory CreateMemfd(IReadOnlyList<(ulong GuestPhysAddr, ulong Size, ulong FdOffset)> layout, string name = "ballast-guest")
     {
         ArgumentNullException.ThrowIfNull(layout);
@@ -62,7 +75,7 @@ public sealed unsafe class GuestMemory : IDisposable
         foreach (var (_, size, off) in layout)
             fileSize = Math.Max(fileSize, off + size);
 
-        var fd = Libc.memfd_create(name, Libc.MFD_CLOEXEC);
+        var fd = Libc.memfd_create(name, Libc.MFD_CLOEXEC | Libc.MFD_ALLOW_SEALING);
         if (fd < 0)
             throw SyscallException.FromLastError("memfd_create");
         var specs = new RegionSpec[layout.Count];
@@ -71,6 +84,8 @@ public sealed unsafe class GuestMemory : IDisposable
         {
             if (Libc.ftruncate(fd, (long)fileSize) != 0)
                 throw SyscallException.FromLastError("ftruncate");
+            if (Libc.fcntl(fd, Libc.F_ADD_SEALS, Seals) != 0)
+                throw SyscallException.FromLastError("fcntl(F_ADD_SEALS)");
             for (; made < specs.Length; made++)
             {
                 // Each region gets its own descriptor, as QEMU sends one fd per region even for one memfd.

@@ -17,10 +17,14 @@ internal sealed class FakeBalloonBackend : IServeBackend
     /// <summary>The device serve built, once <see cref="Factory"/> was called.</summary>
     public BalloonDevice? Device { get; private set; }
 
-    /// <summary>A factory for <c>ballast serve</c> that hands out this backend and remembers the device.</summary>
-    public ServeBackendFactory Factory => (_, device, _) =>
+    /// <summary>The options serve built the transport with, once <see cref="Factory"/> was called.</summary>
+    public ServeOptions? Options { get; private set; }
+
+    /// <summary>A factory for <c>ballast serve</c> that hands out this backend and remembers the device and options.</summary>
+    public ServeBackendFactory Factory => (_, device, _, options) =>
     {
         Device = device;
+        Options = options;
         return this;
     };
 

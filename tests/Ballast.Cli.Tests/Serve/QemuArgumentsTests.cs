@@ -15,9 +15,33 @@ public class QemuArgumentsTests
         Assert.Contains($"-device vhost-user-test-device-pci,chardev=ballast0,virtio-id=5,num_vqs={queues},config_size=8", lines);
         Assert.Contains($"-device vhost-user-test-device,chardev=ballast0,virtio-id=5,num_vqs={queues},config_size=8", lines);
         Assert.Contains("-global virtio-mmio.force-legacy=false", lines);
-        Assert.Contains("-object memory-backend-memfd,id=mem,size=<RAM>,share=on", lines);
+        Assert.Contains("-object memory-backend-memfd,id=mem,size=<RAM>,share=on,seal=on", lines);
         Assert.Contains("-M <machine>,memory-backend=mem", lines);
         Assert.All(lines, line => Assert.True(line.StartsWith('-') || line.StartsWith('#'), line));
+    }
+
+    [Fact]
+    public void Lines_AskForGuestRamSealedAgainstShrinking()
+    {
+        // The daemon refuses a memory region whose file could shrink under its mapping (SIGBUS); seal=on is QEMU's
+        // default for memory-backend-memfd, spelled out so that nobody turns it off.
+        var lines = QemuArguments.Lines("/run/ballast/vm1.sock", 3);
+
+        var memory = Assert.Single(lines, line => line.StartsWith("-object memory-backend-memfd,", StringComparison.Ordinal));
+        Assert.Contains(",seal=on", memory, StringComparison.Ordinal);
+        Assert.DoesNotContain("seal=off", string.Join('\n', lines), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Lines_WarnAgainstDevicesThatPinGuestRam()
+    {
+        // QEMU disables discards (ram_block_discard_disable) for VFIO and vhost-vdpa, but it cannot know that this
+        // vhost-user device is a balloon: the printed arguments are where the user learns not to combine them.
+        var comments = string.Join('\n', QemuArguments.Lines("/run/ballast/vm1.sock", 2).Where(line => line.StartsWith('#')));
+
+        Assert.Contains("vfio-pci", comments, StringComparison.Ordinal);
+        Assert.Contains("vhost-vdpa", comments, StringComparison.Ordinal);
+        Assert.Contains("pin guest RAM", comments, StringComparison.Ordinal);
     }
 
     [Fact]

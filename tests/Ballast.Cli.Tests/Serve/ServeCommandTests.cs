@@ -65,6 +65,24 @@ public class ServeCommandTests
         Assert.Equal(0UL, state.ReleasePendingBytes);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task AllowUnsealedMemory_IsOffUnlessAsked_AndReachesTheTransport(bool allow)
+    {
+        using var directory = new TempDirectory();
+        var backend = new FakeBalloonBackend();
+        var args = new List<string> { "serve", "--socket", directory.File("b.sock") };
+        if (allow)
+            args.Add("--allow-unsealed-memory");
+
+        await using var serve = await RunningServe.StartAsync(args, backend);
+        var (exitCode, _, _) = await serve.StopAsync();
+
+        Assert.Equal(ExitCodes.Success, exitCode);
+        Assert.Equal(allow, backend.Options!.AllowUnsealedMemory);
+    }
+
     [Fact]
     public async Task DefaultApiSocket_IsSocketDotApi_Mode0600_RemovedOnStop()
     {

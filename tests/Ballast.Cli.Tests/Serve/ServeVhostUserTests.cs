@@ -100,10 +100,10 @@ public class ServeVhostUserTests
         var stdout = new LockedStringWriter();
         var stderr = new LockedStringWriter();
         var gate = new ManualResetEventSlim();
-        var serve = new ServeCommand((path, device, loggers) =>
+        var serve = new ServeCommand((path, device, loggers, options) =>
         {
             device.BeforeDeferredRelease = () => gate.Wait(s_timeout);
-            return VhostUserBackend.Factory(path, device, loggers);
+            return VhostUserBackend.Factory(path, device, loggers, options);
         }, _ => NullLoggerFactory.Instance);
         var run = Task.Run(() => BallastCli.RunAsync(
             ["serve", "--socket", socket, "--features", "stats,deflate-on-oom,must-tell-host", "--defer-release"], stdout, stderr, serve, stop.Token));
@@ -141,6 +141,22 @@ public class ServeVhostUserTests
             await stop.CancelAsync();
             Assert.Equal(ExitCodes.Success, await run.WaitAsync(s_timeout));
         }
+    }
+
+    [Theory]
+    [InlineData(new string[0], false)]
+    [InlineData(new[] { "--allow-unsealed-memory" }, true)]
+    public void AllowUnsealedMemory_ReachesTheVhostUserServer(string[] flag, bool allowed)
+    {
+        using var directory = new TempDirectory();
+        var serve = new ServeCommand();
+        var options = serve.ReadOptions(serve.Parse(["--socket", directory.File("b.sock"), .. flag]));
+        var device = new Ballast.Balloon.Device.BalloonDevice(options.Device);
+
+        using var backend = (VhostUserBackend)VhostUserBackend.Factory(directory.File("b.sock"), device, NullLoggerFactory.Instance, options);
+
+        Assert.Equal(allowed, options.AllowUnsealedMemory);
+        Assert.Equal(allowed, backend.AllowUnsealedMemory);
     }
 
     private static async Task<bool> WaitForAsync(BalloonApiClient client, Func<BalloonState, bool> condition)

@@ -23,10 +23,10 @@ internal sealed class CaseContext : IDisposable
         return read;
     }
 
-    /// <summary>A new memfd of <paramref name="size"/> bytes.</summary>
-    public int Memfd(long size = 16L << 20)
+    /// <summary>A new memfd of <paramref name="size"/> bytes, sealed with <paramref name="seals"/> (by default as QEMU seals guest RAM).</summary>
+    public int Memfd(long size = 16L << 20, int seals = TestFds.QemuSeals)
     {
-        var fd = TestFds.Memfd(size);
+        var fd = TestFds.Memfd(size, seals);
         _ours.Add(fd);
         return fd;
     }

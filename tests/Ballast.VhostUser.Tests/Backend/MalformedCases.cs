@@ -117,6 +117,15 @@ internal static class MalformedCases
             c.Send(FrontendRequest.SetMemTable, Need, Table(new MemoryRegionDescription(0, 16 << 20, 0x7000_0000_0000, 0)), [x.Memfd(4L << 20)]));
         yield return Refuse("SET_MEM_TABLE region at an mmap offset past the end of its file", FrontendRequest.SetMemTable, (c, x) =>
             c.Send(FrontendRequest.SetMemTable, Need, Table(new MemoryRegionDescription(0, 1 << 20, 0x7000_0000_0000, 4L << 20)), [x.Memfd(4L << 20)]));
+        // A file that can shrink under the mapping faults the daemon (SIGBUS) on its next access: F_SEAL_SHRINK is required.
+        yield return Refuse("SET_MEM_TABLE region on an unsealed memfd", FrontendRequest.SetMemTable, (c, x) =>
+            c.Send(FrontendRequest.SetMemTable, Need, Table(new MemoryRegionDescription(0, 1 << 20, 0x7000_0000_0000, 0)), [x.Memfd(seals: 0)]));
+        yield return Refuse("SET_MEM_TABLE region on a memfd sealed against growing only", FrontendRequest.SetMemTable, (c, x) =>
+            c.Send(FrontendRequest.SetMemTable, Need, Table(new MemoryRegionDescription(0, 1 << 20, 0x7000_0000_0000, 0)), [x.Memfd(seals: Libc.F_SEAL_GROW)]));
+        yield return Refuse("SET_MEM_TABLE second region unsealed", FrontendRequest.SetMemTable, (c, x) =>
+            c.Send(FrontendRequest.SetMemTable, Need,
+                Table(new MemoryRegionDescription(0, 1 << 20, 0x7000_0000_0000, 0), new MemoryRegionDescription(1 << 20, 1 << 20, 0x7100_0000_0000, 0)),
+                [x.Memfd(), x.Memfd(seals: 0)]));
         yield return Refuse("SET_MEM_TABLE region on a pipe", FrontendRequest.SetMemTable, (c, x) =>
             c.Send(FrontendRequest.SetMemTable, Need, Table(new MemoryRegionDescription(0, 1 << 20, 0x7000_0000_0000, 0)), [x.Pipe()]));
         yield return Refuse("SET_MEM_TABLE region size not a multiple of 4 KiB", FrontendRequest.SetMemTable, (c, x) =>

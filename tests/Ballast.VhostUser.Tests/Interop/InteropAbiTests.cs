@@ -89,6 +89,10 @@ public sealed unsafe class InteropAbiTests
             P("ECONNRESET", ECONNRESET);
             P("F_GETFD", F_GETFD);
             P("FD_CLOEXEC", FD_CLOEXEC);
+            P("F_GET_SEALS", F_GET_SEALS);
+            P("F_SEAL_SEAL", F_SEAL_SEAL);
+            P("F_SEAL_SHRINK", F_SEAL_SHRINK);
+            P("F_SEAL_GROW", F_SEAL_GROW);
             return 0;
         }
         """;
@@ -205,5 +209,9 @@ public sealed unsafe class InteropAbiTests
         Matches("ECONNRESET", Libc.ECONNRESET);
         Matches("F_GETFD", Libc.F_GETFD);
         Matches("FD_CLOEXEC", Libc.FD_CLOEXEC);
+        Matches("F_GET_SEALS", Libc.F_GET_SEALS);
+        Matches("F_SEAL_SEAL", Libc.F_SEAL_SEAL);
+        Matches("F_SEAL_SHRINK", Libc.F_SEAL_SHRINK);
+        Matches("F_SEAL_GROW", Libc.F_SEAL_GROW);
     }
 }

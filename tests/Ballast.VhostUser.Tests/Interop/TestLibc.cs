@@ -7,6 +7,9 @@ internal static unsafe partial class TestLibc
 {
     public const int O_CLOEXEC = 0x80000;
     public const uint MFD_CLOEXEC = 1;
+    public const uint MFD_ALLOW_SEALING = 2;
+    public const int F_ADD_SEALS = 1033;
+    public const int EPERM = 1;
 
     [LibraryImport("libc", SetLastError = true)]
     public static partial int pipe2(int* fds, int flags);

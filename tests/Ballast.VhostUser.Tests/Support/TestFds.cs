@@ -1,3 +1,4 @@
+using Ballast.VhostUser.Interop;
 using Ballast.VhostUser.Tests.Interop;
 
 namespace Ballast.VhostUser.Tests.Support;
@@ -16,8 +17,25 @@ internal static unsafe class TestFds
         return (fds[0], fds[1]);
     }
 
-    /// <summary>A memfd of <paramref name="size"/> bytes with a unique name.</summary>
-    public static int Memfd(long size)
+    /// <summary>What QEMU's <c>memory-backend-memfd</c> (seal=on, its default) seals guest RAM with.</summary>
+    public const int QemuSeals = Libc.F_SEAL_SHRINK | Libc.F_SEAL_GROW | Libc.F_SEAL_SEAL;
+
+    /// <summary>
+    /// A memfd of <paramref name="size"/> bytes with a unique name, sealed with <paramref name="seals"/> after sizing
+    /// (by default as QEMU seals guest RAM; 0 leaves it sealable but unsealed).
+    /// </summary>
+    public static int Memfd(long size, int seals = QemuSeals)
+    {
+        var fd = TestLibc.memfd_create($"ballast-test-{Guid.NewGuid():N}", TestLibc.MFD_CLOEXEC | TestLibc.MFD_ALLOW_SEALING);
+        Assert.True(fd >= 0);
+        Assert.Equal(0, TestLibc.ftruncate(fd, size));
+        if (seals != 0)
+            Assert.Equal(0, Libc.fcntl(fd, TestLibc.F_ADD_SEALS, seals));
+        return fd;
+    }
+
+    /// <summary>A memfd made without MFD_ALLOW_SEALING: born with F_SEAL_SEAL only, it can never be sealed.</summary>
+    public static int UnsealableMemfd(long size)
     {
         var fd = TestLibc.memfd_create($"ballast-test-{Guid.NewGuid():N}", TestLibc.MFD_CLOEXEC);
         Assert.True(fd >= 0);

@@ -125,6 +125,13 @@ public sealed unsafe class SplitRingAbiTests(CHeaderValues c) : IClassFixture<CH
     public void LibcConstants_MatchHeaders()
     {
         Matches("MFD_CLOEXEC", Libc.MFD_CLOEXEC);
+        Matches("MFD_ALLOW_SEALING", Libc.MFD_ALLOW_SEALING);
+        Matches("F_ADD_SEALS", (ulong)Libc.F_ADD_SEALS);
+        Matches("F_GET_SEALS", (ulong)Libc.F_GET_SEALS);
+        Matches("F_SEAL_SEAL", (ulong)Libc.F_SEAL_SEAL);
+        Matches("F_SEAL_SHRINK", (ulong)Libc.F_SEAL_SHRINK);
+        Matches("F_SEAL_GROW", (ulong)Libc.F_SEAL_GROW);
+        Matches("EPERM", (ulong)Libc.EPERM);
         Matches("PROT_READ", (ulong)Libc.PROT_READ);
         Matches("PROT_WRITE", (ulong)Libc.PROT_WRITE);
         Matches("MAP_SHARED", (ulong)Libc.MAP_SHARED);

@@ -90,6 +90,13 @@ public sealed class CHeaderValues
             P("pollfd_revents", offsetof(struct pollfd, revents));
 
             P("MFD_CLOEXEC", MFD_CLOEXEC);
+            P("MFD_ALLOW_SEALING", MFD_ALLOW_SEALING);
+            P("F_ADD_SEALS", F_ADD_SEALS);
+            P("F_GET_SEALS", F_GET_SEALS);
+            P("F_SEAL_SEAL", F_SEAL_SEAL);
+            P("F_SEAL_SHRINK", F_SEAL_SHRINK);
+            P("F_SEAL_GROW", F_SEAL_GROW);
+            P("EPERM", EPERM);
             P("PROT_READ", PROT_READ);
             P("PROT_WRITE", PROT_WRITE);
             P("MAP_SHARED", MAP_SHARED);
