@@ -25,10 +25,14 @@ internal static unsafe partial class Libc
     [LibraryImport(LibC, SetLastError = true)]
     public static partial int close(int fd);
 
-    /// <summary>fcntl(2) with an int argument; used by tests to check that a descriptor is closed (F_GETFD → EBADF).</summary>
+    /// <summary>fcntl(2) with an int argument: F_GETFL/F_SETFL (O_NONBLOCK on received eventfds); tests use F_GETFD.</summary>
     [LibraryImport(LibC, SetLastError = true)]
     public static partial int fcntl(int fd, int cmd, int arg);
 
+    // fcntl.h
     public const int F_GETFD = 1;
+    public const int F_GETFL = 3;
+    public const int F_SETFL = 4;
     public const int FD_CLOEXEC = 1;
+    public const int O_NONBLOCK = 0x800;
 }

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Ballast.VhostUser.Interop;
 
 namespace Ballast.VhostUser.Transport;
@@ -25,6 +26,18 @@ internal static unsafe class Descriptors
         {
             return false;
         }
+    }
+
+    /// <summary>
+    /// Sets O_NONBLOCK on <paramref name="fd"/>; returns errno, or 0. The flag belongs to the open file description,
+    /// which the sender shares: setting it on an eventfd QEMU sent changes nothing (QEMU's are non-blocking already).
+    /// </summary>
+    public static int SetNonBlocking(int fd)
+    {
+        var flags = Libc.fcntl(fd, Libc.F_GETFL, 0);
+        if (flags < 0 || ((flags & Libc.O_NONBLOCK) == 0 && Libc.fcntl(fd, Libc.F_SETFL, flags | Libc.O_NONBLOCK) < 0))
+            return Marshal.GetLastPInvokeError();
+        return 0;
     }
 
     /// <summary>True if <paramref name="fd"/> is a socket.</summary>

@@ -89,6 +89,9 @@ public sealed unsafe class InteropAbiTests
             P("ECONNRESET", ECONNRESET);
             P("F_GETFD", F_GETFD);
             P("FD_CLOEXEC", FD_CLOEXEC);
+            P("F_GETFL", F_GETFL);
+            P("F_SETFL", F_SETFL);
+            P("O_NONBLOCK", O_NONBLOCK);
             return 0;
         }
         """;
@@ -205,5 +208,8 @@ public sealed unsafe class InteropAbiTests
         Matches("ECONNRESET", Libc.ECONNRESET);
         Matches("F_GETFD", Libc.F_GETFD);
         Matches("FD_CLOEXEC", Libc.FD_CLOEXEC);
+        Matches("F_GETFL", Libc.F_GETFL);
+        Matches("F_SETFL", Libc.F_SETFL);
+        Matches("O_NONBLOCK", Libc.O_NONBLOCK);
     }
 }
