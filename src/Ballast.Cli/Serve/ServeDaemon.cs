@@ -1,5 +1,6 @@
 using Ballast.Balloon.Device;
 using Ballast.Cli.Api;
+using Ballast.VhostUser;
 using Microsoft.Extensions.Logging;
 
 namespace Ballast.Cli.Serve;
@@ -34,7 +35,7 @@ public static class ServeDaemon
         {
             // A socket left by a crashed daemon is replaced; one another process listens on is not.
             UnixSocketFile.Claim(socketPath);
-            backend = backendFactory(socketPath, device, loggerFactory);
+            backend = backendFactory(socketPath, options.ToSocketAccess(), device, loggerFactory);
             api = await ManagementApi.StartAsync(options.ApiPath, device, backend, poller, loggerFactory, ct).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)

@@ -12,13 +12,16 @@ public sealed class VhostUserBackend : IServeBackend, IDisposable
 {
     private readonly VhostUserServer _server;
 
-    /// <summary>A server for <paramref name="device"/> on <paramref name="socketPath"/> (bound by <see cref="RunAsync"/>).</summary>
-    public VhostUserBackend(string socketPath, BalloonDevice device, ILoggerFactory loggerFactory) =>
-        _server = new VhostUserServer(socketPath, device, loggerFactory);
+    /// <summary>
+    /// A server for <paramref name="device"/> on <paramref name="socketPath"/> (bound by <see cref="RunAsync"/>), for the
+    /// peers <paramref name="access"/> allows.
+    /// </summary>
+    public VhostUserBackend(string socketPath, SocketAccess access, BalloonDevice device, ILoggerFactory loggerFactory) =>
+        _server = new VhostUserServer(socketPath, device, loggerFactory) { Access = access };
 
     /// <summary>Builds a <see cref="VhostUserBackend"/>: the transport <c>ballast serve</c> runs by default.</summary>
-    public static ServeBackendFactory Factory { get; } = (socketPath, device, loggerFactory) =>
-        new VhostUserBackend(socketPath, device, loggerFactory);
+    public static ServeBackendFactory Factory { get; } = (socketPath, access, device, loggerFactory) =>
+        new VhostUserBackend(socketPath, access, device, loggerFactory);
 
     /// <inheritdoc/>
     public bool IsConnected => _server.IsConnected;

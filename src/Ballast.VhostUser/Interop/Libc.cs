@@ -18,12 +18,20 @@ internal static unsafe partial class Libc
     public const int EBADF = 9;
     public const int EAGAIN = 11;
     public const int EINVAL = 22;
+    public const int ERANGE = 34;
     public const int EPIPE = 32;
     public const int ECONNABORTED = 103;
     public const int ECONNRESET = 104;
 
     [LibraryImport(LibC, SetLastError = true)]
     public static partial int close(int fd);
+
+    [LibraryImport(LibC)]
+    public static partial uint geteuid();
+
+    /// <summary>lchown(2): a socket file is given to a user and/or group without following a symbolic link; uint.MaxValue leaves one unchanged.</summary>
+    [LibraryImport(LibC, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int lchown(string pathname, uint owner, uint group);
 
     /// <summary>fcntl(2) with an int argument: F_GETFL/F_SETFL (O_NONBLOCK on received eventfds); tests use F_GETFD.</summary>
     [LibraryImport(LibC, SetLastError = true)]

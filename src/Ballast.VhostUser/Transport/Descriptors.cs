@@ -47,13 +47,6 @@ internal static unsafe class Descriptors
     public static long? RegularFileSize(int fd) =>
         TryStat(fd, out var mode, out var size) && (mode & Libc.S_IFMT) == Libc.S_IFREG ? size : null;
 
-    /// <summary>True if a path names a socket (lstat; symbolic links are not followed).</summary>
-    public static bool IsSocketPath(string path)
-    {
-        var buf = stackalloc byte[Libc.StatBufferSize];
-        return Libc.lstat(path, buf) == 0 && (*(uint*)(buf + Libc.StatModeOffset) & Libc.S_IFMT) == Libc.S_IFSOCK;
-    }
-
     private static bool TryStat(int fd, out uint mode, out long size)
     {
         var buf = stackalloc byte[Libc.StatBufferSize];

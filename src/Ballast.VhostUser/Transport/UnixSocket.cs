@@ -36,17 +36,13 @@ internal sealed unsafe class UnixSocket : IDisposable
         return new UnixSocket(fd);
     }
 
-    /// <summary>socket + bind + listen on <paramref name="path"/> (which must not exist).</summary>
+    /// <summary>socket + bind + listen on <paramref name="path"/> (which must not exist), with the umask's mode.</summary>
     public static UnixSocket Listen(string path, int backlog)
     {
-        var s = Create();
+        var s = Bind(path);
         try
         {
-            var addr = Address(path, out var len);
-            if (Libc.bind(s._fd, &addr, len) != 0)
-                throw Error("bind", path);
-            if (Libc.listen(s._fd, backlog) != 0)
-                throw Error("listen", path);
+            s.Listen(backlog, path);
             return s;
         }
         catch
@@ -55,6 +51,37 @@ internal sealed unsafe class UnixSocket : IDisposable
             throw;
         }
     }
+
+    /// <summary>
+    /// socket + bind on <paramref name="path"/> (which must not exist). Nobody can connect until <see cref="Listen(int, string)"/>
+    /// (connect(2) to a socket that does not listen is refused): the time to set the file's owner and mode.
+    /// </summary>
+    public static UnixSocket Bind(string path)
+    {
+        var s = Create();
+        try
+        {
+            var addr = Address(path, out var len);
+            if (Libc.bind(s._fd, &addr, len) != 0)
+                throw Error("bind", path);
+            return s;
+        }
+        catch
+        {
+            s.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>listen(2) on a bound socket; <paramref name="path"/> is for the error message.</summary>
+    public void Listen(int backlog, string path)
+    {
+        if (Libc.listen(Fd, backlog) != 0)
+            throw Error("listen", path);
+    }
+
+    /// <summary>Who connected (SO_PEERCRED, SO_PEERGROUPS); null, with errno, if the kernel does not say.</summary>
+    public PeerCredentials? PeerCredentials(out int errno) => Ballast.VhostUser.PeerCredentials.Read(Fd, out errno);
 
     /// <summary>socket + connect to <paramref name="path"/>.</summary>
     public static UnixSocket Connect(string path)

@@ -18,7 +18,7 @@ internal sealed class FakeBalloonBackend : IServeBackend
     public BalloonDevice? Device { get; private set; }
 
     /// <summary>A factory for <c>ballast serve</c> that hands out this backend and remembers the device.</summary>
-    public ServeBackendFactory Factory => (_, device, _) =>
+    public ServeBackendFactory Factory => (_, _, device, _) =>
     {
         Device = device;
         return this;

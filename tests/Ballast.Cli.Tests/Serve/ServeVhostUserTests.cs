@@ -5,6 +5,7 @@ using Ballast.Cli.Commands;
 using Ballast.Cli.Serve;
 using Ballast.Cli.Tests.Api;
 using Ballast.Cli.Tests.Infrastructure;
+using Ballast.VhostUser;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Ballast.Cli.Tests.Serve;
@@ -100,10 +101,10 @@ public class ServeVhostUserTests
         var stdout = new LockedStringWriter();
         var stderr = new LockedStringWriter();
         var gate = new ManualResetEventSlim();
-        var serve = new ServeCommand((path, device, loggers) =>
+        var serve = new ServeCommand((path, access, device, loggers) =>
         {
             device.BeforeDeferredRelease = () => gate.Wait(s_timeout);
-            return VhostUserBackend.Factory(path, device, loggers);
+            return VhostUserBackend.Factory(path, access, device, loggers);
         }, _ => NullLoggerFactory.Instance);
         var run = Task.Run(() => BallastCli.RunAsync(
             ["serve", "--socket", socket, "--features", "stats,deflate-on-oom,must-tell-host", "--defer-release"], stdout, stderr, serve, stop.Token));

@@ -12,12 +12,17 @@ internal sealed class ServerHarness : IDisposable
     private readonly DirectoryInfo _dir;
     private bool _stopped;
 
-    public ServerHarness(BalloonDeviceOptions? options = null, int ioTimeoutMs = 2000)
+    public ServerHarness(BalloonDeviceOptions? options = null, int ioTimeoutMs = 2000, SocketAccess? access = null)
     {
         _dir = Directory.CreateTempSubdirectory("ballast-vu-");
         SocketPath = Path.Combine(_dir.FullName, "b.sock");
         Device = new BalloonDevice(options ?? new BalloonDeviceOptions { ScatterGather = true, MustTellHost = true });
-        Server = new VhostUserServer(SocketPath, Device, Logs) { IoTimeoutMs = ioTimeoutMs, HandoverGraceMs = 300 };
+        Server = new VhostUserServer(SocketPath, Device, Logs)
+        {
+            IoTimeoutMs = ioTimeoutMs,
+            HandoverGraceMs = 300,
+            Access = access ?? SocketAccess.OwnerOnly,
+        };
         Server.ConnectionChanged += c => ConnectionEvents.Enqueue(c);
         Running = Server.RunAsync(_stop.Token);
     }
