@@ -16,6 +16,9 @@ namespace Ballast.VhostUser;
 /// <see cref="BalloonDevice"/> through shared memory, eventfds and this socket.
 /// </summary>
 /// <remarks>
+/// Only peers <see cref="Access"/> allows are served: the socket file is created mode 0600 (0660 for a group) before
+/// it listens, and every accepted connection's credentials (SO_PEERCRED) are checked; a refusal is logged with the
+/// peer's pid, uid and gid, and the connection closed.
 /// One front-end at a time: a second one is refused (closed, with a log line). When the front-end leaves or
 /// misbehaves, every ring stops, guest memory is unmapped, the device is reset — its target survives — and the
 /// server waits for the next one. Each connection is served by its own event-loop thread; a new target set with
@@ -35,6 +38,7 @@ public sealed class VhostUserServer : IDisposable
     private readonly BalloonDevice _device;
     private readonly ILoggerFactory _loggerFactory;
     private readonly ILogger _logger;
+    private readonly uint _ownUserId = UnixSocketFile.EffectiveUserId;
     private readonly Lock _lock = new();
     private readonly EventFd _stop = new();
     private readonly EventFd _ended = new();
@@ -75,6 +79,12 @@ public sealed class VhostUserServer : IDisposable
     /// </summary>
     public bool AllowUnsealedMemory { get; init; }
 
+    /// <summary>
+    /// Who may connect: the socket file's owner, group and mode, and the peers accepted (default: this process's
+    /// user and root, mode 0600). Set before <see cref="RunAsync"/>.
+    /// </summary>
+    public SocketAccess Access { get; init; } = SocketAccess.OwnerOnly;
+
     /// <summary>How long a started message may take to arrive and a reply to leave before the front-end is dropped.</summary>
     internal int IoTimeoutMs { get; set; } = 5000;
 
@@ -82,8 +92,9 @@ public sealed class VhostUserServer : IDisposable
     internal int HandoverGraceMs { get; set; } = 500;
 
     /// <summary>
-    /// Binds the socket (removing a stale socket file; a live one, or a file that is not a socket, is an error),
-    /// listens, and serves one front-end at a time until <paramref name="ct"/> is cancelled. The socket is bound
+    /// Binds the socket (removing a stale socket file; a live one, or a file that is not a socket, is an
+    /// <see cref="IOException"/>), gives the file <see cref="Access"/>'s owner and mode, listens, and serves one
+    /// front-end at a time until <paramref name="ct"/> is cancelled. The socket is bound
     /// before this method returns, so a client may connect as soon as it has the task. The task completes (without
     /// an exception) once the server stopped and the socket file is gone; misbehaving front-ends never fault it.
     /// </summary>
@@ -107,29 +118,31 @@ public sealed class VhostUserServer : IDisposable
             var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             _acceptThread = new Thread(() => AcceptLoop(listener, ct, done)) { IsBackground = true, Name = "ballast-vhost-accept" };
             _acceptThread.Start();
-            BackendLog.Listening(_logger, SocketPath);
+            BackendLog.Listening(_logger, SocketPath, Convert.ToString((int)Access.Mode, 8), Access.Describe(_ownUserId));
             return done.Task;
         }
     }
 
+    /// <summary>
+    /// Claims the path, binds, restricts the file, then listens: connect(2) is refused until listen(2), so nobody
+    /// connects while the file still has the umask's mode.
+    /// </summary>
     private UnixSocket Bind()
     {
-        if (File.Exists(SocketPath) || Directory.Exists(SocketPath))
+        UnixSocketFile.Claim(SocketPath);
+        var listener = UnixSocket.Bind(SocketPath);
+        try
         {
-            if (!Descriptors.IsSocketPath(SocketPath))
-                throw new IOException($"{SocketPath} exists and is not a socket; not removing it");
-            try
-            {
-                using var probe = UnixSocket.Connect(SocketPath);
-                throw new InvalidOperationException($"another server is listening on {SocketPath}");
-            }
-            catch (SyscallException)
-            {
-                // Nobody listens: a stale socket from a previous run.
-                File.Delete(SocketPath);
-            }
+            UnixSocketFile.Restrict(SocketPath, Access);
+            listener.Listen(Backlog, SocketPath);
+            return listener;
         }
-        return UnixSocket.Listen(SocketPath, Backlog);
+        catch
+        {
+            listener.Dispose();
+            UnixSocketFile.Remove(SocketPath);
+            throw;
+        }
     }
 
     private void AcceptLoop(UnixSocket listener, CancellationToken ct, TaskCompletionSource done)
@@ -152,15 +165,8 @@ public sealed class VhostUserServer : IDisposable
                 FinishConnection(current);
             }
             listener.Dispose();
-            try
-            {
-                if (Descriptors.IsSocketPath(SocketPath))
-                    File.Delete(SocketPath);
-            }
-            catch (IOException)
-            {
-                // Best effort: a stale socket file is removed by the next run anyway.
-            }
+            // Best effort: a stale socket file is removed by the next run anyway.
+            UnixSocketFile.Remove(SocketPath);
             BackendLog.Stopped(_logger, SocketPath);
             lock (_lock)
                 _acceptThread = null;
@@ -197,6 +203,11 @@ public sealed class VhostUserServer : IDisposable
         var socket = listener.Accept();
         if (socket is null)
             return;
+        if (!IsAllowed(socket))
+        {
+            socket.Dispose();
+            return;
+        }
         // A front-end that reconnects right after leaving may arrive before its old session is cleaned up.
         if (Volatile.Read(ref _current) is not null && _ended.Wait(HandoverGraceMs) != 0)
             ReapEndedConnection();
@@ -212,6 +223,19 @@ public sealed class VhostUserServer : IDisposable
         BackendLog.Connected(_logger, SocketPath);
         RaiseConnectionChanged(true);
         connection.Start();
+    }
+
+    /// <summary>Checks the peer's credentials against <see cref="Access"/>; logs a refusal.</summary>
+    private bool IsAllowed(UnixSocket socket)
+    {
+        var peer = socket.PeerCredentials(out var errno);
+        if (Access.Allows(peer, _ownUserId))
+            return true;
+        if (peer is null)
+            BackendLog.RefusedUnknownPeer(_logger, SocketPath, errno);
+        else
+            BackendLog.RefusedPeer(_logger, SocketPath, peer.ProcessId, peer.UserId, peer.GroupId, Access.Describe(_ownUserId));
+        return false;
     }
 
     /// <summary>Called when a session signalled its end (it already cleaned up).</summary>

@@ -31,6 +31,21 @@ public sealed class ServeCommand : Command
         Required = true,
     };
 
+    private readonly Option<string?> _socketUser = new("--socket-user")
+    {
+        Description = "Also let this user (a name or uid; e.g. the one QEMU runs as) connect to --socket, and give it the socket file "
+            + "(needs root). By default only the daemon's own user and root may connect: the socket is mode 0600 and every peer is "
+            + "checked (SO_PEERCRED)",
+        HelpName = "USER",
+    };
+
+    private readonly Option<string?> _socketGroup = new("--socket-group")
+    {
+        Description = "Also let members of this group (a name or gid) connect to --socket: the socket file gets the group and mode 0660 "
+            + "(the daemon's user must be a member, or root)",
+        HelpName = "GROUP",
+    };
+
     private readonly Option<string?> _api = new("--api")
     {
         Description = "The management API's Unix socket (HTTP/1.1 + JSON, mode 0600) [default: <socket>.api]",
@@ -111,6 +126,8 @@ public sealed class ServeCommand : Command
         _backendFactory = backendFactory;
         _loggerFactory = loggerFactory;
         Options.Add(_socket);
+        Options.Add(_socketUser);
+        Options.Add(_socketGroup);
         Options.Add(_api);
         Options.Add(_features);
         Options.Add(_sgBit);
@@ -129,6 +146,8 @@ public sealed class ServeCommand : Command
         return new ServeOptions
         {
             SocketPath = socket,
+            SocketUser = parseResult.GetValue(_socketUser),
+            SocketGroup = parseResult.GetValue(_socketGroup),
             ApiPath = parseResult.GetValue(_api) ?? ApiRoutes.DefaultApiSocket(socket),
             Device = ServeFeatureList.ToDeviceOptions(
                 parseResult.GetValue(_features) ?? ServeFeatureList.Default,

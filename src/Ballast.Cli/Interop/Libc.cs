@@ -3,60 +3,47 @@ using System.Runtime.InteropServices;
 namespace Ballast.Cli.Interop;
 
 /// <summary>
-/// The libc calls <c>ballast serve</c> needs to guard its Unix sockets, C names verbatim (this folder only).
-/// Linux values; errno is read with <see cref="Marshal.GetLastPInvokeError"/>.
+/// The libc calls <c>ballast serve</c> needs to turn <c>--socket-user</c> and <c>--socket-group</c> names into ids
+/// (pwd.h, grp.h: through NSS, so LDAP or systemd users resolve as they do for ls), C names verbatim (this folder
+/// only). x86_64/aarch64 layouts; the functions return an errno rather than setting it.
 /// </summary>
-internal static partial class Libc
+internal static unsafe partial class Libc
 {
     private const string LibC = "libc";
 
-    // fcntl.h
-    public const int AT_FDCWD = -100;
-    public const int AT_SYMLINK_NOFOLLOW = 0x100;
-
-    // statx(2)
-    public const uint STATX_TYPE = 0x1;
-    public const uint STATX_UID = 0x8;
-
-    // sys/stat.h
-    public const int S_IFMT = 0xF000;
-    public const int S_IFSOCK = 0xC000;
-
-    // sys/socket.h: getsockopt(SOL_SOCKET, SO_PEERCRED) gives a struct ucred.
-    public const int SOL_SOCKET = 1;
-    public const int SO_PEERCRED = 17;
-
-    public const int ENOENT = 2;
+    public const int ERANGE = 34;
 
     /// <summary>
-    /// The head of <c>struct statx</c> (linux/stat.h), whose layout is the same on every architecture:
+    /// <c>struct passwd</c> (pwd.h; "_t" because the C name is all lowercase), 48 bytes on 64-bit Linux:
     /// <code>
-    ///  0        4          8                16        20      24      28       30
-    ///  +--------+----------+----------------+---------+-------+-------+--------+--
-    ///  | mask   | blksize  | attributes     | nlink   | uid   | gid   | mode   | … (256 bytes in all)
-    ///  +--------+----------+----------------+---------+-------+-------+--------+--
+    ///  0         8           16       20       24         32       40
+    ///  +---------+-----------+--------+--------+----------+--------+----------+
+    ///  | pw_name | pw_passwd | pw_uid | pw_gid | pw_gecos | pw_dir | pw_shell |
+    ///  +---------+-----------+--------+--------+----------+--------+----------+
     /// </code>
     /// </summary>
-    [StructLayout(LayoutKind.Explicit, Size = 256)]
-    public struct statx_t
+    [StructLayout(LayoutKind.Explicit, Size = 48)]
+    public struct passwd_t
     {
-        [FieldOffset(0)] public uint stx_mask;
-        [FieldOffset(20)] public uint stx_uid;
-        [FieldOffset(28)] public ushort stx_mode;
+        [FieldOffset(16)] public uint pw_uid;
+        [FieldOffset(20)] public uint pw_gid;
     }
 
-    /// <summary><c>struct ucred</c> (sys/socket.h; "_t" because C# reserves all-lowercase type names): pid_t pid, uid_t uid, gid_t gid.</summary>
-    [StructLayout(LayoutKind.Sequential)]
-    public struct ucred_t
+    /// <summary>
+    /// <c>struct group</c> (grp.h), 32 bytes on 64-bit Linux: char *gr_name, char *gr_passwd, gid_t gr_gid (then
+    /// 4 bytes of padding), char **gr_mem.
+    /// </summary>
+    [StructLayout(LayoutKind.Explicit, Size = 32)]
+    public struct group_t
     {
-        public int pid;
-        public uint uid;
-        public uint gid;
+        [FieldOffset(16)] public uint gr_gid;
     }
 
-    [LibraryImport(LibC, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    public static partial int statx(int dirfd, string pathname, int flags, uint mask, out statx_t statxbuf);
+    /// <summary>getpwnam_r(3): 0 with <paramref name="result"/> null if there is no such user; ERANGE if <paramref name="buf"/> is too small.</summary>
+    [LibraryImport(LibC, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int getpwnam_r(string name, passwd_t* pwd, byte* buf, nuint buflen, passwd_t** result);
 
-    [LibraryImport(LibC)]
-    public static partial uint geteuid();
+    /// <summary>getgrnam_r(3): as <see cref="getpwnam_r"/>, for groups.</summary>
+    [LibraryImport(LibC, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int getgrnam_r(string name, group_t* grp, byte* buf, nuint buflen, group_t** result);
 }

@@ -1,5 +1,7 @@
+using System.Net.Sockets;
 using Ballast.Balloon.Device;
 using Ballast.Cli.Api;
+using Ballast.VhostUser;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Connections.Features;
@@ -13,9 +15,9 @@ namespace Ballast.Cli.Serve;
 
 /// <summary>
 /// The management API of <c>ballast serve</c> (routes in <see cref="ApiRoutes"/>): Kestrel on a Unix socket,
-/// HTTP/1.1 only, minimal-API endpoints with source-generated JSON. The socket is restricted to mode 0600
-/// right after it is bound, and each connection's peer is checked (SO_PEERCRED): only this user and root are
-/// served, which also covers a client that connected in the moment between bind and chmod.
+/// HTTP/1.1 only, minimal-API endpoints with source-generated JSON. The socket is bound here and restricted to
+/// mode 0600 before Kestrel listens on it (until then connect(2) is refused), and each connection's peer is
+/// checked (SO_PEERCRED): only this user and root are served; a peer whose credentials cannot be read is refused.
 /// </summary>
 public sealed partial class ManagementApi : IAsyncDisposable
 {
@@ -27,11 +29,14 @@ public sealed partial class ManagementApi : IAsyncDisposable
     private readonly StatisticsPoller _poller;
     private readonly ILogger _logger;
     private readonly uint _ownUserId = UnixSocketFile.EffectiveUserId;
+    private readonly Socket _listener;
     private int _disposed;
 
-    private ManagementApi(string socketPath, BalloonDevice device, IBalloonBackend backend, StatisticsPoller poller, ILoggerFactory loggerFactory)
+    private ManagementApi(string socketPath, Socket listener, BalloonDevice device, IBalloonBackend backend, StatisticsPoller poller,
+        ILoggerFactory loggerFactory)
     {
         SocketPath = socketPath;
+        _listener = listener;
         _device = device;
         _backend = backend;
         _poller = poller;
@@ -47,7 +52,8 @@ public sealed partial class ManagementApi : IAsyncDisposable
         {
             kestrel.AddServerHeader = false;
             kestrel.Limits.MaxRequestBodySize = ApiRoutes.MaxBodyBytes;
-            kestrel.ListenUnixSocket(socketPath, listen =>
+            // Kestrel listens on our bound socket (it does not own the descriptor; DisposeAsync closes it).
+            kestrel.ListenHandle((ulong)listener.Handle, listen =>
             {
                 listen.Protocols = HttpProtocols.Http1;
                 listen.Use(next => connection => ServeOwnerOnlyAsync(connection, next));
@@ -63,8 +69,8 @@ public sealed partial class ManagementApi : IAsyncDisposable
     public string SocketPath { get; }
 
     /// <summary>
-    /// Claims <paramref name="socketPath"/> (<see cref="UnixSocketFile.Claim"/>), starts serving the API for
-    /// <paramref name="device"/> there and restricts the socket to mode 0600.
+    /// Claims <paramref name="socketPath"/> (<see cref="UnixSocketFile.Claim"/>), binds a socket there, restricts it to
+    /// mode 0600, and only then starts serving the API for <paramref name="device"/> on it.
     /// </summary>
     /// <exception cref="IOException">The path is taken, or the socket could not be bound or restricted.</exception>
     public static async Task<ManagementApi> StartAsync(string socketPath, BalloonDevice device, IBalloonBackend backend,
@@ -77,11 +83,21 @@ public sealed partial class ManagementApi : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(loggerFactory);
         var path = Path.GetFullPath(socketPath);
         UnixSocketFile.Claim(path);
-        var api = new ManagementApi(path, device, backend, poller, loggerFactory);
+        var listener = BindRestricted(path);
+        ManagementApi api;
+        try
+        {
+            api = new ManagementApi(path, listener, device, backend, poller, loggerFactory);
+        }
+        catch
+        {
+            listener.Dispose();
+            UnixSocketFile.Remove(path);
+            throw;
+        }
         try
         {
             await api._app.StartAsync(ct).ConfigureAwait(false);
-            UnixSocketFile.RestrictToOwner(path);
         }
         catch
         {
@@ -108,17 +124,49 @@ public sealed partial class ManagementApi : IAsyncDisposable
             }
         }
         await _app.DisposeAsync().ConfigureAwait(false);
+        _listener.Dispose();
         if (UnixSocketFile.Remove(SocketPath))
             _logger.LogDebug("removed {Socket}", SocketPath);
+    }
+
+    /// <summary>
+    /// A Unix socket bound at <paramref name="path"/>, not yet listening, with the file's mode already 0600: nobody
+    /// can connect until Kestrel listens, and by then only this user and root can.
+    /// </summary>
+    /// <exception cref="IOException">The socket cannot be bound or restricted.</exception>
+    private static Socket BindRestricted(string path)
+    {
+        var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        try
+        {
+            listener.Bind(new UnixDomainSocketEndPoint(path));
+            UnixSocketFile.Restrict(path, SocketAccess.OwnerOnly);
+            return listener;
+        }
+        catch (SocketException ex)
+        {
+            listener.Dispose();
+            throw new IOException($"cannot bind '{path}': {ex.Message}", ex);
+        }
+        catch
+        {
+            listener.Dispose();
+            UnixSocketFile.Remove(path);
+            throw;
+        }
     }
 
     private async Task ServeOwnerOnlyAsync(ConnectionContext connection, ConnectionDelegate next)
     {
         var socket = connection.Features.Get<IConnectionSocketFeature>()?.Socket;
-        var peer = socket is null ? null : UnixSocketFile.PeerUserId(socket);
+        var peer = socket is null ? null : PeerCredentials.Read(socket);
         if (!IsAllowedPeer(peer, _ownUserId))
         {
-            _logger.LogWarning("refused a management connection from uid {Uid}: only uid {Owner} and root may use the API", peer, _ownUserId);
+            if (peer is null)
+                _logger.LogWarning("refused a management connection: its peer's credentials could not be read (SO_PEERCRED)");
+            else
+                _logger.LogWarning("refused a management connection from pid {Pid} uid {Uid} gid {Gid}: only uid {Owner} and root may use the API",
+                    peer.ProcessId, peer.UserId, peer.GroupId, _ownUserId);
             connection.Abort();
             return;
         }
@@ -126,11 +174,11 @@ public sealed partial class ManagementApi : IAsyncDisposable
     }
 
     /// <summary>
-    /// Whether a client whose user id is <paramref name="peerUserId"/> may use the API of a daemon running as
-    /// <paramref name="ownUserId"/>: the same user or root. An unknown peer (no SO_PEERCRED) is let through: the
-    /// socket's mode 0600 already kept other users out.
+    /// Whether <paramref name="peer"/> may use the API of a daemon running as <paramref name="ownUserId"/>: the same
+    /// user or root (<see cref="SocketAccess.OwnerOnly"/>). A peer whose credentials are unknown is refused: the
+    /// check fails closed rather than trusting the file mode alone.
     /// </summary>
-    internal static bool IsAllowedPeer(uint? peerUserId, uint ownUserId) => peerUserId is not { } uid || uid == ownUserId || uid == 0;
+    internal static bool IsAllowedPeer(PeerCredentials? peer, uint ownUserId) => SocketAccess.OwnerOnly.Allows(peer, ownUserId);
 
     /// <summary>An <see cref="IHostLifetime"/> that leaves signals alone.</summary>
     private sealed class CommandLineLifetime : IHostLifetime

@@ -1,5 +1,6 @@
 using Ballast.Balloon.Device;
 using Ballast.Cli.Api;
+using Ballast.VhostUser;
 using Microsoft.Extensions.Logging;
 
 namespace Ballast.Cli.Serve;

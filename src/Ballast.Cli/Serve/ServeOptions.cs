@@ -1,4 +1,5 @@
 using Ballast.Balloon.Device;
+using Ballast.VhostUser;
 using Microsoft.Extensions.Logging;
 
 namespace Ballast.Cli.Serve;
@@ -11,6 +12,15 @@ public sealed record ServeOptions
 
     /// <summary>The management API's socket (<c>--api</c>, default <c>&lt;socket&gt;.api</c>).</summary>
     public required string ApiPath { get; init; }
+
+    /// <summary>
+    /// Another user allowed to connect to the vhost-user socket, which is given to it (<c>--socket-user</c>, a name or
+    /// a uid); null for the daemon's own user and root only.
+    /// </summary>
+    public string? SocketUser { get; init; }
+
+    /// <summary>A group allowed to connect: the socket gets it and mode 0660 (<c>--socket-group</c>, a name or a gid).</summary>
+    public string? SocketGroup { get; init; }
 
     /// <summary>The device: features offered, SG bit, release policy.</summary>
     public required BalloonDeviceOptions Device { get; init; }
@@ -52,6 +62,10 @@ public sealed record ServeOptions
         }
         if (UnixSocketFile.PathError(SocketPath) is { } socketError)
             errors.Add($"--socket: {socketError}");
+        if (SocketUser is not null && UnixAccounts.UserId(SocketUser, out var userError) is null)
+            errors.Add($"--socket-user: {userError}");
+        if (SocketGroup is not null && UnixAccounts.GroupId(SocketGroup, out var groupError) is null)
+            errors.Add($"--socket-group: {groupError}");
         if (UnixSocketFile.PathError(ApiPath) is { } apiError)
             errors.Add($"--api: {apiError}");
         else if (!string.IsNullOrWhiteSpace(SocketPath) && Path.GetFullPath(ApiPath) == Path.GetFullPath(SocketPath))
@@ -62,4 +76,12 @@ public sealed record ServeOptions
             errors.Add("--stats-interval: polling needs the stats feature (add stats to --features)");
         return errors;
     }
+
+    /// <summary>Who may connect to the vhost-user socket; call after <see cref="Validate"/> found nothing wrong.</summary>
+    /// <exception cref="ArgumentException">A user or group does not resolve.</exception>
+    public SocketAccess ToSocketAccess() => new()
+    {
+        User = SocketUser is null ? null : UnixAccounts.UserId(SocketUser, out var userError) ?? throw new ArgumentException(userError, nameof(SocketUser)),
+        Group = SocketGroup is null ? null : UnixAccounts.GroupId(SocketGroup, out var groupError) ?? throw new ArgumentException(groupError, nameof(SocketGroup)),
+    };
 }

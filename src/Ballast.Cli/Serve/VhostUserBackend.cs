@@ -14,17 +14,18 @@ public sealed class VhostUserBackend : IServeBackend, IDisposable
 
     /// <summary>A server for <paramref name="device"/> on <paramref name="socketPath"/> (bound by <see cref="RunAsync"/>).</summary>
     /// <param name="socketPath">The vhost-user socket.</param>
+    /// <param name="access">The peers it serves (and the socket file's owner and mode).</param>
     /// <param name="device">The balloon it serves.</param>
     /// <param name="loggerFactory">Where the server logs.</param>
     /// <param name="allowUnsealedMemory">
     /// Map guest RAM not sealed against shrinking (<see cref="VhostUserServer.AllowUnsealedMemory"/>, <c>--allow-unsealed-memory</c>).
     /// </param>
-    public VhostUserBackend(string socketPath, BalloonDevice device, ILoggerFactory loggerFactory, bool allowUnsealedMemory = false) =>
-        _server = new VhostUserServer(socketPath, device, loggerFactory) { AllowUnsealedMemory = allowUnsealedMemory };
+    public VhostUserBackend(string socketPath, SocketAccess access, BalloonDevice device, ILoggerFactory loggerFactory, bool allowUnsealedMemory = false) =>
+        _server = new VhostUserServer(socketPath, device, loggerFactory) { Access = access, AllowUnsealedMemory = allowUnsealedMemory };
 
     /// <summary>Builds a <see cref="VhostUserBackend"/>: the transport <c>ballast serve</c> runs by default.</summary>
     public static ServeBackendFactory Factory { get; } = (socketPath, device, loggerFactory, options) =>
-        new VhostUserBackend(socketPath, device, loggerFactory, options.AllowUnsealedMemory);
+        new VhostUserBackend(socketPath, options.ToSocketAccess(), device, loggerFactory, options.AllowUnsealedMemory);
 
     /// <summary>True if the server maps guest RAM that is not sealed against shrinking.</summary>
     internal bool AllowUnsealedMemory => _server.AllowUnsealedMemory;

@@ -100,7 +100,8 @@ internal sealed partial class BackendConnection
 
     /// <summary>
     /// SET_VRING_KICK / CALL / ERR: "Bits (0-7) of the payload contain the vring index. Bit 8 is the invalid FD
-    /// flag. This flag is set when there is no file descriptor in the ancillary data." A descriptor must be an eventfd.
+    /// flag. This flag is set when there is no file descriptor in the ancillary data." A descriptor must be an
+    /// eventfd; it is made non-blocking on receipt.
     /// </summary>
     private RequestResult SetVringFile(FrontendRequest request, ReceivedMessage message)
     {
@@ -116,6 +117,11 @@ internal sealed partial class BackendConnection
             return RequestResult.Fail($"expected one descriptor, got {message.Fds.Count}");
         if (!file.NoFd && !Descriptors.IsEventFd(message.Fds.Peek()[0]))
             return RequestResult.Fail("the descriptor is not an eventfd");
+        // A blocking eventfd would let the front-end stop our thread: write(2) at a full counter, or read(2) of an
+        // empty one, waits for it. Make it non-blocking now; EventFd also never writes or reads one that is not ready,
+        // since the front-end can clear O_NONBLOCK again on its copy.
+        if (!file.NoFd && Descriptors.SetNonBlocking(message.Fds.Peek()[0]) is not 0 and var errno)
+            return RequestResult.Fail($"the eventfd cannot be made non-blocking (fcntl errno {errno})");
         var fd = file.NoFd ? null : new EventFd(message.Fds.Take(0), owned: true);
         var ring = _rings[file.Index];
         switch (request)
@@ -135,9 +141,10 @@ internal sealed partial class BackendConnection
                 ring.Call = fd;
                 if (ring.Active is not null)
                 {
+                    // The device reads Call under its lock and signals it after dropping the lock, also from other
+                    // threads (RequestStatistics); EventFd counts references, so disposing the old one below closes
+                    // it only after such a signal is done.
                     ring.Active.Call = fd;
-                    // The device signals Call under its lock, also from other threads (RequestStatistics): one
-                    // trip through that lock guarantees nobody still holds the old eventfd before it is closed.
                     _ = _device.GetQueue(ring.Index);
                 }
                 oldCall?.Dispose();

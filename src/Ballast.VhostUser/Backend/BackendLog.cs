@@ -5,8 +5,8 @@ namespace Ballast.VhostUser.Backend;
 /// <summary>The backend's structured log messages (source-generated; event ids 100–199).</summary>
 internal static partial class BackendLog
 {
-    [LoggerMessage(100, LogLevel.Information, "vhost-user backend listening on {SocketPath}")]
-    public static partial void Listening(ILogger logger, string socketPath);
+    [LoggerMessage(100, LogLevel.Information, "vhost-user backend listening on {SocketPath} (mode {Mode}; allowed: {Allowed})")]
+    public static partial void Listening(ILogger logger, string socketPath, string mode, string allowed);
 
     [LoggerMessage(101, LogLevel.Information, "vhost-user front-end connected on {SocketPath}")]
     public static partial void Connected(ILogger logger, string socketPath);
@@ -28,6 +28,12 @@ internal static partial class BackendLog
 
     [LoggerMessage(107, LogLevel.Error, "a vhost-user session did not end within {Seconds} s; abandoning it")]
     public static partial void SessionDidNotEnd(ILogger logger, double seconds);
+
+    [LoggerMessage(108, LogLevel.Warning, "refused a vhost-user connection on {SocketPath} from pid {Pid} uid {Uid} gid {Gid}: only {Allowed} may connect")]
+    public static partial void RefusedPeer(ILogger logger, string socketPath, int pid, uint uid, uint gid, string allowed);
+
+    [LoggerMessage(109, LogLevel.Warning, "refused a vhost-user connection on {SocketPath}: the peer's credentials could not be read (SO_PEERCRED, errno {Errno})")]
+    public static partial void RefusedUnknownPeer(ILogger logger, string socketPath, int errno);
 
     [LoggerMessage(110, LogLevel.Debug, "received {Request} flags 0x{Flags:x} size {Size} fds {Fds}")]
     public static partial void Request(ILogger logger, string request, uint flags, uint size, int fds);

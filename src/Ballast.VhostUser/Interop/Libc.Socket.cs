@@ -12,6 +12,12 @@ internal static unsafe partial class Libc
     public const int SOCK_CLOEXEC = 0x80000;
     public const int SOL_SOCKET = 1;
     public const int SCM_RIGHTS = 1;
+
+    /// <summary>getsockopt: the peer's struct ucred, as recorded at connect(2) (unix(7)).</summary>
+    public const int SO_PEERCRED = 17;
+
+    /// <summary>getsockopt: the peer's supplementary groups, gid_t[] (Linux 4.13); ERANGE tells the size needed.</summary>
+    public const int SO_PEERGROUPS = 59;
     public const int SHUT_RDWR = 2;
 
     public const int MSG_CTRUNC = 0x8;
@@ -50,6 +56,15 @@ internal static unsafe partial class Libc
         public nuint cmsg_len;
         public int cmsg_level;
         public int cmsg_type;
+    }
+
+    /// <summary>struct ucred (12 bytes): pid_t pid, uid_t uid, gid_t gid.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    public struct ucred
+    {
+        public int pid;
+        public uint uid;
+        public uint gid;
     }
 
     /// <summary>struct sockaddr_un (110 bytes).</summary>
@@ -114,4 +129,7 @@ internal static unsafe partial class Libc
 
     [LibraryImport(LibC, SetLastError = true)]
     public static partial int shutdown(int sockfd, int how);
+
+    [LibraryImport(LibC, SetLastError = true)]
+    public static partial int getsockopt(int sockfd, int level, int optname, void* optval, uint* optlen);
 }

@@ -3,8 +3,8 @@ using System.Runtime.InteropServices;
 namespace Ballast.VhostUser.Interop;
 
 /// <summary>
-/// sys/stat.h, read through a raw buffer: only st_mode and st_size are needed, at their x86_64 offsets
-/// (the generic layout of aarch64 differs: there st_mode is at 16).
+/// sys/stat.h. fstat reads through a raw buffer: only st_mode and st_size are needed, at their x86_64 offsets
+/// (the generic layout of aarch64 differs: there st_mode is at 16). statx(2), for paths, has one layout everywhere.
 /// </summary>
 internal static unsafe partial class Libc
 {
@@ -24,6 +24,35 @@ internal static unsafe partial class Libc
     [LibraryImport(LibC, SetLastError = true)]
     public static partial int fstat(int fd, byte* statbuf);
 
+    // fcntl.h, for statx
+    public const int AT_FDCWD = -100;
+    public const int AT_SYMLINK_NOFOLLOW = 0x100;
+
+    // statx(2) mask bits
+    public const uint STATX_TYPE = 0x1;
+    public const uint STATX_MODE = 0x2;
+    public const uint STATX_UID = 0x8;
+    public const uint STATX_GID = 0x10;
+
+    /// <summary>
+    /// The head of <c>struct statx</c> (linux/stat.h), whose layout is the same on every architecture; "_t" because
+    /// the function has the struct's name:
+    /// <code>
+    ///  0        4          8                16        20      24      28       30
+    ///  +--------+----------+----------------+---------+-------+-------+--------+--
+    ///  | mask   | blksize  | attributes     | nlink   | uid   | gid   | mode   | … (256 bytes in all)
+    ///  +--------+----------+----------------+---------+-------+-------+--------+--
+    /// </code>
+    /// </summary>
+    [StructLayout(LayoutKind.Explicit, Size = 256)]
+    public struct statx_t
+    {
+        [FieldOffset(0)] public uint stx_mask;
+        [FieldOffset(20)] public uint stx_uid;
+        [FieldOffset(24)] public uint stx_gid;
+        [FieldOffset(28)] public ushort stx_mode;
+    }
+
     [LibraryImport(LibC, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    public static partial int lstat(string path, byte* statbuf);
+    public static partial int statx(int dirfd, string pathname, int flags, uint mask, out statx_t statxbuf);
 }

@@ -17,6 +17,11 @@ internal static class VhostUserMessage
     /// <summary>Bytes of a u64 payload.</summary>
     public const int U64Size = 8;
 
-    /// <summary>The most file descriptors one message carries (a memory table of 8 regions).</summary>
+    /// <summary>
+    /// The most file descriptors one message may carry in all: SET_MEM_TABLE's, one per region (vhost-user.rst
+    /// "VHOST_USER_SET_MEM_TABLE": "In the ancillary data there is an array of file descriptors for each memory
+    /// mapped region"), at most VHOST_MEMORY_BASELINE_NREGIONS = 8 of them; every other request carries at most one.
+    /// More — however the peer spreads them over the message's pieces — is a protocol violation, and all are closed.
+    /// </summary>
     public const int MaxFds = MemoryTable.MaxRegions;
 }

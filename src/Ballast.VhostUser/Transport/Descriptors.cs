@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Ballast.VhostUser.Interop;
 
 namespace Ballast.VhostUser.Transport;
@@ -27,6 +28,18 @@ internal static unsafe class Descriptors
         }
     }
 
+    /// <summary>
+    /// Sets O_NONBLOCK on <paramref name="fd"/>; returns errno, or 0. The flag belongs to the open file description,
+    /// which the sender shares: setting it on an eventfd QEMU sent changes nothing (QEMU's are non-blocking already).
+    /// </summary>
+    public static int SetNonBlocking(int fd)
+    {
+        var flags = Libc.fcntl(fd, Libc.F_GETFL, 0);
+        if (flags < 0 || ((flags & Libc.O_NONBLOCK) == 0 && Libc.fcntl(fd, Libc.F_SETFL, flags | Libc.O_NONBLOCK) < 0))
+            return Marshal.GetLastPInvokeError();
+        return 0;
+    }
+
     /// <summary>True if <paramref name="fd"/> is a socket.</summary>
     public static bool IsSocket(int fd) => TryStat(fd, out var mode, out _) && (mode & Libc.S_IFMT) == Libc.S_IFSOCK;
 
@@ -51,13 +64,6 @@ internal static unsafe class Descriptors
     /// seal is set, the file in question cannot be reduced in size", so no page under a mapping of it goes away.
     /// </summary>
     public static bool IsSealedAgainstShrinking(int fd) => Seals(fd) is { } seals && (seals & Libc.F_SEAL_SHRINK) != 0;
-
-    /// <summary>True if a path names a socket (lstat; symbolic links are not followed).</summary>
-    public static bool IsSocketPath(string path)
-    {
-        var buf = stackalloc byte[Libc.StatBufferSize];
-        return Libc.lstat(path, buf) == 0 && (*(uint*)(buf + Libc.StatModeOffset) & Libc.S_IFMT) == Libc.S_IFSOCK;
-    }
 
     private static bool TryStat(int fd, out uint mode, out long size)
     {

@@ -14,7 +14,8 @@ internal sealed class MessageChannel : IDisposable
 
     /// <summary>Wraps <paramref name="socket"/> (owned).</summary>
     /// <param name="socket">A connected socket.</param>
-    /// <param name="ioTimeoutMs">How long a started message may take to arrive completely, and a send may wait.</param>
+    /// <param name="ioTimeoutMs">How long a started message may take to arrive completely (one deadline for header and
+    /// payload, however they are split), and a send may take; -1 forever.</param>
     public MessageChannel(UnixSocket socket, int ioTimeoutMs)
     {
         Socket = socket;
@@ -25,7 +26,9 @@ internal sealed class MessageChannel : IDisposable
     public UnixSocket Socket { get; }
 
     /// <summary>
-    /// Reads one message. Returns null if the peer closed the connection at a message boundary.
+    /// Reads one message. Returns null if the peer closed the connection at a message boundary. Once the message
+    /// starts, it has the io time-out to arrive completely, and it may carry at most
+    /// <see cref="VhostUserMessage.MaxFds"/> descriptors in all, however the peer splits it.
     /// </summary>
     /// <param name="maxPayload">Larger payloads are a protocol violation (the stream cannot be trusted to resync).</param>
     /// <param name="firstByteTimeoutMs">How long to wait for the message to start; -1 forever.</param>
@@ -47,7 +50,8 @@ internal sealed class MessageChannel : IDisposable
                         throw new VhostUserException($"no message from the peer within {firstByteTimeoutMs} ms");
                 }
             }
-            if (!Socket.ReceiveExact(head, fds, eofAllowed: true, _ioTimeoutMs, stop))
+            var deadline = Deadline.After(_ioTimeoutMs);
+            if (!Socket.ReceiveExact(head, fds, eofAllowed: true, deadline, VhostUserMessage.MaxFds, stop))
             {
                 fds.Dispose();
                 return null;
@@ -56,7 +60,7 @@ internal sealed class MessageChannel : IDisposable
             if (header.PayloadSize > (uint)maxPayload)
                 throw new VhostUserException($"request {header.Request} announces a {header.PayloadSize}-byte payload; at most {maxPayload} are allowed");
             var payload = header.PayloadSize == 0 ? [] : new byte[header.PayloadSize];
-            Socket.ReceiveExact(payload, fds, eofAllowed: false, _ioTimeoutMs, stop);
+            Socket.ReceiveExact(payload, fds, eofAllowed: false, deadline, VhostUserMessage.MaxFds, stop);
             return new ReceivedMessage(header, payload, fds);
         }
         catch

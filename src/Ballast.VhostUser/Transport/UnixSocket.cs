@@ -13,7 +13,10 @@ namespace Ballast.VhostUser.Transport;
 /// </summary>
 internal sealed unsafe class UnixSocket : IDisposable
 {
-    /// <summary>Room for this many descriptors per recvmsg, twice what a message may carry, so excess is detected.</summary>
+    /// <summary>
+    /// Room for this many descriptors per recvmsg: twice what a whole message may carry, so that excess in one piece
+    /// is seen (MSG_CTRUNC) rather than silently dropped. The cap on a message is <see cref="ReceiveExact"/>'s.
+    /// </summary>
     private const int ControlFds = 2 * Protocol.VhostUserMessage.MaxFds;
 
     /// <summary>The most descriptors one sendmsg attaches (the kernel's SCM_MAX_FD is 253; tests send too many on purpose).</summary>
@@ -33,17 +36,13 @@ internal sealed unsafe class UnixSocket : IDisposable
         return new UnixSocket(fd);
     }
 
-    /// <summary>socket + bind + listen on <paramref name="path"/> (which must not exist).</summary>
+    /// <summary>socket + bind + listen on <paramref name="path"/> (which must not exist), with the umask's mode.</summary>
     public static UnixSocket Listen(string path, int backlog)
     {
-        var s = Create();
+        var s = Bind(path);
         try
         {
-            var addr = Address(path, out var len);
-            if (Libc.bind(s._fd, &addr, len) != 0)
-                throw Error("bind", path);
-            if (Libc.listen(s._fd, backlog) != 0)
-                throw Error("listen", path);
+            s.Listen(backlog, path);
             return s;
         }
         catch
@@ -52,6 +51,37 @@ internal sealed unsafe class UnixSocket : IDisposable
             throw;
         }
     }
+
+    /// <summary>
+    /// socket + bind on <paramref name="path"/> (which must not exist). Nobody can connect until <see cref="Listen(int, string)"/>
+    /// (connect(2) to a socket that does not listen is refused): the time to set the file's owner and mode.
+    /// </summary>
+    public static UnixSocket Bind(string path)
+    {
+        var s = Create();
+        try
+        {
+            var addr = Address(path, out var len);
+            if (Libc.bind(s._fd, &addr, len) != 0)
+                throw Error("bind", path);
+            return s;
+        }
+        catch
+        {
+            s.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>listen(2) on a bound socket; <paramref name="path"/> is for the error message.</summary>
+    public void Listen(int backlog, string path)
+    {
+        if (Libc.listen(Fd, backlog) != 0)
+            throw Error("listen", path);
+    }
+
+    /// <summary>Who connected (SO_PEERCRED, SO_PEERGROUPS); null, with errno, if the kernel does not say.</summary>
+    public PeerCredentials? PeerCredentials(out int errno) => Ballast.VhostUser.PeerCredentials.Read(Fd, out errno);
 
     /// <summary>socket + connect to <paramref name="path"/>.</summary>
     public static UnixSocket Connect(string path)
@@ -103,9 +133,13 @@ internal sealed unsafe class UnixSocket : IDisposable
     /// <summary>
     /// Sends all of <paramref name="data"/>, with <paramref name="fds"/> attached to the first byte (SCM_RIGHTS).
     /// </summary>
+    /// <param name="data">The bytes.</param>
+    /// <param name="fds">Descriptors to pass (SCM_RIGHTS).</param>
+    /// <param name="timeoutMs">How long the whole send may take (one deadline, however many pieces); -1 forever.</param>
     /// <exception cref="VhostUserException">The peer is gone or did not drain its socket within <paramref name="timeoutMs"/>.</exception>
     public void Send(ReadOnlySpan<byte> data, ReadOnlySpan<int> fds, int timeoutMs)
     {
+        var deadline = Deadline.After(timeoutMs);
         if (fds.Length > MaxSendFds)
             throw new ArgumentOutOfRangeException(nameof(fds), fds.Length, $"at most {MaxSendFds} descriptors");
         var controlLength = fds.IsEmpty ? 0 : (int)Libc.CMSG_SPACE((nuint)(fds.Length * sizeof(int)));
@@ -140,8 +174,8 @@ internal sealed unsafe class UnixSocket : IDisposable
                 if (errno != Libc.EAGAIN)
                     throw new VhostUserException($"sendmsg failed: {Marshal.GetPInvokeErrorMessage(errno)} (errno {errno})",
                         new SyscallException("sendmsg", errno));
-                if (Wait(Libc.POLLOUT, timeoutMs, null) != WaitResult.Ready)
-                    throw new VhostUserException($"the peer did not take a message within {timeoutMs} ms");
+                if (Wait(Libc.POLLOUT, deadline.RemainingMs, null) != WaitResult.Ready)
+                    throw new VhostUserException($"the peer did not take a message within {timeoutMs} ms ({sent} of {data.Length} bytes sent)");
             }
         }
     }
@@ -153,11 +187,12 @@ internal sealed unsafe class UnixSocket : IDisposable
     /// <param name="buffer">Where the bytes go.</param>
     /// <param name="fds">Receives every descriptor that arrives (the caller closes what it does not use).</param>
     /// <param name="eofAllowed">True at a message boundary, where a close is an orderly end.</param>
-    /// <param name="timeoutMs">How long to wait for each piece; -1 forever.</param>
+    /// <param name="deadline">When the bytes must all be there: the message's, shared by its header and payload.</param>
+    /// <param name="maxFds">The most descriptors <paramref name="fds"/> may hold in all (the message's, not this read's).</param>
     /// <param name="stop">Ends the wait early (throws <see cref="OperationCanceledException"/>).</param>
-    /// <exception cref="VhostUserException">The connection closed mid-message, timed out, failed, or more
-    /// descriptors came than a message may carry (MSG_CTRUNC).</exception>
-    public bool ReceiveExact(Span<byte> buffer, FdList fds, bool eofAllowed, int timeoutMs, EventFd? stop)
+    /// <exception cref="VhostUserException">The connection closed mid-message, the deadline passed, a call failed, or
+    /// more descriptors came than a message may carry.</exception>
+    public bool ReceiveExact(Span<byte> buffer, FdList fds, bool eofAllowed, Deadline deadline, int maxFds, EventFd? stop)
     {
         var got = 0;
         var control = stackalloc byte[(int)Libc.CMSG_SPACE(ControlFds * sizeof(int))];
@@ -171,10 +206,13 @@ internal sealed unsafe class UnixSocket : IDisposable
                 var n = Libc.recvmsg(Fd, &msg, Libc.MSG_CMSG_CLOEXEC | Libc.MSG_DONTWAIT);
                 if (n > 0 || (n == 0 && msg.msg_controllen > 0))
                     CollectFds(&msg, fds);
+                // Counted over the whole message: a peer could otherwise send up to ControlFds with every byte.
+                if (fds.Count > maxFds)
+                    throw new VhostUserException($"the peer sent {fds.Count} descriptors with one message; at most {maxFds} are allowed");
                 if (n > 0)
                 {
                     if ((msg.msg_flags & Libc.MSG_CTRUNC) != 0)
-                        throw new VhostUserException($"the peer sent more than {ControlFds} descriptors with one message");
+                        throw new VhostUserException($"the peer sent more than {ControlFds} descriptors with one piece of a message");
                     got += (int)n;
                     continue;
                 }
@@ -192,12 +230,12 @@ internal sealed unsafe class UnixSocket : IDisposable
                 if (errno != Libc.EAGAIN)
                     throw new VhostUserException($"recvmsg failed: {Marshal.GetPInvokeErrorMessage(errno)} (errno {errno})",
                         new SyscallException("recvmsg", errno));
-                switch (Wait(Libc.POLLIN, timeoutMs, stop))
+                switch (Wait(Libc.POLLIN, deadline.RemainingMs, stop))
                 {
                     case WaitResult.Stopped:
                         throw new OperationCanceledException("stopped while receiving a message");
                     case WaitResult.TimedOut:
-                        throw new VhostUserException($"no data from the peer within {timeoutMs} ms ({got} of {buffer.Length} bytes read)");
+                        throw new VhostUserException($"the message did not arrive within {deadline.TimeoutMs} ms ({got} of {buffer.Length} bytes read)");
                 }
             }
         }

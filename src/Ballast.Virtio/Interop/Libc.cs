@@ -42,12 +42,26 @@ internal static unsafe partial class Libc
 
     // poll(2)
     public const short POLLIN = 0x001;
+    public const short POLLOUT = 0x004;
+    public const short POLLNVAL = 0x020;
+
+    // preadv2(2): fail with EAGAIN instead of waiting, whatever the descriptor's O_NONBLOCK says.
+    public const int RWF_NOWAIT = 0x08;
 
     public const int EPERM = 1;
     public const int EINTR = 4;
     public const int EAGAIN = 11;
     public const int EINVAL = 22;
+    public const int ENOSYS = 38;
     public const int EOPNOTSUPP = 95;
+
+    /// <summary>struct iovec (sys/uio.h).</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    public struct IoVec
+    {
+        public void* iov_base;
+        public nuint iov_len;
+    }
 
     [StructLayout(LayoutKind.Sequential)]
     public struct PollFd
@@ -99,6 +113,10 @@ internal static unsafe partial class Libc
 
     [LibraryImport(LibC, SetLastError = true)]
     public static partial nint write(int fd, void* buf, nuint count);
+
+    /// <summary>preadv2(2); offset -1 reads at the current position (the only choice for an eventfd).</summary>
+    [LibraryImport(LibC, SetLastError = true)]
+    public static partial nint preadv2(int fd, IoVec* iov, int iovcnt, long offset, int flags);
 
     [LibraryImport(LibC, SetLastError = true)]
     public static partial int close(int fd);

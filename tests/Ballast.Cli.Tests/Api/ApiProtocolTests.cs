@@ -4,6 +4,7 @@ using System.Text;
 using Ballast.Balloon.Device;
 using Ballast.Cli.Serve;
 using Ballast.Cli.Tests.Infrastructure;
+using Ballast.VhostUser;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Ballast.Cli.Tests.Api;
@@ -145,17 +146,17 @@ public class ApiProtocolTests
         using var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         await socket.ConnectAsync(new UnixDomainSocketEndPoint(rig.SocketPath));
 
-        Assert.Equal(UnixSocketFile.EffectiveUserId, UnixSocketFile.PeerUserId(socket));
+        Assert.Equal(UnixSocketFile.EffectiveUserId, PeerCredentials.Read(socket)?.UserId);
     }
 
     [Theory]
     [InlineData(1000u, 1000u, true)]
     [InlineData(0u, 1000u, true)]       // root
     [InlineData(1001u, 1000u, false)]
-    [InlineData(null, 1000u, true)]     // the kernel did not say: the socket's mode is the guard
+    [InlineData(null, 1000u, false)]    // the kernel did not say: refused (fail closed)
     public void IsAllowedPeer_OwnUserAndRootOnly(uint? peer, uint own, bool allowed)
     {
-        Assert.Equal(allowed, ManagementApi.IsAllowedPeer(peer, own));
+        Assert.Equal(allowed, ManagementApi.IsAllowedPeer(peer is { } uid ? new PeerCredentials(1, uid, uid) : null, own));
     }
 
     private static async Task<ManagementApi> StartApiAsync(string path)

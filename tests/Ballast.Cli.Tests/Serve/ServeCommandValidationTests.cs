@@ -64,6 +64,33 @@ public class ServeCommandValidationTests
         Assert.Contains(message, result.StdErr, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("--socket-user", "no-such-user-ballast", "--socket-user: no user 'no-such-user-ballast'")]
+    [InlineData("--socket-group", "no-such-group-ballast", "--socket-group: no group 'no-such-group-ballast'")]
+    [InlineData("--socket-user", "4294967295", "--socket-user: '4294967295' is not a valid id")]
+    public async Task UnknownSocketUserOrGroup_IsUsageError(string option, string value, string message)
+    {
+        using var directory = new TempDirectory();
+
+        var result = await BallastCli.RunAsync("serve", "--socket", directory.File("b.sock"), option, value);
+
+        Assert.Equal(ExitCodes.Usage, result.ExitCode);
+        Assert.Contains(message, result.StdErr, StringComparison.Ordinal);
+        Assert.Equal("", result.StdOut);
+        Assert.Empty(Directory.GetFileSystemEntries(directory.Path));
+    }
+
+    [Fact]
+    public async Task SocketUserGivenTwice_IsUsageError()
+    {
+        using var directory = new TempDirectory();
+
+        var result = await BallastCli.RunAsync("serve", "--socket", directory.File("b.sock"), "--socket-user", "root", "--socket-user", "nobody");
+
+        Assert.Equal(ExitCodes.Usage, result.ExitCode);
+        Assert.Contains("--socket-user", result.StdErr, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task StatsIntervalWithoutStatsFeature_IsUsageError()
     {

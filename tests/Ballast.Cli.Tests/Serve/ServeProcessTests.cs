@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using Ballast.Cli.Balloon;
-using Ballast.Cli.Serve;
 using Ballast.Cli.Tests.Infrastructure;
+using Ballast.VhostUser;
 
 namespace Ballast.Cli.Tests.Serve;
 

@@ -5,6 +5,7 @@ using Ballast.Cli.Commands;
 using Ballast.Cli.Serve;
 using Ballast.Cli.Tests.Api;
 using Ballast.Cli.Tests.Infrastructure;
+using Ballast.VhostUser;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Ballast.Cli.Tests.Serve;

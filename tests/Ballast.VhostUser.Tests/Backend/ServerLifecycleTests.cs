@@ -48,7 +48,8 @@ public sealed class ServerLifecycleTests : IDisposable
         var run = first.RunAsync(cts.Token);
         using var second = new VhostUserServer(SocketPath, new BalloonDevice(new BalloonDeviceOptions()));
 
-        await Assert.ThrowsAsync<InvalidOperationException>(() => second.RunAsync(CancellationToken.None));
+        var ex = await Assert.ThrowsAsync<IOException>(() => second.RunAsync(CancellationToken.None));
+        Assert.Contains("another process is listening", ex.Message, StringComparison.Ordinal);
         await cts.CancelAsync();
         await run.WaitAsync(TimeSpan.FromSeconds(10));
     }

@@ -51,6 +51,15 @@ public sealed unsafe class InteropAbiTests
             P("stat.st_mode", offsetof(struct stat, st_mode));
             P("stat.st_size", offsetof(struct stat, st_size));
             P("stat", sizeof(struct stat));
+            P("statx", sizeof(struct statx));
+            P("statx.stx_mask", offsetof(struct statx, stx_mask));
+            P("statx.stx_uid", offsetof(struct statx, stx_uid));
+            P("statx.stx_gid", offsetof(struct statx, stx_gid));
+            P("statx.stx_mode", offsetof(struct statx, stx_mode));
+            P("ucred", sizeof(struct ucred));
+            P("ucred.pid", offsetof(struct ucred, pid));
+            P("ucred.uid", offsetof(struct ucred, uid));
+            P("ucred.gid", offsetof(struct ucred, gid));
             for (int n = 0; n <= 16; n++) {
                 char name[32];
                 snprintf(name, sizeof name, "CMSG_SPACE_%d", n);
@@ -93,6 +102,18 @@ public sealed unsafe class InteropAbiTests
             P("F_SEAL_SEAL", F_SEAL_SEAL);
             P("F_SEAL_SHRINK", F_SEAL_SHRINK);
             P("F_SEAL_GROW", F_SEAL_GROW);
+            P("SO_PEERCRED", SO_PEERCRED);
+            P("SO_PEERGROUPS", SO_PEERGROUPS);
+            P("ERANGE", ERANGE);
+            P("AT_FDCWD", (unsigned long)(long)AT_FDCWD);
+            P("AT_SYMLINK_NOFOLLOW", AT_SYMLINK_NOFOLLOW);
+            P("STATX_TYPE", STATX_TYPE);
+            P("STATX_MODE", STATX_MODE);
+            P("STATX_UID", STATX_UID);
+            P("STATX_GID", STATX_GID);
+            P("F_GETFL", F_GETFL);
+            P("F_SETFL", F_SETFL);
+            P("O_NONBLOCK", O_NONBLOCK);
             return 0;
         }
         """;
@@ -179,6 +200,26 @@ public sealed unsafe class InteropAbiTests
         Matches("S_IFMT", Libc.S_IFMT);
         Matches("S_IFSOCK", Libc.S_IFSOCK);
         Matches("S_IFREG", Libc.S_IFREG);
+        Matches("statx", sizeof(Libc.statx_t));
+        foreach (var field in new[] { "stx_mask", "stx_uid", "stx_gid", "stx_mode" })
+            Matches($"statx.{field}", Offset<Libc.statx_t>(field));
+        Matches("STATX_TYPE", Libc.STATX_TYPE);
+        Matches("STATX_MODE", Libc.STATX_MODE);
+        Matches("STATX_UID", Libc.STATX_UID);
+        Matches("STATX_GID", Libc.STATX_GID);
+        Matches("AT_FDCWD", Libc.AT_FDCWD);
+        Matches("AT_SYMLINK_NOFOLLOW", Libc.AT_SYMLINK_NOFOLLOW);
+    }
+
+    [GccFact]
+    public void Ucred_AndThePeerOptions_MatchSysSocket()
+    {
+        Matches("ucred", sizeof(Libc.ucred));
+        foreach (var field in new[] { "pid", "uid", "gid" })
+            Matches($"ucred.{field}", Offset<Libc.ucred>(field));
+        Matches("SO_PEERCRED", Libc.SO_PEERCRED);
+        Matches("SO_PEERGROUPS", Libc.SO_PEERGROUPS);
+        Matches("ERANGE", Libc.ERANGE);
     }
 
     [GccFact]
@@ -213,5 +254,8 @@ public sealed unsafe class InteropAbiTests
         Matches("F_SEAL_SEAL", Libc.F_SEAL_SEAL);
         Matches("F_SEAL_SHRINK", Libc.F_SEAL_SHRINK);
         Matches("F_SEAL_GROW", Libc.F_SEAL_GROW);
+        Matches("F_GETFL", Libc.F_GETFL);
+        Matches("F_SETFL", Libc.F_SETFL);
+        Matches("O_NONBLOCK", Libc.O_NONBLOCK);
     }
 }

@@ -10,6 +10,9 @@ internal static unsafe partial class TestLibc
     public const uint MFD_ALLOW_SEALING = 2;
     public const int F_ADD_SEALS = 1033;
     public const int EPERM = 1;
+    public const int O_NONBLOCK = 0x800;
+    public const int F_GETFL = 3;
+    public const int F_SETFL = 4;
 
     [LibraryImport("libc", SetLastError = true)]
     public static partial int pipe2(int* fds, int flags);
@@ -22,6 +25,19 @@ internal static unsafe partial class TestLibc
 
     [LibraryImport("libc", SetLastError = true)]
     public static partial int close(int fd);
+
+    /// <summary>eventfd(2); flags 0 (or O_CLOEXEC alone) makes a blocking one, as a hostile front-end may send.</summary>
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial int eventfd(uint initval, int flags);
+
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial nint read(int fd, void* buf, nuint count);
+
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial nint write(int fd, void* buf, nuint count);
+
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial int fcntl(int fd, int cmd, int arg);
 
     /// <summary>glibc's function behind the CMSG_NXTHDR macro.</summary>
     [LibraryImport("libc")]

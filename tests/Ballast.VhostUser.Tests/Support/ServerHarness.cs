@@ -12,7 +12,7 @@ internal sealed class ServerHarness : IDisposable
     private readonly DirectoryInfo _dir;
     private bool _stopped;
 
-    public ServerHarness(BalloonDeviceOptions? options = null, int ioTimeoutMs = 2000, bool allowUnsealedMemory = false)
+    public ServerHarness(BalloonDeviceOptions? options = null, int ioTimeoutMs = 2000, bool allowUnsealedMemory = false, SocketAccess? access = null)
     {
         _dir = Directory.CreateTempSubdirectory("ballast-vu-");
         SocketPath = Path.Combine(_dir.FullName, "b.sock");
@@ -22,6 +22,7 @@ internal sealed class ServerHarness : IDisposable
             IoTimeoutMs = ioTimeoutMs,
             HandoverGraceMs = 300,
             AllowUnsealedMemory = allowUnsealedMemory,
+            Access = access ?? SocketAccess.OwnerOnly,
         };
         Server.ConnectionChanged += c => ConnectionEvents.Enqueue(c);
         Running = Server.RunAsync(_stop.Token);

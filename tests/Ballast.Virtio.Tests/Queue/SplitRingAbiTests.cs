@@ -119,6 +119,9 @@ public sealed unsafe class SplitRingAbiTests(CHeaderValues c) : IClassFixture<CH
         Matches("pollfd_fd", (ulong)Marshal.OffsetOf<Libc.PollFd>(nameof(Libc.PollFd.fd)));
         Matches("pollfd_events", (ulong)Marshal.OffsetOf<Libc.PollFd>(nameof(Libc.PollFd.events)));
         Matches("pollfd_revents", (ulong)Marshal.OffsetOf<Libc.PollFd>(nameof(Libc.PollFd.revents)));
+        Matches("sizeof_iovec", (ulong)sizeof(Libc.IoVec));
+        Matches("iovec_iov_base", (ulong)Marshal.OffsetOf<Libc.IoVec>(nameof(Libc.IoVec.iov_base)));
+        Matches("iovec_iov_len", (ulong)Marshal.OffsetOf<Libc.IoVec>(nameof(Libc.IoVec.iov_len)));
     }
 
     [GccFact]
@@ -144,9 +147,13 @@ public sealed unsafe class SplitRingAbiTests(CHeaderValues c) : IClassFixture<CH
         Matches("EFD_NONBLOCK", (ulong)Libc.EFD_NONBLOCK);
         Matches("EFD_CLOEXEC", (ulong)Libc.EFD_CLOEXEC);
         Matches("POLLIN", (ulong)Libc.POLLIN);
+        Matches("POLLOUT", (ulong)Libc.POLLOUT);
+        Matches("POLLNVAL", (ulong)Libc.POLLNVAL);
+        Matches("RWF_NOWAIT", (ulong)Libc.RWF_NOWAIT);
         Matches("EINTR", (ulong)Libc.EINTR);
         Matches("EAGAIN", (ulong)Libc.EAGAIN);
         Matches("EINVAL", (ulong)Libc.EINVAL);
+        Matches("ENOSYS", (ulong)Libc.ENOSYS);
         Matches("EOPNOTSUPP", (ulong)Libc.EOPNOTSUPP);
     }
 

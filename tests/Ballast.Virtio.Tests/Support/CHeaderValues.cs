@@ -31,6 +31,7 @@ public sealed class CHeaderValues
         #include <sys/eventfd.h>
         #include <sys/mman.h>
         #include <sys/stat.h>
+        #include <sys/uio.h>
 
         #define P(name, value) printf("%s %llu\n", name, (unsigned long long)(value))
 
@@ -88,6 +89,9 @@ public sealed class CHeaderValues
             P("pollfd_fd", offsetof(struct pollfd, fd));
             P("pollfd_events", offsetof(struct pollfd, events));
             P("pollfd_revents", offsetof(struct pollfd, revents));
+            P("sizeof_iovec", sizeof(struct iovec));
+            P("iovec_iov_base", offsetof(struct iovec, iov_base));
+            P("iovec_iov_len", offsetof(struct iovec, iov_len));
 
             P("MFD_CLOEXEC", MFD_CLOEXEC);
             P("MFD_ALLOW_SEALING", MFD_ALLOW_SEALING);
@@ -109,9 +113,13 @@ public sealed class CHeaderValues
             P("EFD_NONBLOCK", EFD_NONBLOCK);
             P("EFD_CLOEXEC", EFD_CLOEXEC);
             P("POLLIN", POLLIN);
+            P("POLLOUT", POLLOUT);
+            P("POLLNVAL", POLLNVAL);
+            P("RWF_NOWAIT", RWF_NOWAIT);
             P("EINTR", EINTR);
             P("EAGAIN", EAGAIN);
             P("EINVAL", EINVAL);
+            P("ENOSYS", ENOSYS);
             P("EOPNOTSUPP", EOPNOTSUPP);
             return 0;
         }

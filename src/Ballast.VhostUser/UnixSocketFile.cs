@@ -1,21 +1,22 @@
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using System.Text;
-using Ballast.Cli.Interop;
+using Ballast.VhostUser.Interop;
 
-namespace Ballast.Cli.Serve;
+namespace Ballast.VhostUser;
 
 /// <summary>
-/// The file-system side of the daemon's Unix sockets: claiming a path (a stale socket left by a crash is
-/// replaced; a live one or any other file is not), restricting it to the owner, and removing it.
+/// The file-system side of the daemon's Unix sockets (the vhost-user socket and the management API's): claiming a
+/// path (a stale socket left by a crash is replaced; a live one or any other file is not), giving the socket file
+/// its owner, group and mode before it listens, and removing it.
 /// </summary>
 public static class UnixSocketFile
 {
     /// <summary>Longest path a Unix socket can have: sun_path is 108 bytes with the terminating NUL (unix(7)).</summary>
     public const int MaxPathBytes = 107;
 
-    /// <summary>Owner read and write only: 0600.</summary>
-    public const UnixFileMode OwnerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+    /// <summary>This process's effective user id.</summary>
+    public static uint EffectiveUserId => Libc.geteuid();
 
     /// <summary>Why <paramref name="path"/> cannot be a socket path, or null.</summary>
     public static string? PathError(string path)
@@ -36,9 +37,7 @@ public static class UnixSocketFile
     public static bool IsSocket(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
-        if (Libc.statx(Libc.AT_FDCWD, path, Libc.AT_SYMLINK_NOFOLLOW, Libc.STATX_TYPE, out var st) != 0)
-            return false;
-        return (st.stx_mode & Libc.S_IFMT) == Libc.S_IFSOCK;
+        return Stat(path, out var st) && (st.stx_mode & Libc.S_IFMT) == Libc.S_IFSOCK;
     }
 
     /// <summary>
@@ -69,18 +68,32 @@ public static class UnixSocketFile
     }
 
     /// <summary>
-    /// Sets <paramref name="path"/> to mode 0600 and checks that it took: only the owner (and root) may connect.
-    /// Throws <see cref="IOException"/> if the mode is not 0600 afterwards.
+    /// Gives the socket file at <paramref name="path"/> the owner, group and mode of <paramref name="access"/> and
+    /// checks that they took. Call it after bind(2) and before listen(2): until a socket listens, connect(2) to it
+    /// is refused, so there is no moment in which it takes connections with the umask's mode.
     /// </summary>
-    public static void RestrictToOwner(string path)
+    /// <exception cref="IOException">The owner, group or mode could not be set (chown needs root, chgrp membership).</exception>
+    public static void Restrict(string path, SocketAccess access)
     {
         ArgumentNullException.ThrowIfNull(path);
+        ArgumentNullException.ThrowIfNull(access);
         if (OperatingSystem.IsWindows())
             throw new PlatformNotSupportedException("Unix socket modes need Linux");
-        File.SetUnixFileMode(path, OwnerOnly);
-        var mode = File.GetUnixFileMode(path);
-        if (mode != OwnerOnly)
-            throw new IOException($"could not restrict '{path}' to its owner: its mode is {Convert.ToString((int)mode, 8)}, not 600");
+        if ((access.User is not null || access.Group is not null)
+            && Libc.lchown(path, access.User ?? uint.MaxValue, access.Group ?? uint.MaxValue) != 0)
+        {
+            var errno = Marshal.GetLastPInvokeError();
+            throw new IOException($"could not give '{path}' to {Owner(access)}: {Marshal.GetPInvokeErrorMessage(errno)} (errno {errno}; "
+                + "a user needs the daemon to run as root, a group that the daemon's user is a member of)");
+        }
+        File.SetUnixFileMode(path, access.Mode);
+        var owner = access.User ?? EffectiveUserId;
+        if (!Stat(path, out var st) || (st.stx_mode & Libc.S_IFMT) != Libc.S_IFSOCK || (UnixFileMode)(st.stx_mode & 0xfff) != access.Mode
+            || st.stx_uid != owner || (access.Group is { } group && st.stx_gid != group))
+        {
+            throw new IOException($"could not restrict '{path}': it is not a socket of uid {owner}"
+                + (access.Group is { } g ? $" and gid {g}" : "") + $" with mode {Convert.ToString((int)access.Mode, 8)}");
+        }
     }
 
     /// <summary>Deletes <paramref name="path"/> if it is a socket; returns true if it did.</summary>
@@ -104,25 +117,15 @@ public static class UnixSocketFile
         }
     }
 
-    /// <summary>
-    /// The user id of the process at the other end of a connected Unix socket (SO_PEERCRED, unix(7)), or null
-    /// if the kernel does not say.
-    /// </summary>
-    public static uint? PeerUserId(Socket socket)
+    private static string Owner(SocketAccess access) => (access.User, access.Group) switch
     {
-        ArgumentNullException.ThrowIfNull(socket);
-        Span<byte> buffer = stackalloc byte[Marshal.SizeOf<Libc.ucred_t>()];
-        try
-        {
-            var length = socket.GetRawSocketOption(Libc.SOL_SOCKET, Libc.SO_PEERCRED, buffer);
-            return length == buffer.Length ? MemoryMarshal.Read<Libc.ucred_t>(buffer).uid : null;
-        }
-        catch (SocketException)
-        {
-            return null;
-        }
-    }
+        ({ } u, { } g) => $"uid {u} and gid {g}",
+        ({ } u, null) => $"uid {u}",
+        (null, { } g) => $"gid {g}",
+        _ => "nobody",
+    };
 
-    /// <summary>This process's effective user id.</summary>
-    public static uint EffectiveUserId => Libc.geteuid();
+    private static bool Stat(string path, out Libc.statx_t st) =>
+        Libc.statx(Libc.AT_FDCWD, path, Libc.AT_SYMLINK_NOFOLLOW,
+            Libc.STATX_TYPE | Libc.STATX_MODE | Libc.STATX_UID | Libc.STATX_GID, out st) == 0;
 }
