@@ -30,9 +30,6 @@ public sealed class SgDriverTests(GuestFixture fixture, SharedGuest shared) : IC
     private static readonly TimeSpan s_balloonTimeout = TimeSpan.FromSeconds(90);
     private static readonly TimeSpan s_hogTimeout = TimeSpan.FromMinutes(3);
 
-    /// <summary>Kernel messages that mean the guest kernel went wrong.</summary>
-    private static readonly string[] s_kernelTrouble = ["WARNING", "BUG", "Oops", "Call Trace"];
-
     private Task<BallastGuest> GuestAsync() => shared.GetAsync(fixture, new BallastGuestOptions
     {
         Name = "sg",
@@ -155,7 +152,7 @@ public sealed class SgDriverTests(GuestFixture fixture, SharedGuest shared) : IC
             Assert.Equal(0, vmstat.Int64("oom_kill"));
             Assert.DoesNotContain(guest.Serial.All("hog killed"), e => e.Index >= cursor);
             Assert.DoesNotContain(guest.Serial.All("hog exited"), e => e.Index >= cursor);
-            AssertNoKernelTrouble(guest);
+            GuestAssert.NoKernelTrouble(guest);
         });
     }
 
@@ -190,7 +187,7 @@ public sealed class SgDriverTests(GuestFixture fixture, SharedGuest shared) : IC
 
             // Let go: otherwise the driver keeps re-inflating towards the target against the hog.
             await guest.SetTargetAndWaitAsync(0, s_balloonTimeout);
-            AssertNoKernelTrouble(guest);
+            GuestAssert.NoKernelTrouble(guest);
         });
     }
 
@@ -234,7 +231,7 @@ public sealed class SgDriverTests(GuestFixture fixture, SharedGuest shared) : IC
             Assert.Equal((ulong)Bytes, (await guest.WaitReleasedAsync(s_balloonTimeout)).BalloonedBytes);
 
             await guest.SetTargetAndWaitAsync(0, s_balloonTimeout);
-            AssertNoKernelTrouble(guest);
+            GuestAssert.NoKernelTrouble(guest);
         });
     }
 
@@ -270,20 +267,11 @@ public sealed class SgDriverTests(GuestFixture fixture, SharedGuest shared) : IC
 
             await guest.SetTargetAndWaitAsync(0, s_balloonTimeout);
             Assert.Equal(0UL, (await guest.StateAsync()).BalloonedBytes);
-            AssertNoKernelTrouble(guest);
+            GuestAssert.NoKernelTrouble(guest);
         });
     }
 
     private static readonly Regex s_removed = new(
         @"removed: gave back (?<gave>\d+) frames; balloon (?<balloon>\d+) frames, list (?<list>[A-Za-z ]+?), (?<isolated>\d+) isolated",
         RegexOptions.CultureInvariant);
-
-    private static void AssertNoKernelTrouble(BallastGuest guest)
-    {
-        // A hog page that reads back changed means memory the guest still used was released under it.
-        Assert.Empty(guest.Serial.All("hog corrupt"));
-        var log = File.ReadAllText(guest.Qemu.Serial.Path);
-        var found = s_kernelTrouble.Where(word => log.Contains(word, StringComparison.Ordinal)).ToList();
-        Assert.True(found.Count == 0, $"the serial log has {string.Join(", ", found)}:\n{guest.Serial.Tail(80)}");
-    }
 }
