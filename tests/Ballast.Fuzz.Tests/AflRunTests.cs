@@ -27,25 +27,21 @@ public sealed partial class AflRunTests(AflRunTests.Prepared prepared, ITestOutp
     {
         Assert.True(prepared.Result.ExitCode == 0, $"fuzz/run.sh prepare failed:\n{prepared.Result.Output}");
         var outDir = Directory.CreateTempSubdirectory($"ballast-fuzz-{target}-");
-        try
-        {
-            var run = BoundedProcess.Run("bash", [Path.Combine(Repository.Root, "fuzz", "run.sh"), target, Seconds.ToString(CultureInfo.InvariantCulture), outDir.FullName],
-                TimeSpan.FromSeconds(Seconds + 150), Repository.Root);
-            var match = SummaryLine().Match(run.Output);
-            output.WriteLine(match.Success ? match.Value : run.Output);
-            output.WriteLine($"run.sh took {run.Elapsed.TotalSeconds:F1} s");
-            Assert.False(run.TimedOut, $"fuzz/run.sh {target} did not finish in time:\n{run.Output}");
-            Assert.True(match.Success, $"no summary line from fuzz/run.sh {target} (exit {run.ExitCode}):\n{run.Output}");
-            long Field(string name) => long.Parse(match.Groups[name].Value, CultureInfo.InvariantCulture);
-            Assert.True(Field("crashes") == 0 && Field("hangs") == 0, $"afl-fuzz saved crashes or hangs:\n{run.Output}");
-            Assert.True(Field("execs") >= 1000, $"only {Field("execs")} executions in {Seconds} s:\n{run.Output}");
-            Assert.True(Field("paths") > FuzzTargets.Seeds(target).Count(), $"afl-fuzz found no new path beyond the seeds:\n{run.Output}");
-            Assert.Equal(0, run.ExitCode);
-        }
-        finally
-        {
-            outDir.Delete(recursive: true);
-        }
+        var run = BoundedProcess.Run("bash", [Path.Combine(Repository.Root, "fuzz", "run.sh"), target, Seconds.ToString(CultureInfo.InvariantCulture), outDir.FullName],
+            TimeSpan.FromSeconds(Seconds + 150), Repository.Root);
+        var match = SummaryLine().Match(run.Output);
+        output.WriteLine(match.Success ? match.Value : run.Output);
+        output.WriteLine($"run.sh took {run.Elapsed.TotalSeconds:F1} s");
+        // A failure keeps afl's output folder (crashes, hangs, exceptions.log) for a look.
+        var kept = $"afl's output is kept in {outDir.FullName}";
+        Assert.False(run.TimedOut, $"fuzz/run.sh {target} did not finish in time; {kept}:\n{run.Output}");
+        Assert.True(match.Success, $"no summary line from fuzz/run.sh {target} (exit {run.ExitCode}); {kept}:\n{run.Output}");
+        long Field(string name) => long.Parse(match.Groups[name].Value, CultureInfo.InvariantCulture);
+        Assert.True(Field("crashes") == 0 && Field("hangs") == 0, $"afl-fuzz saved crashes or hangs; {kept}:\n{run.Output}");
+        Assert.True(Field("execs") >= 1000, $"only {Field("execs")} executions in {Seconds} s; {kept}:\n{run.Output}");
+        Assert.True(Field("paths") > FuzzTargets.Seeds(target).Count(), $"afl-fuzz found no new path beyond the seeds; {kept}:\n{run.Output}");
+        Assert.True(run.ExitCode == 0, $"fuzz/run.sh exited {run.ExitCode}; {kept}:\n{run.Output}");
+        outDir.Delete(recursive: true);
     }
 
     [GeneratedRegex(@"fuzz [a-z-]+: execs_done=(?<execs>\d+) corpus_count=(?<paths>\d+) saved_crashes=(?<crashes>\d+) saved_hangs=(?<hangs>\d+) execs_per_sec=(?<rate>[0-9.]+)")]

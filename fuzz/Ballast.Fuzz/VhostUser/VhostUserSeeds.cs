@@ -27,6 +27,7 @@ internal static class VhostUserSeeds
         yield return ("stats-and-config-change", StatsAndConfigChange());
         yield return ("reset-and-restart", ResetAndRestart());
         yield return ("hostile-requests", Hostile());
+        yield return ("used-ring-on-avail-ring", UsedOnAvail());
         yield return ("get-features", new VhostUserScript(0).Empty(GetFeatures).ToArray());
     }
 
@@ -95,6 +96,16 @@ internal static class VhostUserSeeds
         s.MemTable(true, (new MemoryRegionDescription(0, FdPool.RamBytes, UserBase, 0), FdPool.Ram));
         StartRings(s, options);
         Inflate(s, BalloonQueue.Inflate, 1, WireBytes.PfnRun(0x300, 16), Buffers);
+        return Stop(s, queues).ToArray();
+    }
+
+    /// <summary>Ring 0 re-addressed with its used ring on its available ring, then kicked (the fuzzer's first hang).</summary>
+    private static byte[] UsedOnAvail()
+    {
+        var s = Start(0, out var queues);
+        var ring = RingBase(0);
+        s.VringAddr(0, UserBase + ring, UserBase + ring + 0x1000, UserBase + ring + 0x1000, needReply: true);
+        Inflate(s, BalloonQueue.Inflate, 0, WireBytes.PfnRun(0x200, 4), Buffers);
         return Stop(s, queues).ToArray();
     }
 
