@@ -38,8 +38,23 @@ dotnet_bin=$(readlink -f "$dotnet_bin")
 export PATH="$(dirname "$dotnet_bin"):$PATH"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
-prepare() {
+install_afl() {
+	command -v afl-fuzz >/dev/null && return 0
+	# Not beside the guest scripts' apt-get (the real-guest tests may be installing at this moment, and apt fails
+	# rather than waits on dpkg's lock): they install only under guest/ensure.sh's lock, so take it too.
+	local guest_cache=${BALLAST_GUEST_CACHE:-/var/cache/ballast-guest}
+	mkdir -p "$guest_cache"
+	exec 8>"$guest_cache/.lock"
+	if ! flock -n 8; then
+		log "waiting for guest/ensure.sh (holding $guest_cache/.lock) before apt-get"
+		flock 8
+	fi
 	need_packages afl++
+	exec 8>&-
+}
+
+prepare() {
+	install_afl
 	mkdir -p "$work"
 	# One preparer at a time (parallel runs share the build).
 	exec 9>"$work/lock"
