@@ -76,7 +76,7 @@ public sealed unsafe partial class DeviceQueue
             return $"available ring at 0x{addresses.AvailableRing:x} is not inside guest RAM";
         if (!memory.TryGetHostAddress(addresses.UsedRing, SplitRing.UsedRingBytes(size), out _))
             return $"used ring at 0x{addresses.UsedRing:x} is not inside guest RAM";
-        return null;
+        return CheckUsedRingIsSeparate(memory, size, addresses);
     }
 
     /// <summary>Queue size.</summary>

@@ -148,6 +148,10 @@ internal static class MalformedCases
             (c, x) => c.Send(FrontendRequest.SetVringAddr, Need, Addr(x, 0, x.Memory.Regions[0].Size - 16, 0x2000, 0x1000)), Setup.MemoryAndQueueSize);
         yield return Refuse("SET_VRING_ADDR misaligned descriptor table", FrontendRequest.SetVringAddr,
             (c, x) => c.Send(FrontendRequest.SetVringAddr, Need, Addr(x, 0, 0x10008, 0x14000, 0x13000)), Setup.MemoryAndQueueSize);
+        // The device writes the used ring: on the available ring, each used index it writes would offer it another
+        // buffer and its drain would never end (found by fuzz/ target vhost-user).
+        yield return Refuse("SET_VRING_ADDR used ring on the available ring", FrontendRequest.SetVringAddr,
+            (c, x) => c.Send(FrontendRequest.SetVringAddr, Need, Addr(x, 0, 0x10000, 0x14000, 0x14000)), Setup.MemoryAndQueueSize);
         yield return Refuse("SET_VRING_ADDR with unknown flags", FrontendRequest.SetVringAddr,
             (c, x) => c.Send(FrontendRequest.SetVringAddr, Need, Addr(x, 0, 0x10000, 0x14000, 0x13000, flags: 2)), Setup.Memory);
 

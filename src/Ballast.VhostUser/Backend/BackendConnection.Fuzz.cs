@@ -1,0 +1,41 @@
+using Ballast.VhostUser.Protocol;
+using Ballast.VhostUser.Transport;
+
+namespace Ballast.VhostUser.Backend;
+
+/// <summary>
+/// The fuzzing seam (<c>fuzz/Ballast.Fuzz</c>, target <c>vhost-user</c>): a connection whose event loop never
+/// starts. The harness parses messages from the fuzzer's bytes itself and hands each one in as the event loop
+/// would after receiving it, kicks rings as a readable kick eventfd would, and ends the session as the loop does
+/// when it returns — all on the calling thread, with no socket on the receiving side. Replies still go out
+/// through the connection's socket; the harness drains the other end and checks them.
+/// </summary>
+internal sealed partial class BackendConnection
+{
+    /// <summary>
+    /// Handles one message exactly as <see cref="ReceiveAndHandle"/> does once it has read it. Takes ownership of
+    /// <paramref name="fds"/> (those the request does not take are closed). Returns why the session ends, or null.
+    /// </summary>
+    internal string? HandleForFuzzing(MessageHeader header, byte[] payload, FdList fds)
+    {
+        using var message = new ReceivedMessage(header, payload, fds);
+        try
+        {
+            return Handle(message);
+        }
+        catch (VhostUserException e)
+        {
+            return $"the front-end stopped listening: {e.Message}";
+        }
+    }
+
+    /// <summary>A readable kick eventfd on ring <paramref name="index"/>, as <see cref="Serve"/> polls them (started rings only).</summary>
+    internal void KickForFuzzing(int index)
+    {
+        if ((uint)index < (uint)_rings.Length && _rings[index].Active is not null && _rings[index].Kick is not null)
+            OnKick(_rings[index]);
+    }
+
+    /// <summary>Ends the session as the event loop does when <see cref="Serve"/> returns: every ring stops, memory is unmapped, every descriptor closed.</summary>
+    internal void EndForFuzzing() => Cleanup();
+}
