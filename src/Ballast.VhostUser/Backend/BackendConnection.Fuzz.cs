@@ -29,11 +29,19 @@ internal sealed partial class BackendConnection
         }
     }
 
-    /// <summary>A readable kick eventfd on ring <paramref name="index"/>, as <see cref="Serve"/> polls them (started rings only).</summary>
+    /// <summary>
+    /// A readable kick eventfd on ring <paramref name="index"/>, as <see cref="Serve"/> polls them (started rings only),
+    /// followed by the passes the loop would give the ring without a kick while it has buffers left — with nobody
+    /// publishing meanwhile that work is finite, so a ring that never runs dry is a hang afl reports.
+    /// </summary>
     internal void KickForFuzzing(int index)
     {
-        if ((uint)index < (uint)_rings.Length && _rings[index].Active is not null && _rings[index].Kick is not null)
-            OnKick(_rings[index]);
+        if ((uint)index >= (uint)_rings.Length || _rings[index].Active is null || _rings[index].Kick is null)
+            return;
+        var ring = _rings[index];
+        OnKick(ring);
+        while (ring.MoreAvailable)
+            ProcessRing(ring);
     }
 
     /// <summary>Ends the session as the event loop does when <see cref="Serve"/> returns: every ring stops, memory is unmapped, every descriptor closed.</summary>
