@@ -123,7 +123,17 @@ public sealed partial class ManagementApi : IAsyncDisposable
             {
             }
         }
-        await _app.DisposeAsync().ConfigureAwait(false);
+        // Bounded too: Kestrel listens on a descriptor it does not own (ListenHandle), and a shutdown that waits
+        // for its accept loop must not keep the daemon from exiting. Once seen: `serve` not exiting within 60 s of
+        // SIGINT under heavy load (cause not found); whatever hangs here, the socket is closed and removed anyway.
+        try
+        {
+            await _app.DisposeAsync().AsTask().WaitAsync(s_stopTimeout).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            _logger.LogWarning("the management API did not shut down within {Timeout} s; closing its socket anyway", s_stopTimeout.TotalSeconds);
+        }
         _listener.Dispose();
         if (UnixSocketFile.Remove(SocketPath))
             _logger.LogDebug("removed {Socket}", SocketPath);

@@ -42,7 +42,14 @@ public partial class ServeProcessTests
 
             Assert.Equal(0, kill(process.Id, signal));
             using var timeout = new CancellationTokenSource(s_timeout);
-            await process.WaitForExitAsync(timeout.Token);
+            try
+            {
+                await process.WaitForExitAsync(timeout.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                Assert.Fail($"serve did not exit within {s_timeout.TotalSeconds} s of signal {signal}; stderr:\n{stderr}\nstdout:\n{stdout}");
+            }
 
             Assert.True(process.ExitCode == 0, $"exit code {process.ExitCode}: {stderr}");
             Assert.False(Path.Exists(api), "the API socket is still there");
