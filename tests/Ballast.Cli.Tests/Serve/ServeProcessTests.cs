@@ -122,12 +122,17 @@ public partial class ServeProcessTests
         // The test project references Ballast.Cli, so ballast.dll and its runtimeconfig sit beside the tests.
         var dll = Path.Combine(AppContext.BaseDirectory, "ballast.dll");
         Assert.True(File.Exists(dll), $"{dll} not found");
-        var start = new ProcessStartInfo("dotnet")
+        // Through env(1) with SIGINT and SIGTERM back at their default: a test run started in the background of a
+        // shell without job control (`cmd &`, nohup) inherits SIGINT ignored, exec keeps it ignored, and the .NET
+        // runtime leaves an ignored SIGINT ignored — serve would never see the Ctrl+C this test sends.
+        var start = new ProcessStartInfo("env")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        start.ArgumentList.Add("--default-signal=INT,TERM");
+        start.ArgumentList.Add("dotnet");
         start.ArgumentList.Add(dll);
         foreach (var arg in args)
             start.ArgumentList.Add(arg);
