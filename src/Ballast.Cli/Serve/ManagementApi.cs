@@ -124,8 +124,8 @@ public sealed partial class ManagementApi : IAsyncDisposable
             }
         }
         // Bounded too: Kestrel listens on a descriptor it does not own (ListenHandle), and a shutdown that waits
-        // for its accept loop must not keep the daemon from exiting. Once seen: `serve` not exiting within 60 s of
-        // SIGINT under heavy load (cause not found); whatever hangs here, the socket is closed and removed anyway.
+        // for its accept loop must never keep the daemon from exiting; whatever hangs here, the socket is closed and
+        // removed anyway. (A defensive bound: the one "serve does not exit" seen was a SIGINT ignored by the launcher.)
         try
         {
             await _app.DisposeAsync().AsTask().WaitAsync(s_stopTimeout).ConfigureAwait(false);
