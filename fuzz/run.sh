@@ -20,7 +20,7 @@ source "$root/guest/lib.sh"
 
 targets=(vhost-user ring balloon)
 # Every assembly with code under test; the harness itself stays uninstrumented so its own branches are no coverage.
-instrument=(Ballast.VhostUser.dll Ballast.Balloon.dll Ballast.Virtio.dll Ballast.Bitmap.dll)
+instrument=(Ballast.VhostUser.dll Ballast.Balloon.dll Ballast.Virtio.dll Ballast.Bitmap.dll Ballast.Linux.dll)
 work="$here/.work"
 publish="$work/publish"
 instrumented="$work/instrumented"

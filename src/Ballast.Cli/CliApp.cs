@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.CommandLine.Invocation;
 using Ballast.Cli.Commands;
+using Ballast.Daemon;
 
 namespace Ballast.Cli;
 

@@ -1,5 +1,5 @@
 using Ballast.Cli;
-using Ballast.Cli.Bench;
+using Ballast.Simulation.Experiment;
 using Ballast.Cli.Commands;
 
 var bench = new BenchCommand(() => new BenchEngine());

@@ -1,8 +1,8 @@
+using Ballast.Linux;
 using System.Runtime.InteropServices;
-using Ballast.Balloon.Device;
 using Ballast.Virtio;
 using Ballast.VhostUser.Backend;
-using Ballast.VhostUser.Interop;
+using Ballast.Linux.Interop;
 using Ballast.VhostUser.Transport;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -13,7 +13,7 @@ namespace Ballast.VhostUser;
 /// The balloon device as a vhost-user back-end (QEMU's docs/interop/vhost-user.rst). QEMU ≥ 10.2 connects as the
 /// client with <c>-chardev socket,id=vb,path=SOCKET -device vhost-user-test-device,chardev=vb,virtio-id=5,num_vqs=N,config_size=8</c>
 /// (num_vqs: 3 with the stats queue, else 2); the guest's stock virtio_balloon driver then talks to
-/// <see cref="BalloonDevice"/> through shared memory, eventfds and this socket.
+/// <see cref="IVirtioDevice"/> through shared memory, eventfds and this socket.
 /// </summary>
 /// <remarks>
 /// Only peers <see cref="Access"/> allows are served: the socket file is created mode 0600 (0660 for a group) before
@@ -22,8 +22,8 @@ namespace Ballast.VhostUser;
 /// One front-end at a time: a second one is refused (closed, with a log line). When the front-end leaves or
 /// misbehaves, every ring stops, guest memory is unmapped, the device is reset — its target survives — and the
 /// server waits for the next one. Each connection is served by its own event-loop thread; a new target set with
-/// <see cref="BalloonDevice.SetTargetPages"/> is announced to the front-end (CONFIG_CHANGE_MSG) from the thread
-/// that set it. The server owns <see cref="BalloonDevice.Memory"/> and the device's queues.
+/// A configuration change the device raises (<see cref="IVirtioDevice.ConfigChanged"/>) is announced to the front-end (CONFIG_CHANGE_MSG) from the thread
+/// that set it. The server owns <see cref="IVirtioDevice.Memory"/> and the device's queues.
 /// Checked by hand against QEMU 11.1.3 (microvm, TCG) with Linux 6.1's stock virtio_balloon: handshake, inflate to a
 /// target announced with CONFIG_CHANGE_MSG, statistics, deflate, SIGKILL and reconnect, SIGTERM shutdown
 /// (SET_VRING_ENABLE 0 + GET_VRING_BASE).
@@ -35,7 +35,7 @@ public sealed class VhostUserServer : IDisposable
     /// <summary>How long a session may take to end once asked; it always does (every wait in it is bounded).</summary>
     private static readonly TimeSpan SessionEndTimeout = TimeSpan.FromSeconds(60);
 
-    private readonly BalloonDevice _device;
+    private readonly IVirtioDevice _device;
     private readonly ILoggerFactory _loggerFactory;
     private readonly ILogger _logger;
     private readonly uint _ownUserId = UnixSocketFile.EffectiveUserId;
@@ -47,7 +47,7 @@ public sealed class VhostUserServer : IDisposable
     private bool _disposed;
 
     /// <summary>Creates a server for <paramref name="device"/> on <paramref name="socketPath"/>; <see cref="RunAsync"/> binds it.</summary>
-    public VhostUserServer(string socketPath, BalloonDevice device, ILoggerFactory? loggerFactory = null)
+    public VhostUserServer(string socketPath, IVirtioDevice device, ILoggerFactory? loggerFactory = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(socketPath);
         ArgumentNullException.ThrowIfNull(device);

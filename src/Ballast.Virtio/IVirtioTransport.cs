@@ -1,3 +1,4 @@
+using Ballast.Linux;
 using Ballast.Virtio.Queue;
 
 namespace Ballast.Virtio;

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Ballast.Daemon;
 
 namespace Ballast.Cli.Tests;
 

@@ -1,5 +1,7 @@
-using Ballast.Cli.Bench;
+using Ballast.Simulation.Experiment;
+using Ballast.TestKit;
 using Ballast.Cli.Tests.Infrastructure;
+using Ballast.Daemon;
 
 namespace Ballast.Cli.Tests;
 

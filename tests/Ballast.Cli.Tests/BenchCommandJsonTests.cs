@@ -1,5 +1,6 @@
 using System.Text.Json;
-using Ballast.Cli.Bench;
+using Ballast.Simulation.Experiment;
+using Ballast.TestKit;
 using Ballast.Cli.Tests.Infrastructure;
 
 namespace Ballast.Cli.Tests;

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Ballast.Cli.Tests.Infrastructure;
+using Ballast.Daemon;
 
 namespace Ballast.Cli.Tests;
 

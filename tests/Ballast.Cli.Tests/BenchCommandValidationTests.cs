@@ -1,4 +1,5 @@
 using Ballast.Cli.Tests.Infrastructure;
+using Ballast.Daemon;
 
 namespace Ballast.Cli.Tests;
 

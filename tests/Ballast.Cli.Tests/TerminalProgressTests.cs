@@ -1,4 +1,4 @@
-using Ballast.Cli.Bench;
+using Ballast.Simulation.Experiment;
 using Ballast.Cli.Output;
 
 namespace Ballast.Cli.Tests;

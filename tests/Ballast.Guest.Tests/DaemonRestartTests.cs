@@ -1,4 +1,4 @@
-using Ballast.Cli.Guest;
+using Ballast.GuestLab;
 using Ballast.Guest.Tests.Infrastructure;
 
 namespace Ballast.Guest.Tests;

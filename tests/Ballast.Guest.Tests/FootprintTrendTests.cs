@@ -1,4 +1,5 @@
 using Ballast.Guest.Tests.Infrastructure;
+using Ballast.GuestLab;
 
 namespace Ballast.Guest.Tests;
 
@@ -62,7 +63,7 @@ public sealed class FootprintTrendTests
         ];
 
         Assert.Equal(12, ProcessFootprint.MappedRssKib(smaps, ProcessFootprint.JitCodeMapping));
-        Assert.Equal(128, ProcessFootprint.MappedRssKib(smaps, Cli.Guest.GuestRamFile.MemfdLinkPrefix));
+        Assert.Equal(128, ProcessFootprint.MappedRssKib(smaps, GuestRamFile.MemfdLinkPrefix));
         Assert.Equal(0, ProcessFootprint.MappedRssKib(smaps, "/nothing"));
     }
 

@@ -1,5 +1,5 @@
 using System.Text.Json;
-using Ballast.Cli.Guest;
+using Ballast.GuestLab;
 using Ballast.Guest.Tests.Infrastructure;
 
 namespace Ballast.Guest.Tests;

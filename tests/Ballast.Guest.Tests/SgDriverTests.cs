@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
-using Ballast.Cli.Guest;
+using Ballast.GuestLab;
+using Ballast.GuestBench;
 using Ballast.Guest.Tests.Infrastructure;
 
 namespace Ballast.Guest.Tests;

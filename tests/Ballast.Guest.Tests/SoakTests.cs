@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
-using Ballast.Cli.Guest;
+using Ballast.GuestLab;
+using Ballast.GuestBench;
 using Ballast.Guest.Tests.Infrastructure;
 using Xunit.Abstractions;
 
@@ -220,7 +221,7 @@ public sealed class SoakTests(GuestFixture fixture, ITestOutputHelper output)
     private static async Task StartStatisticsAsync(BallastGuest guest)
     {
         await guest.Api.SetPollingIntervalAsync(1);
-        Cli.Api.StatisticsReport? stats = null;
+        Daemon.Api.StatisticsReport? stats = null;
         await GuestWait.UntilAsync(async ct =>
             {
                 try
@@ -228,7 +229,7 @@ public sealed class SoakTests(GuestFixture fixture, ITestOutputHelper output)
                     stats = await guest.Api.GetStatisticsAsync(ct);
                     return stats.PollingIntervalS == 1 && stats.FreeMemory is not null;
                 }
-                catch (Cli.Balloon.BalloonApiException e) when (e.StatusCode == 404)
+                catch (Daemon.Client.BalloonApiException e) when (e.StatusCode == 404)
                 {
                     return false;
                 }

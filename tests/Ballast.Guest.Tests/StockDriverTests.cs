@@ -1,7 +1,7 @@
 using Ballast.Balloon.Device;
-using Ballast.Cli.Balloon;
-using Ballast.Cli.Guest;
-using Ballast.Cli.Serve;
+using Ballast.Daemon.Client;
+using Ballast.GuestLab;
+using Ballast.Daemon;
 using Ballast.Guest.Tests.Infrastructure;
 using Ballast.Virtio;
 

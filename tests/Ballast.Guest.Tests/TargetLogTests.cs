@@ -1,4 +1,4 @@
-using Ballast.Cli.Api;
+using Ballast.Daemon.Api;
 using Ballast.Guest.Tests.Infrastructure;
 
 namespace Ballast.Guest.Tests;

@@ -1,6 +1,6 @@
+using Ballast.Linux;
 using System.Runtime.InteropServices;
-using Ballast.Fuzz.Interop;
-using Ballast.Virtio;
+using Ballast.Linux.Interop;
 
 namespace Ballast.Fuzz.Support;
 

@@ -1,4 +1,4 @@
-using Ballast.Fuzz.Interop;
+using Ballast.Linux.Interop;
 using Ballast.Fuzz.Support;
 
 namespace Ballast.Fuzz.VhostUser;

@@ -1,6 +1,6 @@
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
-using Ballast.Fuzz.Interop;
+using Ballast.Linux.Interop;
 using Ballast.VhostUser.Protocol;
 
 namespace Ballast.Fuzz.VhostUser;

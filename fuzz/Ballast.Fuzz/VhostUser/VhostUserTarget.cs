@@ -1,3 +1,4 @@
+using Ballast.Linux.Interop;
 using Ballast.Balloon.Device;
 using Ballast.Fuzz.Input;
 using Ballast.Fuzz.Support;
@@ -119,7 +120,7 @@ internal sealed class VhostUserTarget : IFuzzTarget, IDisposable
                 unsafe
                 {
                     fixed (byte* p = answer)
-                        _ = Interop.Libc.send(_pool.SocketPeer, p, (nuint)answer.Length, Interop.Libc.MSG_DONTWAIT | Interop.Libc.MSG_NOSIGNAL);
+                        _ = Libc.send(_pool.SocketPeer, p, (nuint)answer.Length, Libc.MSG_DONTWAIT | Libc.MSG_NOSIGNAL);
                 }
                 connection.NotifyConfigChanged();
                 break;

@@ -1,3 +1,4 @@
+using Ballast.Linux;
 using System.Diagnostics;
 using Ballast.Virtio;
 using Ballast.Virtio.Memory;

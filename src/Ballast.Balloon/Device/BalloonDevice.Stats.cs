@@ -1,3 +1,4 @@
+using Ballast.Linux;
 using Ballast.Virtio;
 using Ballast.Virtio.Queue;
 

@@ -1,3 +1,4 @@
+using Ballast.Linux;
 using System.Buffers.Binary;
 using Ballast.Bitmap;
 using Ballast.Virtio;
@@ -22,7 +23,7 @@ namespace Ballast.Balloon.Device;
 /// Only frames that became ballooned in this very batch are ever released.
 /// All entry points lock the device; they may be called from different threads.
 /// </remarks>
-public sealed partial class BalloonDevice
+public sealed partial class BalloonDevice : IVirtioDevice
 {
     private readonly Lock _lock = new();
     private readonly ILogger _logger;
@@ -255,7 +256,7 @@ public sealed partial class BalloonDevice
     /// How many descriptor chains one pass of <see cref="ProcessQueue(int, int)"/> takes at most by default: a
     /// guest that keeps publishing buffers must not keep the device lock (and the transport's event loop) forever.
     /// </summary>
-    public const int DefaultChainBudget = 1024;
+    public const int DefaultChainBudget = IVirtioDevice.DefaultChainBudget;
 
     /// <summary>
     /// Processes everything available on queue <paramref name="index"/> (call on a kick), one bounded pass after
@@ -386,4 +387,7 @@ public sealed partial class BalloonDevice
 
     /// <summary>Bytes of config space the device exposes.</summary>
     public const int ConfigSize = 8;
+
+    /// <inheritdoc/>
+    int IVirtioDevice.ConfigSize => ConfigSize;
 }

@@ -1,5 +1,6 @@
 using System.CommandLine;
-using Ballast.Cli.Balloon;
+using Ballast.Daemon.Client;
+using Ballast.Daemon;
 
 namespace Ballast.Cli.Commands;
 

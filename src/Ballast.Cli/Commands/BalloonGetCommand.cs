@@ -1,7 +1,9 @@
 using System.CommandLine;
 using System.Text.Json;
-using Ballast.Cli.Api;
-using Ballast.Cli.Balloon;
+using Ballast.Daemon.Api;
+using Ballast.Daemon.Client;
+using Ballast.Cli.Output;
+using Ballast.Daemon;
 
 namespace Ballast.Cli.Commands;
 

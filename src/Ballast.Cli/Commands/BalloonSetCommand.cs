@@ -2,9 +2,11 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
-using Ballast.Cli.Api;
-using Ballast.Cli.Balloon;
-using Ballast.Cli.Units;
+using Ballast.Daemon.Api;
+using Ballast.Daemon.Client;
+using Ballast.Cli.Output;
+using Ballast.Virtio.Units;
+using Ballast.Daemon;
 
 namespace Ballast.Cli.Commands;
 

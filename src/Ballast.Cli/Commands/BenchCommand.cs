@@ -1,8 +1,9 @@
 using System.CommandLine;
-using Ballast.Cli.Bench;
-using Ballast.Cli.Host;
+using Ballast.Simulation.Experiment;
+using Ballast.Linux;
 using Ballast.Cli.Output;
-using Ballast.Cli.Units;
+using Ballast.Virtio.Units;
+using Ballast.Daemon;
 
 namespace Ballast.Cli.Commands;
 

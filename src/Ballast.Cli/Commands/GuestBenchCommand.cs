@@ -1,7 +1,10 @@
 using System.CommandLine;
-using Ballast.Cli.Guest;
-using Ballast.Cli.Host;
-using Ballast.Cli.Units;
+using Ballast.GuestLab;
+using Ballast.GuestBench;
+using Ballast.Linux;
+using Ballast.Virtio.Units;
+using Ballast.Daemon;
+using Ballast.Cli.Output;
 
 namespace Ballast.Cli.Commands;
 

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using Ballast.Balloon.Device;
-using Ballast.Cli.Api;
-using Ballast.Cli.Serve;
+using Ballast.Daemon.Api;
+using Ballast.Daemon;
 using Microsoft.Extensions.Logging;
 
 namespace Ballast.Cli.Commands;

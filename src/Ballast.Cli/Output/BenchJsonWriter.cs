@@ -1,5 +1,5 @@
 using System.Text.Json;
-using Ballast.Cli.Bench;
+using Ballast.Simulation.Experiment;
 
 namespace Ballast.Cli.Output;
 

@@ -1,6 +1,6 @@
 using System.Globalization;
-using Ballast.Cli.Bench;
-using Ballast.Cli.Units;
+using Ballast.Simulation.Experiment;
+using Ballast.Virtio.Units;
 using ScottPlot;
 
 namespace Ballast.Cli.Output;

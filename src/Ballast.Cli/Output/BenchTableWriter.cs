@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
-using Ballast.Cli.Bench;
-using Ballast.Cli.Units;
+using Ballast.Simulation.Experiment;
+using Ballast.Virtio.Units;
 
 namespace Ballast.Cli.Output;
 

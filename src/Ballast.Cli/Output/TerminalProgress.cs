@@ -1,6 +1,6 @@
 using System.Diagnostics;
-using Ballast.Cli.Bench;
-using Ballast.Cli.Units;
+using Ballast.Simulation.Experiment;
+using Ballast.Virtio.Units;
 
 namespace Ballast.Cli.Output;
 

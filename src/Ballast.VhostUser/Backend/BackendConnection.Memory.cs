@@ -1,4 +1,4 @@
-using Ballast.Virtio;
+using Ballast.Linux;
 using Ballast.Virtio.Memory;
 using Ballast.VhostUser.Protocol;
 using Ballast.VhostUser.Transport;

@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using Ballast.Balloon.Device;
 using Ballast.Virtio;
 using Ballast.VhostUser.Protocol;
 using Ballast.VhostUser.Transport;
@@ -208,12 +207,12 @@ internal sealed partial class BackendConnection
         return RequestResult.Ok;
     }
 
-    private static string? CheckConfigAccess(ReceivedMessage message, out ConfigSpace config)
+    private string? CheckConfigAccess(ReceivedMessage message, out ConfigSpace config)
     {
         if (ConfigSpace.TryRead(message.Payload, out config) is { } error)
             return error;
-        if (config.Size == 0 || (ulong)config.Offset + config.Size > BalloonDevice.ConfigSize)
-            return $"config access of {config.Size} bytes at offset {config.Offset} is outside the {BalloonDevice.ConfigSize}-byte config space";
+        if (config.Size == 0 || (ulong)config.Offset + config.Size > (ulong)_device.ConfigSize)
+            return $"config access of {config.Size} bytes at offset {config.Offset} is outside the {_device.ConfigSize}-byte config space";
         return null;
     }
 }

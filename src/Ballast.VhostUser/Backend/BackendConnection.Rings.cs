@@ -1,5 +1,5 @@
+using Ballast.Linux;
 using System.Buffers.Binary;
-using Ballast.Virtio;
 using Ballast.Virtio.Queue;
 using Ballast.VhostUser.Protocol;
 using Ballast.VhostUser.Transport;

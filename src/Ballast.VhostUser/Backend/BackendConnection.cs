@@ -1,7 +1,7 @@
+using Ballast.Linux;
 using System.Runtime.InteropServices;
-using Ballast.Balloon.Device;
 using Ballast.Virtio;
-using Ballast.VhostUser.Interop;
+using Ballast.Linux.Interop;
 using Ballast.VhostUser.Protocol;
 using Ballast.VhostUser.Transport;
 using Microsoft.Extensions.Logging;
@@ -23,7 +23,7 @@ namespace Ballast.VhostUser.Backend;
 internal sealed partial class BackendConnection : IDisposable
 {
     private readonly MessageChannel _channel;
-    private readonly BalloonDevice _device;
+    private readonly IVirtioDevice _device;
     private readonly ILogger _logger;
     private readonly int _ioTimeoutMs;
     private readonly EventFd _stop = new();
@@ -45,7 +45,7 @@ internal sealed partial class BackendConnection : IDisposable
     /// Map guest RAM whose file is not sealed against shrinking (with a warning) instead of refusing SET_MEM_TABLE:
     /// the front-end is trusted not to truncate it (<see cref="VhostUserServer.AllowUnsealedMemory"/>).
     /// </param>
-    public BackendConnection(UnixSocket socket, BalloonDevice device, ILogger logger, int ioTimeoutMs, Action<BackendConnection, string> ended,
+    public BackendConnection(UnixSocket socket, IVirtioDevice device, ILogger logger, int ioTimeoutMs, Action<BackendConnection, string> ended,
         bool allowUnsealedMemory = false)
     {
         _channel = new MessageChannel(socket, ioTimeoutMs);
@@ -188,7 +188,7 @@ internal sealed partial class BackendConnection : IDisposable
     }
 
     /// <summary>
-    /// One bounded pass over the ring (<see cref="BalloonDevice.DefaultChainBudget"/> chains at most): a guest that
+    /// One bounded pass over the ring (<see cref="IVirtioDevice.DefaultChainBudget"/> chains at most): a guest that
     /// keeps publishing buffers cannot keep this thread from the socket, nor the device lock from the API.
     /// </summary>
     private void ProcessRing(BackendRing ring)
@@ -199,7 +199,7 @@ internal sealed partial class BackendConnection : IDisposable
         QueueProgress progress;
         try
         {
-            progress = _device.ProcessQueue(ring.Index, BalloonDevice.DefaultChainBudget);
+            progress = _device.ProcessQueue(ring.Index, IVirtioDevice.DefaultChainBudget);
         }
         catch (Exception e)
         {

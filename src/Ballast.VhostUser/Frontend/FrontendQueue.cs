@@ -1,4 +1,4 @@
-using Ballast.Virtio;
+using Ballast.Linux;
 using Ballast.Virtio.Queue;
 
 namespace Ballast.VhostUser.Frontend;

@@ -1,6 +1,6 @@
+using Ballast.Linux;
 using System.Runtime.InteropServices;
-using Ballast.Virtio;
-using Ballast.VhostUser.Interop;
+using Ballast.Linux.Interop;
 using Ballast.VhostUser.Protocol;
 using Ballast.VhostUser.Transport;
 

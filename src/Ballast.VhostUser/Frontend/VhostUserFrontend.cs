@@ -1,5 +1,5 @@
+using Ballast.Linux;
 using System.Buffers.Binary;
-using Ballast.Balloon.Device;
 using Ballast.Virtio;
 using Ballast.Virtio.Memory;
 using Ballast.Virtio.Queue;
@@ -62,9 +62,11 @@ public sealed partial class VhostUserFrontend : IVirtioTransport, IDisposable
             if (!ProtocolFeatures.Has(NegotiatedProtocolFeatures, ProtocolFeatures.Config))
                 throw new VhostUserException("the back-end does not offer VHOST_USER_PROTOCOL_F_CONFIG (QEMU's generic device requires it)");
             SendU64(FrontendRequest.SetProtocolFeatures, NegotiatedProtocolFeatures, ack: false);
-            QueueCount = ProtocolFeatures.Has(NegotiatedProtocolFeatures, ProtocolFeatures.Mq)
-                ? checked((int)GetU64(FrontendRequest.GetQueueNum))
-                : VirtioFeatures.Has(features, BalloonFeatures.StatsVq) ? 3 : 2;
+            // Without MQ the queue count is device knowledge the front-end would need to be told (QEMU's generic
+            // device takes it as num_vqs); every Ballast back-end offers MQ, so this front-end asks for it.
+            if (!ProtocolFeatures.Has(NegotiatedProtocolFeatures, ProtocolFeatures.Mq))
+                throw new VhostUserException("the back-end does not offer VHOST_USER_PROTOCOL_F_MQ, so it cannot say how many queues it has");
+            QueueCount = checked((int)GetU64(FrontendRequest.GetQueueNum));
             if (QueueCount is < 1 or > 256)
                 throw new VhostUserException($"the back-end reports {QueueCount} queues");
             if (ProtocolFeatures.Has(NegotiatedProtocolFeatures, ProtocolFeatures.BackendReq))

@@ -1,5 +1,5 @@
 using System.Runtime.InteropServices;
-using Ballast.VhostUser.Interop;
+using Ballast.Linux.Interop;
 
 namespace Ballast.VhostUser.Transport;
 

@@ -1,4 +1,4 @@
-using Ballast.VhostUser.Interop;
+using Ballast.Linux.Interop;
 
 namespace Ballast.VhostUser.Transport;
 

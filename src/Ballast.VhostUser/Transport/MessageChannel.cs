@@ -1,4 +1,5 @@
-using Ballast.Virtio;
+using Ballast.Linux.Interop;
+using Ballast.Linux;
 using Ballast.VhostUser.Protocol;
 
 namespace Ballast.VhostUser.Transport;
@@ -42,7 +43,7 @@ internal sealed class MessageChannel : IDisposable
             Span<byte> head = stackalloc byte[MessageHeader.WireSize];
             if (firstByteTimeoutMs != 0)
             {
-                switch (Socket.Wait(Interop.Libc.POLLIN, firstByteTimeoutMs, stop))
+                switch (Socket.Wait(Libc.POLLIN, firstByteTimeoutMs, stop))
                 {
                     case UnixSocket.WaitResult.Stopped:
                         throw new OperationCanceledException("stopped while waiting for a message");

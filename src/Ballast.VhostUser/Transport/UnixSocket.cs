@@ -1,7 +1,7 @@
+using Ballast.Linux;
 using System.Runtime.InteropServices;
 using System.Text;
-using Ballast.Virtio;
-using Ballast.VhostUser.Interop;
+using Ballast.Linux.Interop;
 
 namespace Ballast.VhostUser.Transport;
 
@@ -81,7 +81,7 @@ internal sealed unsafe class UnixSocket : IDisposable
     }
 
     /// <summary>Who connected (SO_PEERCRED, SO_PEERGROUPS); null, with errno, if the kernel does not say.</summary>
-    public PeerCredentials? PeerCredentials(out int errno) => Ballast.VhostUser.PeerCredentials.Read(Fd, out errno);
+    public PeerCredentials? PeerCredentials(out int errno) => Ballast.Linux.PeerCredentials.Read(Fd, out errno);
 
     /// <summary>socket + connect to <paramref name="path"/>.</summary>
     public static UnixSocket Connect(string path)

@@ -1,5 +1,6 @@
+using Ballast.Linux;
 using System.Runtime.InteropServices;
-using Ballast.Virtio.Interop;
+using Ballast.Linux.Interop;
 
 namespace Ballast.Virtio.Memory;
 

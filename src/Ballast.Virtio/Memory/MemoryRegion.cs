@@ -1,4 +1,5 @@
-using Ballast.Virtio.Interop;
+using Ballast.Linux;
+using Ballast.Linux.Interop;
 
 namespace Ballast.Virtio.Memory;
 

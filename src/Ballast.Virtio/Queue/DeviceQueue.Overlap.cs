@@ -1,4 +1,4 @@
-using Ballast.Virtio.Interop;
+using Ballast.Linux.Interop;
 using Ballast.Virtio.Memory;
 
 namespace Ballast.Virtio.Queue;

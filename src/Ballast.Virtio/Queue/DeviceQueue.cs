@@ -1,3 +1,4 @@
+using Ballast.Linux;
 using Ballast.Virtio.Memory;
 
 namespace Ballast.Virtio.Queue;

@@ -1,4 +1,4 @@
-using Ballast.Tests.Infrastructure;
+using Ballast.TestKit;
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 using Ballast.Balloon.Device;

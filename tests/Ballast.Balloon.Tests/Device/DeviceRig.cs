@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 using Ballast.Balloon.Device;
-using Ballast.Tests.Infrastructure;
+using Ballast.TestKit;
 using Ballast.Virtio.Memory;
 using Ballast.Virtio.Queue;
 

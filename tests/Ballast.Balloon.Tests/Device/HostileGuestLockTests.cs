@@ -1,6 +1,7 @@
+using Ballast.Linux;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
-using Ballast.Tests.Infrastructure;
+using Ballast.TestKit;
 using Ballast.Balloon.Device;
 using Ballast.Virtio;
 using static Ballast.Balloon.Tests.Device.DeviceRig;

@@ -1,5 +1,5 @@
 using Ballast.Balloon.Device;
-using Ballast.Tests.Infrastructure;
+using Ballast.TestKit;
 using Ballast.Virtio.Memory;
 using static Ballast.Balloon.Tests.Device.DeviceRig;
 

@@ -1,4 +1,4 @@
-using Ballast.Tests.Infrastructure;
+using Ballast.TestKit;
 namespace Ballast.Balloon.Tests.Device;
 
 /// <summary>A fact that compiles C against linux/virtio_balloon.h: skipped when gcc or the header is missing.</summary>

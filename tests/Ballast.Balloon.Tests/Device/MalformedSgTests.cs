@@ -1,5 +1,5 @@
 using Ballast.Balloon.Device;
-using Ballast.Tests.Infrastructure;
+using Ballast.TestKit;
 using static Ballast.Balloon.Tests.Device.DeviceRig;
 
 namespace Ballast.Balloon.Tests.Device;

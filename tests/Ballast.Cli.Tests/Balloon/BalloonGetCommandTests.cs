@@ -1,6 +1,8 @@
 using System.Text.Json;
 using Ballast.Balloon.Device;
+using Ballast.TestKit;
 using Ballast.Cli.Tests.Infrastructure;
+using Ballast.Daemon;
 
 namespace Ballast.Cli.Tests.Balloon;
 

@@ -1,8 +1,10 @@
 using System.Text.Json;
 using Ballast.Balloon.Device;
-using Ballast.Cli.Api;
-using Ballast.Cli.Balloon;
+using Ballast.Daemon.Api;
+using Ballast.Cli.Output;
+using Ballast.TestKit;
 using Ballast.Cli.Tests.Infrastructure;
+using Ballast.Daemon;
 
 namespace Ballast.Cli.Tests.Balloon;
 

@@ -1,4 +1,4 @@
-using Ballast.Cli.Balloon;
+using Ballast.Cli.Output;
 
 namespace Ballast.Cli.Tests.Balloon;
 

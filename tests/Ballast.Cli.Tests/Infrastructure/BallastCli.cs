@@ -1,6 +1,7 @@
 using Ballast.Cli.Commands;
 using Microsoft.Extensions.Logging.Abstractions;
 using System.CommandLine;
+using Ballast.TestKit;
 
 namespace Ballast.Cli.Tests.Infrastructure;
 

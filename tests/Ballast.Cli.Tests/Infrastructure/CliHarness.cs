@@ -1,5 +1,5 @@
 using System.CommandLine;
-using Ballast.Cli.Bench;
+using Ballast.Simulation.Experiment;
 using Ballast.Cli.Commands;
 
 namespace Ballast.Cli.Tests.Infrastructure;

@@ -1,3 +1,5 @@
+
+
 namespace Ballast.Cli.Tests.Infrastructure;
 
 /// <summary>What one run of the command line produced.</summary>

@@ -1,4 +1,5 @@
-using Ballast.Cli.Bench;
+using Ballast.Simulation.Experiment;
+using Ballast.TestKit;
 
 namespace Ballast.Cli.Tests.Infrastructure;
 

@@ -1,5 +1,5 @@
-using Ballast.Balloon.Driver;
-using Ballast.Balloon.Guest;
+using Ballast.Simulation.Driver;
+using Ballast.Simulation.Guest;
 using Ballast.VhostUser.Frontend;
 
 namespace Ballast.Cli.Tests.Infrastructure;

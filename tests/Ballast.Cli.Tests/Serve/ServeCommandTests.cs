@@ -1,6 +1,7 @@
 using Ballast.Balloon.Device;
-using Ballast.Cli.Balloon;
-using Ballast.Cli.Serve;
+using Ballast.Daemon.Client;
+using Ballast.Daemon;
+using Ballast.TestKit;
 using Ballast.Cli.Tests.Infrastructure;
 
 namespace Ballast.Cli.Tests.Serve;

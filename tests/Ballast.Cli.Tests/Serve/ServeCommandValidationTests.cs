@@ -1,4 +1,6 @@
+using Ballast.TestKit;
 using Ballast.Cli.Tests.Infrastructure;
+using Ballast.Daemon;
 
 namespace Ballast.Cli.Tests.Serve;
 

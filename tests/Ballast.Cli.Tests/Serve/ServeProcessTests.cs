@@ -1,8 +1,9 @@
+using Ballast.Linux;
 using System.Diagnostics;
 using System.Runtime.InteropServices;
-using Ballast.Cli.Balloon;
-using Ballast.Cli.Tests.Infrastructure;
-using Ballast.VhostUser;
+using Ballast.Daemon.Client;
+using Ballast.TestKit;
+using Ballast.Daemon;
 
 namespace Ballast.Cli.Tests.Serve;
 

@@ -1,5 +1,6 @@
 using Ballast.Cli.Commands;
-using Ballast.Cli.Serve;
+using Ballast.Daemon;
+using Ballast.TestKit;
 using Ballast.Cli.Tests.Infrastructure;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -22,7 +23,7 @@ public class ServeSocketAccessTests
         var (mode, owner, stderr) = await ServeAndLookAsync(["serve", "--socket", socket]);
 
         Assert.True(mode == UnixMode.OwnerReadWrite, $"mode {Convert.ToString((int)mode, 8)}: {stderr}");
-        Assert.Equal(Ballast.VhostUser.UnixSocketFile.EffectiveUserId, owner.Uid);
+        Assert.Equal(Ballast.Linux.UnixSocketFile.EffectiveUserId, owner.Uid);
     }
 
     [RootFact]

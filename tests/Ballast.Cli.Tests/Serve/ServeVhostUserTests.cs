@@ -1,11 +1,11 @@
+using Ballast.Linux;
 using System.Text.Json;
-using Ballast.Cli.Api;
-using Ballast.Cli.Balloon;
+using Ballast.Daemon.Api;
+using Ballast.Daemon.Client;
 using Ballast.Cli.Commands;
-using Ballast.Cli.Serve;
-using Ballast.Cli.Tests.Api;
+using Ballast.Daemon;
+using Ballast.TestKit;
 using Ballast.Cli.Tests.Infrastructure;
-using Ballast.VhostUser;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Ballast.Cli.Tests.Serve;
@@ -53,7 +53,7 @@ public class ServeVhostUserTests
                 Assert.Equal(16UL << 20, state.BalloonedBytes);
                 Assert.Equal(4096UL, qemu.Driver.NumPages);
 
-                var metrics = MetricsEndpointTests.Parse(await client.GetMetricsAsync());
+                var metrics = MetricsExposition.Parse(await client.GetMetricsAsync());
                 Assert.Equal(4096, metrics.Value("ballast_balloon_pages_inflated_total"));
                 Assert.Equal(16L << 20, metrics.Value("ballast_balloon_released_bytes_total"));
                 Assert.Equal(1, metrics.Value("ballast_balloon_connected"));

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using Ballast.Cli.Balloon;
-using Ballast.Cli.Serve;
+using Ballast.Daemon.Client;
+using Ballast.Daemon;
 
 namespace Ballast.Guest.Tests.Infrastructure;
 

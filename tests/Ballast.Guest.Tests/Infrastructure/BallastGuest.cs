@@ -1,6 +1,6 @@
-using Ballast.Cli.Api;
-using Ballast.Cli.Balloon;
-using Ballast.Cli.Guest;
+using Ballast.Daemon.Api;
+using Ballast.Daemon.Client;
+using Ballast.GuestLab;
 using Xunit.Sdk;
 
 namespace Ballast.Guest.Tests.Infrastructure;

@@ -1,5 +1,5 @@
-using Ballast.Cli.Balloon;
-using Ballast.Cli.Guest;
+using Ballast.Daemon.Client;
+using Ballast.GuestLab;
 
 namespace Ballast.Guest.Tests.Infrastructure;
 
@@ -19,7 +19,7 @@ internal static class BalloonScenarios
         await guest.Api.SetPollingIntervalAsync(1);
         try
         {
-            Cli.Api.StatisticsReport? stats = null;
+            Daemon.Api.StatisticsReport? stats = null;
             await GuestWait.UntilAsync(async ct =>
                 {
                     try

@@ -1,3 +1,4 @@
+
 namespace Ballast.Guest.Tests.Infrastructure;
 
 /// <summary>

@@ -1,3 +1,4 @@
+
 namespace Ballast.Guest.Tests.Infrastructure;
 
 /// <summary>Checks of a guest's health that every long-running guest test ends with.</summary>

@@ -1,4 +1,4 @@
-using Ballast.Cli.Guest;
+using Ballast.GuestLab;
 
 namespace Ballast.Guest.Tests.Infrastructure;
 

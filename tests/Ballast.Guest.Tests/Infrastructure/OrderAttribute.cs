@@ -1,3 +1,4 @@
+
 namespace Ballast.Guest.Tests.Infrastructure;
 
 /// <summary>The position of a test among those of its class that share one guest (<see cref="OrderedTests"/>).</summary>

@@ -1,6 +1,6 @@
 using System.Buffers;
 using System.Globalization;
-using Ballast.Cli.Guest;
+using Ballast.GuestLab;
 
 namespace Ballast.Guest.Tests.Infrastructure;
 

@@ -1,4 +1,4 @@
-using Ballast.Cli.Api;
+using Ballast.Daemon.Api;
 
 namespace Ballast.Guest.Tests.Infrastructure;
 

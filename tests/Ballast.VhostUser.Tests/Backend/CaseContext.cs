@@ -34,7 +34,7 @@ internal sealed class CaseContext : IDisposable
     /// <summary>A new eventfd.</summary>
     public int EventFd()
     {
-        var fd = new Ballast.Virtio.EventFd();
+        var fd = new Ballast.Linux.EventFd();
         _disposables.Add(fd);
         return fd.Fd;
     }

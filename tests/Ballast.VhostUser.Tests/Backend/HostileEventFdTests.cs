@@ -1,12 +1,12 @@
+using Ballast.Linux;
 using System.Buffers.Binary;
 using Ballast.Balloon.Device;
-using Ballast.Tests.Infrastructure;
-using Ballast.Virtio;
-using Ballast.Virtio.Queue;
+using Ballast.Linux.Interop;
+using Ballast.TestKit;
 using Ballast.VhostUser.Protocol;
-using Ballast.VhostUser.Tests.Interop;
 using Ballast.VhostUser.Tests.Support;
 using Ballast.VhostUser.Transport;
+using Ballast.Virtio.Queue;
 
 namespace Ballast.VhostUser.Tests.Backend;
 
@@ -47,7 +47,7 @@ public sealed unsafe class HostileEventFdTests
         {
             // Without the fix the backend's thread sits in write(2) on this eventfd: draining it lets the server stop.
             Drain(call);
-            TestLibc.close(call);
+            Libc.close(call);
         }
     }
 
@@ -70,34 +70,34 @@ public sealed unsafe class HostileEventFdTests
 
             // O_NONBLOCK lives on the open file description, which our descriptor shares with the backend's copy.
             foreach (var fd in new[] { kick, call, err })
-                Assert.True((TestLibc.fcntl(fd, TestLibc.F_GETFL, 0) & TestLibc.O_NONBLOCK) != 0, "a received eventfd is still blocking");
+                Assert.True((Libc.fcntl(fd, Libc.F_GETFL, 0) & Libc.O_NONBLOCK) != 0, "a received eventfd is still blocking");
         }
         finally
         {
-            TestLibc.close(kick);
-            TestLibc.close(call);
-            TestLibc.close(err);
+            Libc.close(kick);
+            Libc.close(call);
+            Libc.close(err);
         }
     }
 
     /// <summary>An eventfd without EFD_NONBLOCK whose counter is <paramref name="value"/>.</summary>
     private static int BlockingEventFd(ulong value)
     {
-        var fd = TestLibc.eventfd(0, TestLibc.O_CLOEXEC);
+        var fd = Libc.eventfd(0, Libc.O_CLOEXEC);
         Assert.True(fd >= 0);
         if (value != 0)
-            Assert.Equal(8, (long)TestLibc.write(fd, &value, 8));
+            Assert.Equal(8, (long)Libc.write(fd, &value, 8));
         return fd;
     }
 
     /// <summary>Reads the counter if it is not zero (never blocks).</summary>
     private static void Drain(int fd)
     {
-        var pfd = new Ballast.VhostUser.Interop.Libc.pollfd { fd = fd, events = Ballast.VhostUser.Interop.Libc.POLLIN };
-        if (Ballast.VhostUser.Interop.Libc.poll(&pfd, 1, 0) == 1)
+        var pfd = new Ballast.Linux.Interop.Libc.pollfd { fd = fd, events = Ballast.Linux.Interop.Libc.POLLIN };
+        if (Ballast.Linux.Interop.Libc.poll(&pfd, 1, 0) == 1)
         {
             ulong value;
-            _ = TestLibc.read(fd, &value, 8);
+            _ = Libc.read(fd, &value, 8);
         }
     }
 

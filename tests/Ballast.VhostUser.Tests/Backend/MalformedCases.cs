@@ -1,5 +1,5 @@
 using System.Buffers.Binary;
-using Ballast.VhostUser.Interop;
+using Ballast.Linux.Interop;
 using Ballast.VhostUser.Protocol;
 using Ballast.VhostUser.Tests.Support;
 using static Ballast.VhostUser.Tests.Backend.MalformedCase;

@@ -1,7 +1,6 @@
 using System.Runtime.InteropServices;
-using Ballast.VhostUser.Interop;
+using Ballast.Linux.Interop;
 using Ballast.VhostUser.Protocol;
-using Ballast.VhostUser.Tests.Interop;
 using Ballast.VhostUser.Tests.Support;
 
 namespace Ballast.VhostUser.Tests.Backend;
@@ -163,15 +162,15 @@ public sealed class MemorySealTests
 
         foreach (var region in h.Guest.Memory.Regions)
         {
-            var shrunk = TestLibc.ftruncate(region.Fd, (long)region.FdOffset);
+            var shrunk = Libc.ftruncate(region.Fd, (long)region.FdOffset);
             var errno = Marshal.GetLastPInvokeError();
             if (shrunk == 0)
             {
                 // Never let the daemon touch the lost pages: that SIGBUS would take the test host down.
-                Assert.Equal(0, TestLibc.ftruncate(region.Fd, (long)fileBytes));
+                Assert.Equal(0, Libc.ftruncate(region.Fd, (long)fileBytes));
                 Assert.Fail($"the front-end shrank guest RAM under the daemon's mapping (ftruncate to 0x{region.FdOffset:x} succeeded)");
             }
-            Assert.Equal(TestLibc.EPERM, errno);
+            Assert.Equal(Libc.EPERM, errno);
         }
 
         Assert.Equal(1024UL, h.Driver.Inflate(1024));

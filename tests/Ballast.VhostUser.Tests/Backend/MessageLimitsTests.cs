@@ -57,7 +57,7 @@ public sealed class MessageLimitsTests
         TimeSpan? gaveUp = null;
         for (var i = 0; i < message.Length && clock.ElapsedMilliseconds < 10 * timeoutMs; i++)
         {
-            if (client.Socket.Wait(Ballast.VhostUser.Interop.Libc.POLLIN, 0, null) == UnixSocket.WaitResult.Ready)
+            if (client.Socket.Wait(Ballast.Linux.Interop.Libc.POLLIN, 0, null) == UnixSocket.WaitResult.Ready)
             {
                 gaveUp = clock.Elapsed; // EOF: the server hung up
                 break;

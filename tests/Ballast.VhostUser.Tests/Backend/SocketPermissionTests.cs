@@ -1,3 +1,4 @@
+using Ballast.Linux;
 using System.Runtime.Versioning;
 using Ballast.VhostUser.Tests.Support;
 

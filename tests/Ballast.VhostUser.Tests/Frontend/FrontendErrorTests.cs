@@ -70,7 +70,7 @@ public sealed class FrontendErrorTests : IDisposable
         var listener = UnixSocket.Listen(SocketPath, 1);
         var thread = new Thread(() =>
         {
-            if (listener.Wait(Ballast.VhostUser.Interop.Libc.POLLIN, 5000, null) != UnixSocket.WaitResult.Ready)
+            if (listener.Wait(Ballast.Linux.Interop.Libc.POLLIN, 5000, null) != UnixSocket.WaitResult.Ready)
                 return;
             using var channel = new MessageChannel(listener.Accept()!, 1000);
             try

@@ -1,6 +1,6 @@
 using Ballast.Balloon.Device;
-using Ballast.Balloon.Driver;
-using Ballast.Balloon.Guest;
+using Ballast.Simulation.Driver;
+using Ballast.Simulation.Guest;
 using Ballast.VhostUser.Frontend;
 using Ballast.VhostUser.Tests.Support;
 

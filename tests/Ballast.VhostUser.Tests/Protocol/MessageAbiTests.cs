@@ -1,6 +1,5 @@
-using Ballast.Tests.Infrastructure;
+using Ballast.TestKit;
 using Ballast.VhostUser.Protocol;
-using Ballast.VhostUser.Tests.Support;
 
 namespace Ballast.VhostUser.Tests.Protocol;
 

@@ -1,3 +1,4 @@
+
 namespace Ballast.VhostUser.Tests.Support;
 
 /// <summary>

@@ -1,3 +1,4 @@
+using Ballast.Linux;
 using Ballast.Balloon.Device;
 
 namespace Ballast.VhostUser.Tests.Support;

@@ -1,5 +1,4 @@
-using Ballast.VhostUser.Interop;
-using Ballast.VhostUser.Tests.Interop;
+using Ballast.Linux.Interop;
 
 namespace Ballast.VhostUser.Tests.Support;
 
@@ -13,7 +12,7 @@ internal static unsafe class TestFds
     public static (int Read, int Write) Pipe()
     {
         var fds = stackalloc int[2];
-        Assert.Equal(0, TestLibc.pipe2(fds, TestLibc.O_CLOEXEC));
+        Assert.Equal(0, Libc.pipe2(fds, Libc.O_CLOEXEC));
         return (fds[0], fds[1]);
     }
 
@@ -26,24 +25,24 @@ internal static unsafe class TestFds
     /// </summary>
     public static int Memfd(long size, int seals = QemuSeals)
     {
-        var fd = TestLibc.memfd_create($"ballast-test-{Guid.NewGuid():N}", TestLibc.MFD_CLOEXEC | TestLibc.MFD_ALLOW_SEALING);
+        var fd = Libc.memfd_create($"ballast-test-{Guid.NewGuid():N}", Libc.MFD_CLOEXEC | Libc.MFD_ALLOW_SEALING);
         Assert.True(fd >= 0);
-        Assert.Equal(0, TestLibc.ftruncate(fd, size));
+        Assert.Equal(0, Libc.ftruncate(fd, size));
         if (seals != 0)
-            Assert.Equal(0, Libc.fcntl(fd, TestLibc.F_ADD_SEALS, seals));
+            Assert.Equal(0, Libc.fcntl(fd, Libc.F_ADD_SEALS, seals));
         return fd;
     }
 
     /// <summary>A memfd made without MFD_ALLOW_SEALING: born with F_SEAL_SEAL only, it can never be sealed.</summary>
     public static int UnsealableMemfd(long size)
     {
-        var fd = TestLibc.memfd_create($"ballast-test-{Guid.NewGuid():N}", TestLibc.MFD_CLOEXEC);
+        var fd = Libc.memfd_create($"ballast-test-{Guid.NewGuid():N}", Libc.MFD_CLOEXEC);
         Assert.True(fd >= 0);
-        Assert.Equal(0, TestLibc.ftruncate(fd, size));
+        Assert.Equal(0, Libc.ftruncate(fd, size));
         return fd;
     }
 
-    public static void Close(int fd) => TestLibc.close(fd);
+    public static void Close(int fd) => Libc.close(fd);
 
     /// <summary>What /proc/self/fd/<paramref name="fd"/> points to ("pipe:[123]", "/memfd:name (deleted)").</summary>
     public static string Target(int fd) => new FileInfo($"/proc/self/fd/{fd}").LinkTarget!;

@@ -1,5 +1,5 @@
-using Ballast.Virtio;
-using Ballast.VhostUser.Interop;
+using Ballast.Linux;
+using Ballast.Linux.Interop;
 using Ballast.VhostUser.Protocol;
 using Ballast.VhostUser.Tests.Support;
 using Ballast.VhostUser.Transport;

@@ -1,6 +1,6 @@
-using Ballast.Virtio.Interop;
+using Ballast.Linux.Interop;
 using Ballast.Virtio.Memory;
-using Ballast.Virtio.Tests.Support;
+using Ballast.TestKit;
 
 namespace Ballast.Virtio.Tests.Memory;
 

@@ -1,6 +1,7 @@
-using Ballast.Virtio.Interop;
+using Ballast.Linux;
+using Ballast.Linux.Interop;
 using Ballast.Virtio.Memory;
-using Ballast.Virtio.Tests.Support;
+using Ballast.TestKit;
 using static Ballast.Virtio.Tests.Support.TestLayouts;
 
 namespace Ballast.Virtio.Tests.Memory;

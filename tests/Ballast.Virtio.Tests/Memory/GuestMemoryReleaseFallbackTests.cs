@@ -1,3 +1,4 @@
+using Ballast.Linux;
 using Ballast.Virtio.Memory;
 using Ballast.Virtio.Tests.Support;
 using Xunit.Abstractions;

@@ -1,5 +1,5 @@
 using System.Runtime.InteropServices;
-using Ballast.Virtio.Interop;
+using Ballast.Linux.Interop;
 using Ballast.Virtio.Memory;
 using static Ballast.Virtio.Tests.Support.TestLayouts;
 

@@ -1,4 +1,4 @@
-using Ballast.Tests.Infrastructure;
+using Ballast.TestKit;
 using Ballast.Virtio.Memory;
 using Ballast.Virtio.Queue;
 using CsCheck;

@@ -1,4 +1,4 @@
-using Ballast.Tests.Infrastructure;
+using Ballast.TestKit;
 using Ballast.Virtio.Queue;
 
 namespace Ballast.Virtio.Tests.Queue;

@@ -1,4 +1,5 @@
-using Ballast.Tests.Infrastructure;
+using Ballast.Linux;
+using Ballast.TestKit;
 using Ballast.Virtio.Queue;
 
 namespace Ballast.Virtio.Tests.Queue;

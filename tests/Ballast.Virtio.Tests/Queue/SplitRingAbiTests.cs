@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
-using Ballast.Tests.Infrastructure;
-using Ballast.Virtio.Interop;
+using Ballast.TestKit;
+using Ballast.Linux.Interop;
 using Ballast.Virtio.Queue;
 using Ballast.Virtio.Tests.Support;
 
@@ -115,13 +115,13 @@ public sealed unsafe class SplitRingAbiTests(CHeaderValues c) : IClassFixture<CH
         Assert.Equal(8UL, c["sizeof_st_dev"]);   // read as ulong
         Assert.Equal(8UL, c["sizeof_st_ino"]);
         Assert.Equal(8UL, c["sizeof_st_blocks"]);
-        Matches("sizeof_pollfd", (ulong)sizeof(Libc.PollFd));
-        Matches("pollfd_fd", (ulong)Marshal.OffsetOf<Libc.PollFd>(nameof(Libc.PollFd.fd)));
-        Matches("pollfd_events", (ulong)Marshal.OffsetOf<Libc.PollFd>(nameof(Libc.PollFd.events)));
-        Matches("pollfd_revents", (ulong)Marshal.OffsetOf<Libc.PollFd>(nameof(Libc.PollFd.revents)));
-        Matches("sizeof_iovec", (ulong)sizeof(Libc.IoVec));
-        Matches("iovec_iov_base", (ulong)Marshal.OffsetOf<Libc.IoVec>(nameof(Libc.IoVec.iov_base)));
-        Matches("iovec_iov_len", (ulong)Marshal.OffsetOf<Libc.IoVec>(nameof(Libc.IoVec.iov_len)));
+        Matches("sizeof_pollfd", (ulong)sizeof(Libc.pollfd));
+        Matches("pollfd_fd", (ulong)Marshal.OffsetOf<Libc.pollfd>(nameof(Libc.pollfd.fd)));
+        Matches("pollfd_events", (ulong)Marshal.OffsetOf<Libc.pollfd>(nameof(Libc.pollfd.events)));
+        Matches("pollfd_revents", (ulong)Marshal.OffsetOf<Libc.pollfd>(nameof(Libc.pollfd.revents)));
+        Matches("sizeof_iovec", (ulong)sizeof(Libc.iovec));
+        Matches("iovec_iov_base", (ulong)Marshal.OffsetOf<Libc.iovec>(nameof(Libc.iovec.iov_base)));
+        Matches("iovec_iov_len", (ulong)Marshal.OffsetOf<Libc.iovec>(nameof(Libc.iovec.iov_len)));
     }
 
     [GccFact]

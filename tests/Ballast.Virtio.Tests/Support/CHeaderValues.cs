@@ -1,4 +1,4 @@
-using Ballast.Tests.Infrastructure;
+using Ballast.TestKit;
 namespace Ballast.Virtio.Tests.Support;
 
 /// <summary>

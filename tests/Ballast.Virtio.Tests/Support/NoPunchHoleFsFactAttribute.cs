@@ -1,3 +1,5 @@
+
+
 namespace Ballast.Virtio.Tests.Support;
 
 /// <summary>

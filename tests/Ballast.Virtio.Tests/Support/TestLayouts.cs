@@ -1,3 +1,5 @@
+
+
 namespace Ballast.Virtio.Tests.Support;
 
 /// <summary>Guest RAM layouts shared by the memory and queue tests. Guest addresses are just numbers: the host

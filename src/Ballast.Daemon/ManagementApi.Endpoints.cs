@@ -1,0 +1,239 @@
+using System.Buffers;
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+using Ballast.Daemon.Api;
+using Ballast.Virtio.Units;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Logging;
+
+namespace Ballast.Daemon;
+
+public sealed partial class ManagementApi
+{
+    private const ulong GuestPage = 4096;
+    private const string JsonContentType = "application/json; charset=utf-8";
+    private const string TargetExample = "{\"target_bytes\":1610612736}";
+    private const string PollingExample = "{\"polling_interval_s\":5}";
+
+    private void MapEndpoints(IEndpointRouteBuilder routes)
+    {
+        routes.MapGet(ApiRoutes.Balloon, GetBalloonAsync);
+        routes.MapPut(ApiRoutes.Balloon, PutBalloonAsync);
+        routes.MapGet(ApiRoutes.Statistics, GetStatisticsAsync);
+        routes.MapPut(ApiRoutes.Statistics, PutStatisticsAsync);
+        routes.MapGet(ApiRoutes.Metrics, GetMetricsAsync);
+    }
+
+    /// <summary>The balloon as <c>GET /balloon</c> reports it.</summary>
+    public BalloonState CurrentState()
+    {
+        var connected = _backend.IsConnected;
+        // Negotiated features once a guest is there (empty until its driver accepts some), offered ones otherwise.
+        var features = connected ? _device.NegotiatedFeatures : _device.OfferedFeatures;
+        return new BalloonState(
+            TargetBytes: _device.NumPages * GuestPage,
+            ActualBytes: _device.Actual * GuestPage,
+            BalloonedBytes: _device.BalloonedPages * GuestPage,
+            GuestBytes: connected ? _backend.GuestRamBytes : 0,
+            Features: BalloonFeatureNames.FromBits(features, _device.Options),
+            Connected: connected,
+            ReleasePendingBytes: (ulong)_device.PendingReleaseBytes);
+    }
+
+    private Task GetBalloonAsync(HttpContext context) =>
+        WriteJsonAsync(context, StatusCodes.Status200OK, CurrentState(), ApiJsonContext.Default.BalloonState);
+
+    private async Task PutBalloonAsync(HttpContext context)
+    {
+        var (ok, request) = await TryReadJsonAsync(context, ApiJsonContext.Default.TargetRequest, TargetExample).ConfigureAwait(false);
+        if (!ok)
+            return;
+        if (request?.TargetBytes is not { } target)
+        {
+            await WriteErrorAsync(context, StatusCodes.Status400BadRequest, $"the body needs target_bytes, e.g. {TargetExample}").ConfigureAwait(false);
+            return;
+        }
+        if (target < 0)
+        {
+            await WriteErrorAsync(context, StatusCodes.Status400BadRequest, $"target_bytes must not be negative (got {target})").ConfigureAwait(false);
+            return;
+        }
+        if ((ulong)target % GuestPage != 0)
+        {
+            await WriteErrorAsync(context, StatusCodes.Status400BadRequest,
+                $"target_bytes must be a multiple of 4096 (the balloon counts 4 KiB pages); got {target}").ConfigureAwait(false);
+            return;
+        }
+        if (!_backend.IsConnected)
+        {
+            await WriteErrorAsync(context, StatusCodes.Status409Conflict,
+                "no guest is connected: a target can be set once QEMU has connected to the vhost-user socket").ConfigureAwait(false);
+            return;
+        }
+        var guest = _backend.GuestRamBytes;
+        if ((ulong)target > guest)
+        {
+            await WriteErrorAsync(context, StatusCodes.Status400BadRequest,
+                $"target_bytes {target} ({SizeFormatter.Format(target)}) is more than the guest's RAM of {guest} bytes ({SizeFormatter.Format((long)guest)})").ConfigureAwait(false);
+            return;
+        }
+        var pages = (ulong)target / GuestPage;
+        if (pages > uint.MaxValue)
+        {
+            await WriteErrorAsync(context, StatusCodes.Status400BadRequest,
+                $"target_bytes {target} is more than the balloon can say: num_pages is a 32-bit count of 4 KiB pages (at most {(ulong)uint.MaxValue * GuestPage})").ConfigureAwait(false);
+            return;
+        }
+        _device.SetTargetPages((uint)pages);
+        _logger.LogInformation("balloon target set to {Target} ({Pages} pages)", SizeFormatter.Format(target), pages);
+        context.Response.StatusCode = StatusCodes.Status204NoContent;
+    }
+
+    private Task GetStatisticsAsync(HttpContext context)
+    {
+        if (!_device.Options.StatsQueue)
+            return WriteErrorAsync(context, StatusCodes.Status404NotFound,
+                "no statistics: the stats feature is off (start ballast serve with --features including stats)");
+        if (_device.Statistics is not { } statistics)
+            return WriteErrorAsync(context, StatusCodes.Status404NotFound,
+                "no statistics yet: the guest has not sent any (its driver sends the first buffer when it starts)");
+        return WriteJsonAsync(context, StatusCodes.Status200OK, StatisticsReport.From(statistics, _poller.IntervalSeconds),
+            ApiJsonContext.Default.StatisticsReport);
+    }
+
+    private async Task PutStatisticsAsync(HttpContext context)
+    {
+        var (ok, request) = await TryReadJsonAsync(context, ApiJsonContext.Default.PollingIntervalRequest, PollingExample).ConfigureAwait(false);
+        if (!ok)
+            return;
+        if (request?.PollingIntervalS is not { } seconds)
+        {
+            await WriteErrorAsync(context, StatusCodes.Status400BadRequest, $"the body needs polling_interval_s, e.g. {PollingExample}").ConfigureAwait(false);
+            return;
+        }
+        if (!StatisticsPoller.IsValidInterval(seconds))
+        {
+            await WriteErrorAsync(context, StatusCodes.Status400BadRequest,
+                $"polling_interval_s must be 0 (off) to {StatisticsPoller.MaxIntervalSeconds} seconds; got {seconds}").ConfigureAwait(false);
+            return;
+        }
+        if (!_device.Options.StatsQueue)
+        {
+            await WriteErrorAsync(context, StatusCodes.Status409Conflict,
+                "the stats feature is off: start ballast serve with --features including stats to poll statistics").ConfigureAwait(false);
+            return;
+        }
+        _poller.SetInterval((int)seconds);
+        context.Response.StatusCode = StatusCodes.Status204NoContent;
+    }
+
+    private async Task GetMetricsAsync(HttpContext context)
+    {
+        context.Response.StatusCode = StatusCodes.Status200OK;
+        context.Response.ContentType = ApiRoutes.MetricsContentType;
+        await context.Response.WriteAsync(MetricsWriter.Write(_device, _backend), context.RequestAborted).ConfigureAwait(false);
+    }
+
+    /// <summary>Middleware: 413 for a declared body above <see cref="ApiRoutes.MaxBodyBytes"/>, before any endpoint runs.</summary>
+    private static Task RefuseLargeBodiesAsync(HttpContext context, RequestDelegate next) =>
+        context.Request.ContentLength > ApiRoutes.MaxBodyBytes
+            ? WriteErrorAsync(context, StatusCodes.Status413PayloadTooLarge, TooLargeMessage)
+            : next(context);
+
+    /// <summary>Middleware: gives routing's bare 404 and 405 answers an <see cref="ApiError"/> body.</summary>
+    private static async Task ExplainUnroutedAsync(HttpContext context, RequestDelegate next)
+    {
+        await next(context).ConfigureAwait(false);
+        var response = context.Response;
+        if (response.HasStarted || response.ContentType is not null || response.ContentLength is not null)
+            return;
+        var request = context.Request;
+        var message = response.StatusCode switch
+        {
+            StatusCodes.Status404NotFound =>
+                $"no such resource: {request.Path} (the API has {ApiRoutes.Balloon}, {ApiRoutes.Statistics} and {ApiRoutes.Metrics})",
+            StatusCodes.Status405MethodNotAllowed =>
+                $"{request.Method} is not allowed on {request.Path}" + (response.Headers.Allow.Count > 0 ? $" (allowed: {response.Headers.Allow})" : ""),
+            _ => null,
+        };
+        if (message is not null)
+            await WriteErrorAsync(context, response.StatusCode, message).ConfigureAwait(false);
+    }
+
+    private const string TooLargeMessage = "the request body is larger than 64 KiB";
+
+    /// <summary>
+    /// Reads the body as JSON of <paramref name="typeInfo"/>'s type. On failure answers 400 (empty, malformed or
+    /// not the expected object) or 413 (over 64 KiB) itself and returns false.
+    /// </summary>
+    private static async Task<(bool Ok, T? Value)> TryReadJsonAsync<T>(HttpContext context, JsonTypeInfo<T> typeInfo, string example)
+    {
+        var body = new ArrayBufferWriter<byte>(256);
+        try
+        {
+            while (true)
+            {
+                var memory = body.GetMemory(4096);
+                var read = await context.Request.Body.ReadAsync(memory, context.RequestAborted).ConfigureAwait(false);
+                if (read == 0)
+                    break;
+                body.Advance(read);
+                if (body.WrittenCount > ApiRoutes.MaxBodyBytes)
+                {
+                    await WriteErrorAsync(context, StatusCodes.Status413PayloadTooLarge, TooLargeMessage).ConfigureAwait(false);
+                    return (false, default);
+                }
+            }
+        }
+        catch (BadHttpRequestException ex)
+        {
+            // Kestrel's own limit (MaxRequestBodySize) or a broken chunked body.
+            await WriteErrorAsync(context, ex.StatusCode,
+                ex.StatusCode == StatusCodes.Status413PayloadTooLarge ? TooLargeMessage : $"bad request body: {ex.Message}").ConfigureAwait(false);
+            return (false, default);
+        }
+
+        if (body.WrittenCount == 0)
+        {
+            await WriteErrorAsync(context, StatusCodes.Status400BadRequest, $"the request needs a JSON body, e.g. {example}").ConfigureAwait(false);
+            return (false, default);
+        }
+        try
+        {
+            var value = JsonSerializer.Deserialize(body.WrittenSpan, typeInfo);
+            if (value is null)
+            {
+                await WriteErrorAsync(context, StatusCodes.Status400BadRequest, $"the body must be a JSON object, e.g. {example}").ConfigureAwait(false);
+                return (false, default);
+            }
+            return (true, value);
+        }
+        catch (JsonException ex)
+        {
+            await WriteErrorAsync(context, StatusCodes.Status400BadRequest, $"{DescribeJsonError(ex)}; send e.g. {example}").ConfigureAwait(false);
+            return (false, default);
+        }
+    }
+
+    /// <summary>A sentence about <paramref name="ex"/> that names the JSON path, not .NET types.</summary>
+    private static string DescribeJsonError(JsonException ex)
+    {
+        var path = ex.Path is { Length: > 1 } p ? p : null;
+        if (ex.Message.Contains("could not be mapped", StringComparison.Ordinal))
+            return path is null ? "the body has an unknown property" : $"unknown property {path}";
+        if (ex.Message.Contains("could not be converted", StringComparison.Ordinal))
+            return path is null ? "the body must be a JSON object" : $"{path} must be a whole number";
+        return $"the body is not valid JSON (line {ex.LineNumber + 1}, byte {ex.BytePositionInLine})";
+    }
+
+    private static Task WriteJsonAsync<T>(HttpContext context, int status, T value, JsonTypeInfo<T> typeInfo)
+    {
+        context.Response.StatusCode = status;
+        return context.Response.WriteAsJsonAsync(value, typeInfo, JsonContentType, context.RequestAborted);
+    }
+
+    private static Task WriteErrorAsync(HttpContext context, int status, string message) =>
+        WriteJsonAsync(context, status, new ApiError(message), ApiJsonContext.Default.ApiError);
+}

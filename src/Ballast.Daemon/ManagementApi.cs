@@ -1,0 +1,200 @@
+using Ballast.Linux;
+using System.Net.Sockets;
+using Ballast.Balloon.Device;
+using Ballast.Daemon.Api;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Connections.Features;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Ballast.Daemon;
+
+/// <summary>
+/// The management API of <c>ballast serve</c> (routes in <see cref="ApiRoutes"/>): Kestrel on a Unix socket,
+/// HTTP/1.1 only, minimal-API endpoints with source-generated JSON. The socket is bound here and restricted to
+/// mode 0600 before Kestrel listens on it (until then connect(2) is refused), and each connection's peer is
+/// checked (SO_PEERCRED): only this user and root are served; a peer whose credentials cannot be read is refused.
+/// </summary>
+public sealed partial class ManagementApi : IAsyncDisposable
+{
+    private static readonly TimeSpan s_stopTimeout = TimeSpan.FromSeconds(1);
+
+    private readonly WebApplication _app;
+    private readonly BalloonDevice _device;
+    private readonly IBalloonBackend _backend;
+    private readonly StatisticsPoller _poller;
+    private readonly ILogger _logger;
+    private readonly uint _ownUserId = UnixSocketFile.EffectiveUserId;
+    private readonly Socket _listener;
+    private int _disposed;
+
+    private ManagementApi(string socketPath, Socket listener, BalloonDevice device, IBalloonBackend backend, StatisticsPoller poller,
+        ILoggerFactory loggerFactory)
+    {
+        SocketPath = socketPath;
+        _listener = listener;
+        _device = device;
+        _backend = backend;
+        _poller = poller;
+        _logger = loggerFactory.CreateLogger<ManagementApi>();
+
+        // The empty builder reads no configuration files or environment (no ASPNETCORE_URLS surprises).
+        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { ApplicationName = "ballast" });
+        builder.Services.AddSingleton(loggerFactory);
+        // Ctrl+C and SIGTERM belong to the command line (System.CommandLine cancels serve); not to the web host.
+        builder.Services.AddSingleton<IHostLifetime, CommandLineLifetime>();
+        builder.Services.AddRoutingCore();
+        builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            kestrel.Limits.MaxRequestBodySize = ApiRoutes.MaxBodyBytes;
+            // Kestrel listens on our bound socket (it does not own the descriptor; DisposeAsync closes it).
+            kestrel.ListenHandle((ulong)listener.Handle, listen =>
+            {
+                listen.Protocols = HttpProtocols.Http1;
+                listen.Use(next => connection => ServeOwnerOnlyAsync(connection, next));
+            });
+        });
+        _app = builder.Build();
+        _app.Use(RefuseLargeBodiesAsync);
+        _app.Use(ExplainUnroutedAsync);
+        MapEndpoints(_app);
+    }
+
+    /// <summary>The API socket's absolute path.</summary>
+    public string SocketPath { get; }
+
+    /// <summary>
+    /// Claims <paramref name="socketPath"/> (<see cref="UnixSocketFile.Claim"/>), binds a socket there, restricts it to
+    /// mode 0600, and only then starts serving the API for <paramref name="device"/> on it.
+    /// </summary>
+    /// <exception cref="IOException">The path is taken, or the socket could not be bound or restricted.</exception>
+    public static async Task<ManagementApi> StartAsync(string socketPath, BalloonDevice device, IBalloonBackend backend,
+        StatisticsPoller poller, ILoggerFactory loggerFactory, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(socketPath);
+        ArgumentNullException.ThrowIfNull(device);
+        ArgumentNullException.ThrowIfNull(backend);
+        ArgumentNullException.ThrowIfNull(poller);
+        ArgumentNullException.ThrowIfNull(loggerFactory);
+        var path = Path.GetFullPath(socketPath);
+        UnixSocketFile.Claim(path);
+        var listener = BindRestricted(path);
+        ManagementApi api;
+        try
+        {
+            api = new ManagementApi(path, listener, device, backend, poller, loggerFactory);
+        }
+        catch
+        {
+            listener.Dispose();
+            UnixSocketFile.Remove(path);
+            throw;
+        }
+        try
+        {
+            await api._app.StartAsync(ct).ConfigureAwait(false);
+        }
+        catch
+        {
+            await api.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+        api._logger.LogInformation("management API listening on {Socket} (HTTP/1.1, mode 0600)", path);
+        return api;
+    }
+
+    /// <summary>Stops serving (in-flight requests get up to a second) and removes the socket.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+            return;
+        using (var timeout = new CancellationTokenSource(s_stopTimeout))
+        {
+            try
+            {
+                await _app.StopAsync(timeout.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+            }
+        }
+        // Bounded too: Kestrel listens on a descriptor it does not own (ListenHandle), and a shutdown that waits
+        // for its accept loop must never keep the daemon from exiting; whatever hangs here, the socket is closed and
+        // removed anyway. (A defensive bound: the one "serve does not exit" seen was a SIGINT ignored by the launcher.)
+        try
+        {
+            await _app.DisposeAsync().AsTask().WaitAsync(s_stopTimeout).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            _logger.LogWarning("the management API did not shut down within {Timeout} s; closing its socket anyway", s_stopTimeout.TotalSeconds);
+        }
+        _listener.Dispose();
+        if (UnixSocketFile.Remove(SocketPath))
+            _logger.LogDebug("removed {Socket}", SocketPath);
+    }
+
+    /// <summary>
+    /// A Unix socket bound at <paramref name="path"/>, not yet listening, with the file's mode already 0600: nobody
+    /// can connect until Kestrel listens, and by then only this user and root can.
+    /// </summary>
+    /// <exception cref="IOException">The socket cannot be bound or restricted.</exception>
+    private static Socket BindRestricted(string path)
+    {
+        var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        try
+        {
+            listener.Bind(new UnixDomainSocketEndPoint(path));
+            UnixSocketFile.Restrict(path, SocketAccess.OwnerOnly);
+            return listener;
+        }
+        catch (SocketException ex)
+        {
+            listener.Dispose();
+            throw new IOException($"cannot bind '{path}': {ex.Message}", ex);
+        }
+        catch
+        {
+            listener.Dispose();
+            UnixSocketFile.Remove(path);
+            throw;
+        }
+    }
+
+    private async Task ServeOwnerOnlyAsync(ConnectionContext connection, ConnectionDelegate next)
+    {
+        var socket = connection.Features.Get<IConnectionSocketFeature>()?.Socket;
+        var peer = socket is null ? null : PeerCredentials.Read(socket);
+        if (!IsAllowedPeer(peer, _ownUserId))
+        {
+            if (peer is null)
+                _logger.LogWarning("refused a management connection: its peer's credentials could not be read (SO_PEERCRED)");
+            else
+                _logger.LogWarning("refused a management connection from pid {Pid} uid {Uid} gid {Gid}: only uid {Owner} and root may use the API",
+                    peer.ProcessId, peer.UserId, peer.GroupId, _ownUserId);
+            connection.Abort();
+            return;
+        }
+        await next(connection).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Whether <paramref name="peer"/> may use the API of a daemon running as <paramref name="ownUserId"/>: the same
+    /// user or root (<see cref="SocketAccess.OwnerOnly"/>). A peer whose credentials are unknown is refused: the
+    /// check fails closed rather than trusting the file mode alone.
+    /// </summary>
+    internal static bool IsAllowedPeer(PeerCredentials? peer, uint ownUserId) => SocketAccess.OwnerOnly.Allows(peer, ownUserId);
+
+    /// <summary>An <see cref="IHostLifetime"/> that leaves signals alone.</summary>
+    private sealed class CommandLineLifetime : IHostLifetime
+    {
+        public Task WaitForStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    }
+}

@@ -1,0 +1,70 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Ballast.Balloon.Device;
+
+namespace Ballast.Daemon;
+
+/// <summary>
+/// <c>GET /metrics</c>: the device's counters and the balloon's sizes in the Prometheus text exposition format
+/// 0.0.4 (<c># HELP</c>, <c># TYPE</c>, then <c>name{labels} value</c> lines; counters end in <c>_total</c>).
+/// </summary>
+public static class MetricsWriter
+{
+    /// <summary>Every metric name starts with this.</summary>
+    public const string Prefix = "ballast_balloon_";
+
+    /// <summary>The label value for <paramref name="kind"/>: its name in snake_case (<c>pfn_out_of_range</c>).</summary>
+    public static string ErrorKindLabel(BalloonError kind) => JsonNamingPolicy.SnakeCaseLower.ConvertName(kind.ToString());
+
+    /// <summary>The exposition text for <paramref name="device"/> and <paramref name="backend"/>.</summary>
+    public static string Write(BalloonDevice device, IBalloonBackend backend)
+    {
+        ArgumentNullException.ThrowIfNull(device);
+        ArgumentNullException.ThrowIfNull(backend);
+        var counters = device.Counters;
+        var text = new StringBuilder(4096);
+
+        Counter(text, "pages_inflated_total", "4 KiB pages the guest put in the balloon (newly ballooned frames).", Volatile.Read(ref counters.PagesInflated));
+        Counter(text, "pages_deflated_total", "4 KiB pages the guest took back out of the balloon.", Volatile.Read(ref counters.PagesDeflated));
+        Counter(text, "release_calls_total", "fallocate/madvise calls made to give guest memory back to the host.", Volatile.Read(ref counters.ReleaseCalls));
+        Counter(text, "released_bytes_total", "Bytes of guest memory given back to the host.", Volatile.Read(ref counters.BytesReleased));
+
+        Header(text, "guest_errors_total", "counter", "Bad guest input (and failed releases) the device counted and skipped, by kind.");
+        foreach (var kind in Enum.GetValues<BalloonError>())
+            Sample(text, "guest_errors_total", $"{{kind=\"{ErrorKindLabel(kind)}\"}}", counters.Errors(kind));
+
+        Counter(text, "kicks_total", "Available-buffer notifications (kicks) the device handled.", Volatile.Read(ref counters.Kicks));
+        Counter(text, "interrupts_total", "Used-buffer notifications (interrupts) the device sent to the guest.", Volatile.Read(ref counters.Interrupts));
+        Counter(text, "config_changes_total", "Balloon target changes announced to the guest.", Volatile.Read(ref counters.ConfigChanges));
+        Counter(text, "stats_updates_total", "Statistics buffers received from the guest.", Volatile.Read(ref counters.StatsUpdates));
+
+        Gauge(text, "connected", "1 while a guest (QEMU) is connected, else 0.", backend.IsConnected ? 1UL : 0UL);
+        Gauge(text, "target_bytes", "The balloon target (num_pages x 4096).", (ulong)device.NumPages * GuestPage);
+        Gauge(text, "actual_bytes", "The balloon size the guest reports (actual x 4096).", (ulong)device.Actual * GuestPage);
+        Gauge(text, "ballooned_bytes", "Bytes the device saw inflated and not deflated.", device.BalloonedPages * GuestPage);
+        Gauge(text, "guest_bytes", "The connected guest's RAM; 0 with no guest.", backend.GuestRamBytes);
+        Gauge(text, "release_pending_bytes", "Ballooned bytes whose host release is still queued (--defer-release).", (ulong)device.PendingReleaseBytes);
+        return text.ToString();
+    }
+
+    private const ulong GuestPage = 4096;
+
+    private static void Counter(StringBuilder text, string name, string help, long value)
+    {
+        Header(text, name, "counter", help);
+        Sample(text, name, "", value);
+    }
+
+    private static void Gauge(StringBuilder text, string name, string help, ulong value)
+    {
+        Header(text, name, "gauge", help);
+        text.Append(CultureInfo.InvariantCulture, $"{Prefix}{name} {value}\n");
+    }
+
+    private static void Header(StringBuilder text, string name, string type, string help) =>
+        text.Append(CultureInfo.InvariantCulture, $"# HELP {Prefix}{name} {help}\n# TYPE {Prefix}{name} {type}\n");
+
+    private static void Sample(StringBuilder text, string name, string labels, long value) =>
+        text.Append(CultureInfo.InvariantCulture, $"{Prefix}{name}{labels} {value}\n");
+}

@@ -1,0 +1,132 @@
+using System.Diagnostics;
+using Ballast.Balloon.Device;
+using Ballast.Simulation.Driver;
+using Ballast.Bitmap;
+using Ballast.Virtio.Memory;
+
+namespace Ballast.Simulation.Guest;
+
+/// <summary>
+/// The seed's experiment, whatever the transport: inflate a probed driver by a number of pages on a "vCPU"
+/// thread, break the time down into the seed's stages (driver allocation, device translation and release, and the
+/// rest: send), deflate it all, and check the guest's memory. Also the floor no protocol can beat.
+/// </summary>
+public static class BalloonExperiment
+{
+    private const int PageShift = 12;
+
+    /// <summary>Runs one inflate/deflate cycle of <paramref name="pages"/> on a probed <paramref name="driver"/>.</summary>
+    /// <exception cref="InvalidOperationException">The driver failed, or the device counted guest errors in this clean run.</exception>
+    public static ModeMeasurement Measure(SimulatedGuest guest, BalloonDevice device, BalloonDriver driver, ulong pages,
+        IProgress<ulong>? inflateProgress = null, IProgress<ulong>? deflateProgress = null)
+    {
+        ArgumentNullException.ThrowIfNull(guest);
+        ArgumentNullException.ThrowIfNull(device);
+        ArgumentNullException.ThrowIfNull(driver);
+        var hostBefore = guest.HostBytes;
+        var dev0 = device.Counters.Snapshot();
+        var drv0 = driver.Counters.Snapshot();
+        var kicks0 = driver.Kicks;
+        var sw = Stopwatch.StartNew();
+        var inflated = OnVcpu(() => driver.Inflate(pages, inflateProgress));
+        var totalMs = sw.Elapsed.TotalMilliseconds;
+        var dev1 = device.Counters.Snapshot();
+        var drv1 = driver.Counters.Snapshot();
+        var kicks1 = driver.Kicks;
+        var hostAfter = guest.HostBytes;
+
+        var ballooned = new XBitmap();
+        foreach (var pfn in driver.Pages)
+            ballooned.Set(pfn);
+        sw.Restart();
+        OnVcpu(() => driver.Deflate(inflated, deflateProgress));
+        var deflateMs = sw.Elapsed.TotalMilliseconds;
+        var integrity = guest.CheckIntegrity(ballooned);
+        if (device.Counters.TotalErrors != 0)
+            throw new InvalidOperationException($"the device counted {device.Counters.TotalErrors} guest errors in a clean run");
+
+        var allocMs = Ms(drv1.AllocTicks - drv0.AllocTicks);
+        var translateMs = Ms(dev1.TranslateTicks - dev0.TranslateTicks);
+        var releaseMs = Ms(dev1.ReleaseTicks - dev0.ReleaseTicks);
+        return new ModeMeasurement
+        {
+            TotalMs = Round(totalMs),
+            AllocMs = Round(allocMs),
+            // Everything that is not allocation, translation or release: queue work, kicks, interrupts, waiting.
+            SendMs = Round(Math.Max(0, totalMs - allocMs - translateMs - releaseMs)),
+            TranslateMs = Round(translateMs),
+            ReleaseMs = Round(releaseMs),
+            DeflateMs = Round(deflateMs),
+            Pages = (long)inflated,
+            Buffers = drv1.Buffers - drv0.Buffers,
+            Kicks = kicks1 - kicks0,
+            Runs = dev1.Runs - dev0.Runs,
+            ReleaseCalls = dev1.ReleaseCalls - dev0.ReleaseCalls,
+            HostBytesBefore = hostBefore,
+            HostBytesAfter = hostAfter,
+            Integrity = integrity.ToString(),
+        };
+    }
+
+    /// <summary>
+    /// The floor, in milliseconds: allocate <paramref name="pages"/> order-0 pages from <paramref name="guest"/>'s
+    /// allocator (zeroing them if <paramref name="zeroOnAlloc"/>), then one release call per contiguous run of them
+    /// (consecutive PFNs merged as they come, no sorting) — no device, no protocol.
+    /// </summary>
+    public static double MeasureFloor(SimulatedGuest guest, ulong pages, bool zeroOnAlloc)
+    {
+        ArgumentNullException.ThrowIfNull(guest);
+        var pfns = new ulong[pages];
+        var pieces = new HostRange[guest.Memory.Regions.Count];
+        var sw = Stopwatch.StartNew();
+        ulong got = 0;
+        while (got < pages && guest.Allocator.TryAlloc(0, out var pfn))
+        {
+            if (zeroOnAlloc)
+                guest.Memory.GetSpan(pfn << PageShift, 4096).Clear();
+            pfns[got++] = pfn;
+        }
+        for (ulong i = 0; i < got;)
+        {
+            var start = pfns[i];
+            var j = i + 1;
+            while (j < got && pfns[j] == pfns[j - 1] + 1)
+                j++;
+            var n = guest.Memory.Translate(start << PageShift, (j - i) << PageShift, pieces);
+            for (var k = 0; k < n; k++)
+                guest.Memory.Release(pieces[k]);
+            i = j;
+        }
+        return Round(sw.Elapsed.TotalMilliseconds);
+    }
+
+    /// <summary>Runs <paramref name="work"/> on a dedicated "vCPU" thread, as the guest driver would run.</summary>
+    private static T OnVcpu<T>(Func<T> work)
+    {
+        T result = default!;
+        Exception? error = null;
+        var thread = new Thread(() =>
+        {
+            try
+            {
+                result = work();
+            }
+            catch (Exception e)
+            {
+                error = e;
+            }
+        })
+        { Name = "ballast-vcpu0" };
+        thread.Start();
+        thread.Join();
+        if (error is OperationCanceledException cancelled)
+            throw new OperationCanceledException(cancelled.Message, cancelled, cancelled.CancellationToken);
+        if (error is not null)
+            throw new InvalidOperationException($"the guest driver failed: {error.Message}", error);
+        return result;
+    }
+
+    private static double Ms(long ticks) => ticks * 1000.0 / Stopwatch.Frequency;
+
+    private static double Round(double ms) => Math.Round(ms, 2);
+}

@@ -1,0 +1,51 @@
+namespace Ballast.Simulation.Guest;
+
+/// <summary>
+/// One inflate/deflate cycle of <see cref="BalloonExperiment"/>, whatever the transport: times in wall-clock
+/// milliseconds, the seed's four stages of inflating (alloc, send, translate, release), counts, host memory and
+/// integrity. <c>ballast bench --json</c> prints these (snake_case) in each run, after the mode.
+/// </summary>
+public record ModeMeasurement
+{
+    /// <summary>The whole inflate.</summary>
+    public required double TotalMs { get; init; }
+
+    /// <summary>The guest driver allocating the balloon pages.</summary>
+    public required double AllocMs { get; init; }
+
+    /// <summary>Everything else: queue work, kicks, interrupts, config round trips over the socket, waiting.</summary>
+    public required double SendMs { get; init; }
+
+    /// <summary>The device translating guest addresses.</summary>
+    public required double TranslateMs { get; init; }
+
+    /// <summary>The device releasing host memory.</summary>
+    public required double ReleaseMs { get; init; }
+
+    /// <summary>Deflating afterwards (not part of the total).</summary>
+    public required double DeflateMs { get; init; }
+
+    /// <summary>4 KiB pages put into the balloon.</summary>
+    public required long Pages { get; init; }
+
+    /// <summary>Virtqueue buffers the driver sent.</summary>
+    public required long Buffers { get; init; }
+
+    /// <summary>Driver → device notifications.</summary>
+    public required long Kicks { get; init; }
+
+    /// <summary>Runs of contiguous pages the device saw.</summary>
+    public required long Runs { get; init; }
+
+    /// <summary>Host memory-release calls the device made.</summary>
+    public required long ReleaseCalls { get; init; }
+
+    /// <summary>Host memory behind guest RAM before inflating (fstat st_blocks of the memfd).</summary>
+    public required long HostBytesBefore { get; init; }
+
+    /// <summary>Host memory behind guest RAM after inflating.</summary>
+    public required long HostBytesAfter { get; init; }
+
+    /// <summary>"ok", or "corrupt:&lt;pages&gt;".</summary>
+    public required string Integrity { get; init; }
+}

@@ -1,0 +1,41 @@
+
+namespace Ballast.Daemon.Tests;
+
+public class ServeFeatureListTests
+{
+    [Theory]
+    [InlineData("stats,deflate-on-oom", new[] { "stats", "deflate-on-oom" })]
+    [InlineData("sg", new[] { "sg" })]
+    [InlineData(" Stats , SG ,must-tell-host", new[] { "stats", "sg", "must-tell-host" })]
+    [InlineData("none", new string[0])]
+    [InlineData("", new string[0])]
+    [InlineData("stats,stats", new[] { "stats" })]
+    public void TryParse_AcceptsKnownNames(string text, string[] expected)
+    {
+        Assert.True(ServeFeatureList.TryParse(text, out var features, out var error), error);
+        Assert.Equal(expected.Order(), features.Order());
+    }
+
+    [Fact]
+    public void TryParse_NamesTheUnknownOnesAndListsTheKnown()
+    {
+        Assert.False(ServeFeatureList.TryParse("stats,balloon,free-page-hint", out _, out var error));
+        Assert.Contains("'balloon', 'free-page-hint'", error, StringComparison.Ordinal);
+        Assert.Contains("must-tell-host, stats, deflate-on-oom, sg", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ToDeviceOptions_OffersExactlyTheNamedFeatures()
+    {
+        Assert.True(ServeFeatureList.TryParse("must-tell-host,sg", out var features, out _));
+
+        var options = ServeFeatureList.ToDeviceOptions(features, 3, Ballast.Balloon.Device.ReleasePolicy.PerPage);
+
+        Assert.True(options.MustTellHost);
+        Assert.False(options.StatsQueue);
+        Assert.False(options.DeflateOnOom);
+        Assert.True(options.ScatterGather);
+        Assert.Equal(3, options.SgBit);
+        Assert.Equal(Ballast.Balloon.Device.ReleasePolicy.PerPage, options.Release);
+    }
+}

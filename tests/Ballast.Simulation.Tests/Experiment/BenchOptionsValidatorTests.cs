@@ -1,0 +1,72 @@
+using Ballast.Simulation.Experiment;
+
+namespace Ballast.Simulation.Tests.Experiment;
+
+public class BenchOptionsValidatorTests
+{
+    private static readonly BenchOptions s_valid = new()
+    {
+        GuestMemBytes = 8L << 30,
+        InflateBytes = 7L << 30,
+        Modes = BenchModes.All,
+    };
+
+    [Fact]
+    public void Validate_AcceptsDefaults() =>
+        Assert.Empty(BenchOptionsValidator.Validate(s_valid, 24L << 30));
+
+    [Fact]
+    public void Validate_AcceptsInflateEqualToGuestMemory() =>
+        Assert.Empty(BenchOptionsValidator.Validate(s_valid with { InflateBytes = 8L << 30 }, null));
+
+    [Fact]
+    public void Validate_SkipsHostCheckWhenUnknown() =>
+        Assert.Empty(BenchOptionsValidator.Validate(s_valid with { GuestMemBytes = 1L << 40 }, null));
+
+    [Theory]
+    [InlineData(8L << 30, 9L << 30, 64L << 30, "larger than --guest-mem")]
+    [InlineData((8L << 30) + 4096, 4096, 64L << 30, "multiple of 4 MiB")]
+    [InlineData(6L << 20, 4096, 64L << 30, "multiple of 4 MiB")]
+    [InlineData(8L << 30, (1L << 30) + 100, 64L << 30, "multiple of the 4096-byte page size")]
+    [InlineData(8L << 30, 7L << 30, (9L << 30) - 1, "does not fit on this machine")]
+    [InlineData(8L << 30, 7L << 30, 4L << 30, "only 4 GiB is available")]
+    [InlineData(0L, 4096, 64L << 30, "--guest-mem must be greater than zero")]
+    [InlineData(8L << 30, -4096, 64L << 30, "--inflate must be greater than zero")]
+    public void Validate_RejectsSizes(long guest, long inflate, long available, string expected)
+    {
+        var errors = BenchOptionsValidator.Validate(s_valid with { GuestMemBytes = guest, InflateBytes = inflate }, available);
+        Assert.Contains(errors, error => error.Contains(expected, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Validate_NeedsOneGiBHeadroom()
+    {
+        Assert.Empty(BenchOptionsValidator.Validate(s_valid, 9L << 30));
+        Assert.NotEmpty(BenchOptionsValidator.Validate(s_valid, (9L << 30) - 1));
+    }
+
+    [Fact]
+    public void Validate_HugeGuestDoesNotOverflow()
+    {
+        var huge = s_valid with { GuestMemBytes = long.MaxValue - (long.MaxValue % BenchOptionsValidator.GuestMemGranule) };
+        var error = Assert.Single(BenchOptionsValidator.Validate(huge, 24L << 30));
+        Assert.Contains("does not fit", error, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(-3)]
+    public void Validate_RejectsRepeatBelowOne(int repeat)
+    {
+        var error = Assert.Single(BenchOptionsValidator.Validate(s_valid with { Repeat = repeat }, null));
+        Assert.Contains("--repeat must be at least 1", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Validate_RejectsNoModes() =>
+        Assert.Single(BenchOptionsValidator.Validate(s_valid with { Modes = [] }, null));
+
+    [Fact]
+    public void Validate_ReportsEveryProblem() =>
+        Assert.Equal(3, BenchOptionsValidator.Validate(s_valid with { InflateBytes = (9L << 30) + 1, Repeat = 0 }, null).Count);
+}

@@ -1,0 +1,94 @@
+using Ballast.Virtio.Units;
+
+namespace Ballast.GuestBench;
+
+/// <summary>What <c>ballast guest-bench</c> runs.</summary>
+public sealed record GuestBenchOptions
+{
+    /// <summary>Default <c>--guest-mem</c>: 2 GiB.</summary>
+    public const long DefaultGuestMemBytes = 2L << 30;
+
+    /// <summary>Default <c>--inflate</c>: 1536 MiB.</summary>
+    public const long DefaultInflateBytes = 1536L << 20;
+
+    /// <summary>Default <c>--dirty</c>: 1600 MiB.</summary>
+    public const long DefaultDirtyBytes = 1600L << 20;
+
+    /// <summary>The smallest guest that boots the initramfs and leaves room for a balloon.</summary>
+    public const long MinGuestMemBytes = 256L << 20;
+
+    private const long MiB = 1 << 20;
+
+    /// <summary>Guest RAM (and memfd size).</summary>
+    public long GuestMemBytes { get; init; } = DefaultGuestMemBytes;
+
+    /// <summary>How much the balloon takes: the Ballast target, or guest RAM minus QEMU's <c>balloon</c> value.</summary>
+    public long InflateBytes { get; init; } = DefaultInflateBytes;
+
+    /// <summary>Guest memory written and freed at boot (<c>ballast.dirty</c>), so the inflate has host memory to give back.</summary>
+    public long DirtyBytes { get; init; } = DefaultDirtyBytes;
+
+    /// <summary>The devices of one repeat, in order (<see cref="GuestBenchDevices"/>).</summary>
+    public IReadOnlyList<string> Devices { get; init; } = [GuestBenchDevices.Qemu, GuestBenchDevices.Ballast];
+
+    /// <summary>
+    /// The guest drivers each device runs with, in order (<see cref="GuestBenchDrivers"/>); QEMU's device only with
+    /// the stock driver.
+    /// </summary>
+    public IReadOnlyList<string> Drivers { get; init; } = [GuestBenchDrivers.Stock];
+
+    /// <summary>
+    /// Ballast's daemon runs with <c>--defer-release</c> (and offers must-tell-host, which that needs): inflate
+    /// buffers come back before the host memory is released, and <see cref="GuestBenchRun.ReleaseMs"/> says when it was.
+    /// </summary>
+    public bool DeferRelease { get; init; }
+
+    /// <summary>How many times each device runs; the devices alternate within every repeat.</summary>
+    public int Repeat { get; init; } = 1;
+
+    /// <summary>
+    /// How often <c>actual</c> is asked for while an inflate or deflate runs (both devices alike). 20 ms: polled
+    /// every 5 ms, answering GET /balloon (Kestrel, then thread-pool workers spinning for more work) took enough of
+    /// a 2-core machine to slow Ballast's inflate by about 13%, while QMP at 5 ms made no measurable difference to
+    /// QEMU. At 20 ms a measurement overshoots by at most one interval, about 1% of an inflate.
+    /// </summary>
+    public TimeSpan PollInterval { get; init; } = TimeSpan.FromMilliseconds(20);
+
+    /// <summary>Longest boot (to <c>BALLAST ready</c>, dirtying included).</summary>
+    public TimeSpan BootTimeout { get; init; } = TimeSpan.FromMinutes(3);
+
+    /// <summary>Longest inflate or deflate.</summary>
+    public TimeSpan BalloonTimeout { get; init; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>Everything wrong with these options, for people; empty if they can run.</summary>
+    /// <param name="availableHostBytes">Host MemAvailable, or null if unknown.</param>
+    public IReadOnlyList<string> Validate(long? availableHostBytes)
+    {
+        var errors = new List<string>();
+        if (GuestMemBytes < MinGuestMemBytes || GuestMemBytes % MiB != 0)
+            errors.Add($"--guest-mem must be a whole number of MiB, at least {SizeFormatter.Format(MinGuestMemBytes)} (got {SizeFormatter.Format(GuestMemBytes)})");
+        if (InflateBytes <= 0 || InflateBytes % 4096 != 0)
+            errors.Add($"--inflate must be a positive multiple of 4 KiB (got {InflateBytes} bytes)");
+        else if (InflateBytes >= GuestMemBytes)
+            errors.Add($"--inflate {SizeFormatter.Format(InflateBytes)} must be less than --guest-mem {SizeFormatter.Format(GuestMemBytes)}");
+        if (DirtyBytes < 0 || DirtyBytes % MiB != 0)
+            errors.Add($"--dirty must be a whole number of MiB, or 0 (got {DirtyBytes} bytes)");
+        else if (DirtyBytes >= GuestMemBytes)
+            errors.Add($"--dirty {SizeFormatter.Format(DirtyBytes)} must be less than --guest-mem {SizeFormatter.Format(GuestMemBytes)}");
+        if (Repeat < 1)
+            errors.Add($"--repeat must be at least 1 (got {Repeat})");
+        if (Devices.Count == 0)
+            errors.Add("no device to run");
+        if (Drivers.Count == 0)
+            errors.Add("no driver to run");
+        var sgDrivers = Drivers.Where(GuestBenchDrivers.UsesSg).ToList();
+        if (Devices.Contains(GuestBenchDevices.Qemu, StringComparer.Ordinal) && sgDrivers.Count > 0)
+        {
+            errors.Add($"--device qemu supports only --driver {GuestBenchDrivers.Stock} (QEMU's balloon has no SG); "
+                + $"{string.Join(", ", sgDrivers)} needs --device {GuestBenchDevices.Ballast}");
+        }
+        if (availableHostBytes is { } available && GuestMemBytes > available)
+            errors.Add($"--guest-mem {SizeFormatter.Format(GuestMemBytes)} is more than the host has available ({SizeFormatter.Format(available)})");
+        return errors;
+    }
+}

@@ -1,0 +1,224 @@
+using Ballast.GuestLab;
+using System.Diagnostics;
+using System.Globalization;
+using Ballast.Virtio.Units;
+
+namespace Ballast.GuestBench;
+
+/// <summary>
+/// The engine of <c>ballast guest-bench</c>: boots the same kernel, initramfs and memory once per device and repeat
+/// — QEMU's built-in <c>virtio-balloon-device</c> driven over QMP, or Ballast's daemon (started here; stats and
+/// deflate-on-oom, plus SG for Ballast's module) behind <c>vhost-user-test-device</c> — and guest driver (the stock
+/// virtio_balloon, or <c>ballast_balloon</c> with order-0 or high-order allocation), dirties guest memory at boot,
+/// then times an inflate (target sent → the guest's <c>actual</c> reports it) and a deflate back to an empty
+/// balloon, reading the host memory behind the guest's memfd before and after the inflate.
+/// </summary>
+/// <remarks>
+/// Both devices are timed alike: the clock starts just before the command (QMP <c>balloon</c> with the target
+/// guest size, or <c>PUT /balloon</c> with the target balloon size) and stops when a poll every
+/// <see cref="GuestBenchOptions.PollInterval"/> (QMP <c>query-balloon</c>, or <c>GET /balloon</c>) first sees the
+/// target. Features match: both offer stats and deflate-on-oom, so the guest negotiates the same bits.
+/// </remarks>
+public sealed class GuestBenchRunner
+{
+    private const long MiB = 1 << 20;
+
+    private readonly GuestEnvironment _environment;
+    private readonly Action<string> _log;
+
+    /// <summary>A runner on <paramref name="environment"/> that reports progress to <paramref name="log"/>.</summary>
+    public GuestBenchRunner(GuestEnvironment environment, Action<string>? log = null)
+    {
+        ArgumentNullException.ThrowIfNull(environment);
+        _environment = environment;
+        _log = log ?? (_ => { });
+    }
+
+    /// <summary>The features the Ballast daemon offers the stock driver: those of QEMU's device with deflate-on-oom=on.</summary>
+    public const string BallastFeatures = "stats,deflate-on-oom";
+
+    /// <summary>The features the Ballast daemon offers Ballast's module: <see cref="BallastFeatures"/> plus SG (bit 23).</summary>
+    public const string BallastSgFeatures = "stats,deflate-on-oom,sg";
+
+    /// <summary>
+    /// The daemon's <c>--features</c> for <paramref name="driver"/>; with <paramref name="deferRelease"/> also
+    /// must-tell-host, which <c>--defer-release</c> needs.
+    /// </summary>
+    public static string DaemonFeatures(string driver, bool deferRelease = false) =>
+        (GuestBenchDrivers.UsesSg(driver) ? BallastSgFeatures : BallastFeatures) + (deferRelease ? ",must-tell-host" : "");
+
+    /// <summary>Runs every repeat, the devices alternating within each; returns every run in order.</summary>
+    public async Task<GuestBenchReport> RunAsync(GuestBenchOptions options, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var runs = new List<GuestBenchRun>();
+        for (var repeat = 1; repeat <= options.Repeat; repeat++)
+        {
+            foreach (var device in options.Devices)
+            {
+                foreach (var driver in options.Drivers)
+                {
+                    var label = string.Create(CultureInfo.InvariantCulture, $"{device} {driver} {repeat}/{options.Repeat}");
+                    var run = device switch
+                    {
+                        GuestBenchDevices.Qemu when driver == GuestBenchDrivers.Stock => await RunQemuAsync(options, label, ct).ConfigureAwait(false),
+                        GuestBenchDevices.Qemu => throw new ArgumentException($"QEMU's device cannot run the {driver} driver", nameof(options)),
+                        GuestBenchDevices.Ballast => await RunBallastAsync(options, driver, label, ct).ConfigureAwait(false),
+                        _ => throw new ArgumentException($"unknown device {device}", nameof(options)),
+                    };
+                    _log(string.Create(CultureInfo.InvariantCulture,
+                        $"{label}: inflate {run.InflateMs:0.0} ms (host released at {run.ReleaseMs:0.0} ms), deflate {run.DeflateMs:0.0} ms, host {SizeFormatter.MiBWithDecimal(run.HostBytesBefore)} -> {SizeFormatter.MiBWithDecimal(run.HostBytesAfter)} MiB"));
+                    runs.Add(run);
+                }
+            }
+        }
+        return new GuestBenchReport(options.GuestMemBytes, options.InflateBytes, options.DirtyBytes, runs);
+    }
+
+    private static QemuGuestOptions GuestOptions(GuestBenchOptions options, GuestBalloonDevice balloon, string driver) => new()
+    {
+        MemoryBytes = options.GuestMemBytes,
+        Balloon = balloon,
+        DeflateOnOom = true,
+        Queues = 3,
+        // report=0: no periodic meminfo (busybox forks are slow under TCG and would run during the timing).
+        Append = string.Create(CultureInfo.InvariantCulture,
+            $"{GuestBenchDrivers.KernelArguments(driver)} ballast.dirty={options.DirtyBytes / MiB} ballast.report=0"),
+    };
+
+    private async Task<GuestBenchRun> RunQemuAsync(GuestBenchOptions options, string label, CancellationToken ct)
+    {
+        using var directory = GuestRunDirectory.Create(_environment, "gbq");
+        await using var guest = await QemuGuest.StartAsync(_environment, directory, GuestOptions(options, GuestBalloonDevice.Builtin, GuestBenchDrivers.Stock), ct).ConfigureAwait(false);
+        try
+        {
+            await BootAsync(guest, options, GuestBenchDrivers.Stock, label, ct).ConfigureAwait(false);
+            await using var qmp = await QmpClient.ConnectAsync(guest.QmpSocketPath, TimeSpan.FromSeconds(10), ct).ConfigureAwait(false);
+            var inflatedGuest = options.GuestMemBytes - options.InflateBytes;
+            long actual = 0;
+            Func<CancellationToken, Task<bool>> At(long target) => async token => (actual = await qmp.QueryBalloonAsync(token).ConfigureAwait(false)) == target;
+
+            var before = guest.HostMemoryBytes();
+            var clock = Stopwatch.StartNew();
+            await qmp.SetBalloonAsync(inflatedGuest, ct).ConfigureAwait(false);
+            await GuestWait.UntilAsync(At(inflatedGuest), options.BalloonTimeout, options.PollInterval,
+                () => $"query-balloon actual {inflatedGuest} (last {actual})", guest.ExitReason, ct).ConfigureAwait(false);
+            var inflateMs = clock.Elapsed.TotalMilliseconds;
+            var after = guest.HostMemoryBytes();
+
+            clock.Restart();
+            await qmp.SetBalloonAsync(options.GuestMemBytes, ct).ConfigureAwait(false);
+            await GuestWait.UntilAsync(At(options.GuestMemBytes), options.BalloonTimeout, options.PollInterval,
+                () => $"query-balloon actual {options.GuestMemBytes} (last {actual})", guest.ExitReason, ct).ConfigureAwait(false);
+            var deflateMs = clock.Elapsed.TotalMilliseconds;
+
+            await EndAsync(guest, label, ct).ConfigureAwait(false);
+            // QEMU releases each page before it returns the buffer: the memory is gone when actual says so.
+            return new GuestBenchRun(GuestBenchDevices.Qemu, GuestBenchDrivers.Stock, inflateMs, deflateMs, before, after, inflateMs);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            directory.Keep = true;
+            throw new InvalidOperationException($"{label} failed: {e.Message}\nrun directory kept: {directory.HostPath}\n{guest.Diagnostics()}", e);
+        }
+    }
+
+    private async Task<GuestBenchRun> RunBallastAsync(GuestBenchOptions options, string driver, string label, CancellationToken ct)
+    {
+        using var directory = GuestRunDirectory.Create(_environment, "gbb");
+        await using var daemon = await DaemonProcess.StartAsync(new DaemonOptions
+        {
+            SocketPath = directory.HostFile(QemuGuest.BalloonSocketName),
+            ApiPath = directory.HostFile("api.sock"),
+            Features = DaemonFeatures(driver, options.DeferRelease),
+            ExtraArguments = options.DeferRelease ? ["--defer-release"] : [],
+        }, ct).ConfigureAwait(false);
+        await using var guest = await QemuGuest.StartAsync(_environment, directory, GuestOptions(options, GuestBalloonDevice.VhostUser, driver), ct).ConfigureAwait(false);
+        using var api = daemon.CreateClient();
+        try
+        {
+            await BootAsync(guest, options, driver, label, ct).ConfigureAwait(false);
+            ulong actual = 0;
+            await GuestWait.UntilAsync(async token =>
+                {
+                    var state = await api.GetBalloonAsync(token).ConfigureAwait(false);
+                    return state.Connected && state.GuestBytes > 0;
+                }, TimeSpan.FromSeconds(30), options.PollInterval, () => "the daemon to have the guest's memory table", guest.ExitReason, ct)
+                .ConfigureAwait(false);
+            ulong pending = 0;
+            Func<CancellationToken, Task<bool>> At(long target) => async token =>
+            {
+                var state = await api.GetBalloonAsync(token).ConfigureAwait(false);
+                actual = state.ActualBytes;
+                pending = state.ReleasePendingBytes;
+                return actual == (ulong)target;
+            };
+
+            var before = guest.HostMemoryBytes();
+            var clock = Stopwatch.StartNew();
+            await api.SetTargetAsync(options.InflateBytes, ct).ConfigureAwait(false);
+            await GuestWait.UntilAsync(At(options.InflateBytes), options.BalloonTimeout, options.PollInterval,
+                () => $"GET /balloon actual_bytes {options.InflateBytes} (last {actual})", guest.ExitReason, ct).ConfigureAwait(false);
+            var inflateMs = clock.Elapsed.TotalMilliseconds;
+            // With --defer-release the host may still be freeing: the memory counts as released once nothing is queued.
+            // Without anything queued the host had it back when actual said so: the very same instant, not a second
+            // reading of the clock (two readings round to different JSON values now and then).
+            var releaseMs = inflateMs;
+            if (pending > 0)
+            {
+                await GuestWait.UntilAsync(async token => (pending = (await api.GetBalloonAsync(token).ConfigureAwait(false)).ReleasePendingBytes) == 0,
+                    options.BalloonTimeout, options.PollInterval, () => $"GET /balloon release_pending_bytes 0 (last {pending})", guest.ExitReason, ct)
+                    .ConfigureAwait(false);
+                releaseMs = clock.Elapsed.TotalMilliseconds;
+            }
+            var after = guest.HostMemoryBytes();
+
+            clock.Restart();
+            await api.SetTargetAsync(0, ct).ConfigureAwait(false);
+            await GuestWait.UntilAsync(At(0), options.BalloonTimeout, options.PollInterval,
+                () => $"GET /balloon actual_bytes 0 (last {actual})", guest.ExitReason, ct).ConfigureAwait(false);
+            var deflateMs = clock.Elapsed.TotalMilliseconds;
+
+            await EndAsync(guest, label, ct).ConfigureAwait(false);
+            return new GuestBenchRun(GuestBenchDevices.Ballast, driver, inflateMs, deflateMs, before, after, releaseMs);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            directory.Keep = true;
+            throw new InvalidOperationException(
+                $"{label} failed: {e.Message}\nrun directory kept: {directory.HostPath}\n{guest.Diagnostics()}\n--- ballast serve ---\n{daemon.Log()}", e);
+        }
+    }
+
+    private async Task BootAsync(QemuGuest guest, GuestBenchOptions options, string driver, string label, CancellationToken ct)
+    {
+        _log($"{label}: booting a {SizeFormatter.Format(options.GuestMemBytes)} guest ({GuestBenchDrivers.KernelArguments(driver)}), dirtying {SizeFormatter.Format(options.DirtyBytes)}");
+        await guest.WaitReadyAsync(options.BootTimeout, ct).ConfigureAwait(false);
+        var module = GuestBenchDrivers.Module(driver);
+        var virtio = guest.Serial.Last("virtio");
+        if (virtio?["id"] != "0x0005" || virtio["driver"] != module)
+            throw new InvalidOperationException($"the {module} driver did not bind to a balloon: {virtio?.ToString() ?? "no virtio line"}");
+        if (GuestBenchDrivers.UsesSg(driver) && !HasFeatureBit(virtio, SgBit))
+            throw new InvalidOperationException($"{module} did not negotiate SG (bit {SgBit}): {virtio}");
+        if (options.DirtyBytes > 0 && guest.Serial.Last("dirty done") is null)
+            throw new InvalidOperationException($"the guest did not dirty its memory: {guest.Serial.Last("dirty failed")?.ToString() ?? "no dirty line"}");
+    }
+
+    /// <summary>The daemon's default SG feature bit (<c>ballast serve --sg-bit</c>), which Ballast's module negotiates by default.</summary>
+    public const int SgBit = global::Ballast.Balloon.Device.BalloonFeatures.DefaultSgBit;
+
+    /// <summary>Whether bit <paramref name="bit"/> is set in a <c>virtio</c> fact's <c>features=</c> (character i is bit i).</summary>
+    public static bool HasFeatureBit(SerialEvent virtio, int bit)
+    {
+        ArgumentNullException.ThrowIfNull(virtio);
+        var features = virtio["features"];
+        return features is not null && bit >= 0 && bit < features.Length && features[bit] == '1';
+    }
+
+    private async Task EndAsync(QemuGuest guest, string label, CancellationToken ct)
+    {
+        var status = await guest.EndAsync(TimeSpan.FromSeconds(20), ct).ConfigureAwait(false);
+        if (status != 0)
+            _log($"{label}: the guest did not end cleanly (QEMU status {status?.ToString(CultureInfo.InvariantCulture) ?? "still running"}); stopping it");
+    }
+}

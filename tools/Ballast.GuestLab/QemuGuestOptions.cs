@@ -1,0 +1,42 @@
+namespace Ballast.GuestLab;
+
+/// <summary>How a <see cref="QemuGuest"/> is started.</summary>
+public sealed record QemuGuestOptions
+{
+    /// <summary>Guest RAM (and memfd size), a whole number of MiB: 2 GiB by default.</summary>
+    public long MemoryBytes { get; init; } = 2L << 30;
+
+    /// <summary>The balloon device.</summary>
+    public GuestBalloonDevice Balloon { get; init; } = GuestBalloonDevice.VhostUser;
+
+    /// <summary><see cref="GuestBalloonDevice.Builtin"/> only: <c>deflate-on-oom=on</c>.</summary>
+    public bool DeflateOnOom { get; init; } = true;
+
+    /// <summary>
+    /// <see cref="GuestBalloonDevice.VhostUser"/> only: <c>num_vqs</c>; must match the daemon's queues (3 with the
+    /// stats feature, else 2).
+    /// </summary>
+    public int Queues { get; init; } = 3;
+
+    /// <summary>
+    /// <see cref="GuestBalloonDevice.VhostUser"/> only: the vhost-user socket's host path (inside the chroot), where
+    /// the daemon listens; null for <c>balloon.sock</c> in the run directory.
+    /// </summary>
+    public string? VhostUserSocket { get; init; }
+
+    /// <summary>
+    /// <see cref="GuestBalloonDevice.VhostUser"/> only: <c>reconnect-ms</c> of the chardev (QEMU reconnects to a
+    /// restarted daemon), or 0 for a plain connection made once at start-up. See <see cref="QemuGuest"/> for why a
+    /// non-zero value makes QEMU start with <c>--preconfig</c>.
+    /// </summary>
+    public int ReconnectMs { get; init; } = 1000;
+
+    /// <summary>How long QMP and the vhost-user chardev may take to come up at start.</summary>
+    public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(20);
+
+    /// <summary>Words appended to the kernel command line, e.g. <c>ballast.dirty=1600 ballast.report=0.5</c>.</summary>
+    public string Append { get; init; } = "";
+
+    /// <summary>How long to wait after SIGTERM before SIGKILL when the guest is disposed.</summary>
+    public TimeSpan StopGrace { get; init; } = TimeSpan.FromSeconds(3);
+}
