@@ -1,3 +1,4 @@
+using Ballast.Virtio.Memory;
 using System.Buffers;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
@@ -12,7 +13,8 @@ namespace Ballast.Daemon;
 
 public sealed partial class ManagementApi
 {
-    private const ulong GuestPage = 4096;
+    private const ulong PageBytes = GuestPage.Size;
+
     private const string JsonContentType = "application/json; charset=utf-8";
     private const string TargetExample = "{\"target_bytes\":1610612736}";
     private const string PollingExample = "{\"polling_interval_s\":5}";
@@ -33,9 +35,9 @@ public sealed partial class ManagementApi
         // Negotiated features once a guest is there (empty until its driver accepts some), offered ones otherwise.
         var features = connected ? _device.NegotiatedFeatures : _device.OfferedFeatures;
         return new BalloonState(
-            TargetBytes: _device.NumPages * GuestPage,
-            ActualBytes: _device.Actual * GuestPage,
-            BalloonedBytes: _device.BalloonedPages * GuestPage,
+            TargetBytes: _device.NumPages * PageBytes,
+            ActualBytes: _device.Actual * PageBytes,
+            BalloonedBytes: _device.BalloonedPages * PageBytes,
             GuestBytes: connected ? _backend.GuestRamBytes : 0,
             Features: BalloonFeatureNames.FromBits(features, _device.Options),
             Connected: connected,
@@ -60,7 +62,7 @@ public sealed partial class ManagementApi
             await WriteErrorAsync(context, StatusCodes.Status400BadRequest, $"target_bytes must not be negative (got {target})").ConfigureAwait(false);
             return;
         }
-        if ((ulong)target % GuestPage != 0)
+        if ((ulong)target % PageBytes != 0)
         {
             await WriteErrorAsync(context, StatusCodes.Status400BadRequest,
                 $"target_bytes must be a multiple of 4096 (the balloon counts 4 KiB pages); got {target}").ConfigureAwait(false);
@@ -79,11 +81,11 @@ public sealed partial class ManagementApi
                 $"target_bytes {target} ({SizeFormatter.Format(target)}) is more than the guest's RAM of {guest} bytes ({SizeFormatter.Format((long)guest)})").ConfigureAwait(false);
             return;
         }
-        var pages = (ulong)target / GuestPage;
+        var pages = (ulong)target / PageBytes;
         if (pages > uint.MaxValue)
         {
             await WriteErrorAsync(context, StatusCodes.Status400BadRequest,
-                $"target_bytes {target} is more than the balloon can say: num_pages is a 32-bit count of 4 KiB pages (at most {(ulong)uint.MaxValue * GuestPage})").ConfigureAwait(false);
+                $"target_bytes {target} is more than the balloon can say: num_pages is a 32-bit count of 4 KiB pages (at most {(ulong)uint.MaxValue * PageBytes})").ConfigureAwait(false);
             return;
         }
         _device.SetTargetPages((uint)pages);

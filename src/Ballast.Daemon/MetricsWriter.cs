@@ -1,3 +1,4 @@
+using Ballast.Virtio.Memory;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
@@ -11,6 +12,8 @@ namespace Ballast.Daemon;
 /// </summary>
 public static class MetricsWriter
 {
+    private const ulong PageBytes = GuestPage.Size;
+
     /// <summary>Every metric name starts with this.</summary>
     public const string Prefix = "ballast_balloon_";
 
@@ -40,15 +43,14 @@ public static class MetricsWriter
         Counter(text, "stats_updates_total", "Statistics buffers received from the guest.", Volatile.Read(ref counters.StatsUpdates));
 
         Gauge(text, "connected", "1 while a guest (QEMU) is connected, else 0.", backend.IsConnected ? 1UL : 0UL);
-        Gauge(text, "target_bytes", "The balloon target (num_pages x 4096).", (ulong)device.NumPages * GuestPage);
-        Gauge(text, "actual_bytes", "The balloon size the guest reports (actual x 4096).", (ulong)device.Actual * GuestPage);
-        Gauge(text, "ballooned_bytes", "Bytes the device saw inflated and not deflated.", device.BalloonedPages * GuestPage);
+        Gauge(text, "target_bytes", "The balloon target (num_pages x 4096).", (ulong)device.NumPages * PageBytes);
+        Gauge(text, "actual_bytes", "The balloon size the guest reports (actual x 4096).", (ulong)device.Actual * PageBytes);
+        Gauge(text, "ballooned_bytes", "Bytes the device saw inflated and not deflated.", device.BalloonedPages * PageBytes);
         Gauge(text, "guest_bytes", "The connected guest's RAM; 0 with no guest.", backend.GuestRamBytes);
         Gauge(text, "release_pending_bytes", "Ballooned bytes whose host release is still queued (--defer-release).", (ulong)device.PendingReleaseBytes);
         return text.ToString();
     }
 
-    private const ulong GuestPage = 4096;
 
     private static void Counter(StringBuilder text, string name, string help, long value)
     {

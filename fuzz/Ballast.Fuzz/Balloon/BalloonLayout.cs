@@ -18,7 +18,7 @@ namespace Ballast.Fuzz.Balloon;
 /// </summary>
 internal static class BalloonLayout
 {
-    public const ulong KiB = 1024, MiB = 1024 * KiB, GiB = 1024 * MiB, Page = 4096;
+    public const ulong KiB = 1024, MiB = 1024 * KiB, GiB = 1024 * MiB, Page = Ballast.Virtio.Memory.GuestPage.Size;
     public const ulong Ctl = 0, CtlSize = 256 * KiB;
     public const ulong A = 1 * MiB, B = A + RegionSize, C = 4 * GiB, Top = 0xFFFF_FFFF_FFFE_0000;
     public const ulong RegionSize = 256 * KiB, TopSize = 64 * KiB;

@@ -9,7 +9,7 @@ namespace Ballast.Balloon.Device;
 
 public sealed partial class BalloonDevice
 {
-    private const int PageShift = 12;
+    private const int PageShift = GuestPage.Shift;
 
     /// <summary>Test hook: called on the device thread with (first PFN, count, inflate) for every valid PFN or range received.</summary>
     internal Action<ulong, ulong, bool>? Observer { get; set; }

@@ -1,3 +1,4 @@
+using Ballast.Virtio.Memory;
 using Ballast.Linux;
 using System.Buffers.Binary;
 using Ballast.Virtio.Queue;
@@ -45,7 +46,7 @@ public sealed partial class BalloonDriver
     {
         if (ScatterGather)
         {
-            AddKickAndWait(queue, call, new BufferSegment(pfn << PageShift, 4096, DeviceWritable: true));
+            AddKickAndWait(queue, call, new BufferSegment(pfn << PageShift, GuestPage.Size, DeviceWritable: true));
             return;
         }
         WritePfnArray([pfn]);

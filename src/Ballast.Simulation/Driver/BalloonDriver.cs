@@ -1,3 +1,4 @@
+using Ballast.Virtio.Memory;
 using Ballast.Linux;
 using System.Buffers.Binary;
 using System.Diagnostics;
@@ -25,7 +26,7 @@ public sealed partial class BalloonDriver : IDisposable
     /// <summary>VIRTIO_BALLOON_ARRAY_PFNS_MAX: Linux sends at most 256 PFNs per buffer.</summary>
     public const int PfnsPerBuffer = 256;
 
-    private const int PageShift = 12;
+    private const int PageShift = GuestPage.Shift;
 
     private readonly SimulatedGuest _guest;
     private readonly IVirtioTransport _transport;
@@ -226,7 +227,7 @@ public sealed partial class BalloonDriver : IDisposable
         while (got < count && allocator.TryAlloc(0, out var pfn))
         {
             if (_options.ZeroOnAlloc)
-                _guest.Memory.GetSpan(pfn << PageShift, 4096).Clear();
+                _guest.Memory.GetSpan(pfn << PageShift, GuestPage.Size).Clear();
             _pages[_count + got] = pfn;
             got++;
         }

@@ -1,3 +1,4 @@
+using Ballast.Virtio.Memory;
 using Ballast.Simulation.InProcess;
 using Ballast.Balloon.Device;
 using Ballast.Simulation.Driver;
@@ -12,7 +13,7 @@ namespace Ballast.Simulation.Experiment;
 /// </summary>
 public sealed class BenchEngine : IBenchEngine
 {
-    private const int PageShift = 12;
+    private const int PageShift = GuestPage.Shift;
     private const long ProgressStepBytes = 64L << 20;
 
     /// <summary>Virtqueue size the device offers (QEMU's balloon uses 128).</summary>

@@ -1,3 +1,4 @@
+using Ballast.Virtio.Memory;
 using Ballast.Virtio.Units;
 
 namespace Ballast.Simulation.Experiment;
@@ -9,7 +10,7 @@ namespace Ballast.Simulation.Experiment;
 public static class BenchOptionsValidator
 {
     /// <summary>The guest page size: the balloon inflates whole pages.</summary>
-    public const long PageSize = 4096;
+    public const long PageSize = GuestPage.Size;
 
     /// <summary>Guest memory comes in 4 MiB blocks (the simulated guest's allocation granule).</summary>
     public const long GuestMemGranule = 4 * SizeFormatter.MiB;

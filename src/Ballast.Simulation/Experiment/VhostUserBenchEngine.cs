@@ -1,3 +1,4 @@
+using Ballast.Virtio.Memory;
 using Ballast.VhostUser;
 using Ballast.Balloon.Device;
 using Ballast.Simulation.Driver;
@@ -17,7 +18,7 @@ namespace Ballast.Simulation.Experiment;
 /// </summary>
 public sealed class VhostUserBenchEngine
 {
-    private const int PageShift = 12;
+    private const int PageShift = GuestPage.Shift;
 
     /// <summary>Virtqueue size the frontend offers (QEMU's balloon uses 128, like the in-process engine).</summary>
     public int QueueSize { get; init; } = 128;

@@ -13,7 +13,7 @@ namespace Ballast.Simulation.Guest;
 /// </summary>
 public static class BalloonExperiment
 {
-    private const int PageShift = 12;
+    private const int PageShift = GuestPage.Shift;
 
     /// <summary>Runs one inflate/deflate cycle of <paramref name="pages"/> on a probed <paramref name="driver"/>.</summary>
     /// <exception cref="InvalidOperationException">The driver failed, or the device counted guest errors in this clean run.</exception>
@@ -83,7 +83,7 @@ public static class BalloonExperiment
         while (got < pages && guest.Allocator.TryAlloc(0, out var pfn))
         {
             if (zeroOnAlloc)
-                guest.Memory.GetSpan(pfn << PageShift, 4096).Clear();
+                guest.Memory.GetSpan(pfn << PageShift, GuestPage.Size).Clear();
             pfns[got++] = pfn;
         }
         for (ulong i = 0; i < got;)

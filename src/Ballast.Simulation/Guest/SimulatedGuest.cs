@@ -16,7 +16,7 @@ namespace Ballast.Simulation.Guest;
 /// </remarks>
 public sealed unsafe class SimulatedGuest : IDisposable
 {
-    private const int PageShift = 12;
+    private const int PageShift = GuestPage.Shift;
     private const ulong PatternSeed = 0x9E37_79B9_7F4A_7C15;
 
     private readonly XBitmap _driverOwned = new();

@@ -15,8 +15,8 @@ namespace Ballast.Virtio.Memory;
 /// </remarks>
 public sealed unsafe class GuestMemory : IDisposable
 {
-    /// <summary>The balloon's unit and the host page size we release in (VIRTIO 1.2 §5.5: 4 KiB pages).</summary>
-    public const ulong PageSize = 4096;
+    /// <summary>The balloon's unit and the host page size we release in (<see cref="GuestPage.Size"/>).</summary>
+    public const ulong PageSize = GuestPage.Size;
 
     /// <summary>Start of the hole QEMU leaves below 1 MiB (legacy VGA/BIOS), and its end.</summary>
     public const ulong LowHoleStart = 0xf0000, LowHoleEnd = 0x100000;
