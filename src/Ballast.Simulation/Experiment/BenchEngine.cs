@@ -1,7 +1,5 @@
 using Ballast.Virtio.Memory;
-using Ballast.Simulation.InProcess;
 using Ballast.Balloon.Device;
-using Ballast.Simulation.Driver;
 using Ballast.Simulation.Guest;
 
 namespace Ballast.Simulation.Experiment;
@@ -59,28 +57,17 @@ public sealed class BenchEngine : IBenchEngine
         var inflateProgress = Throttled(progress, mode, BenchPhases.Inflate, options.InflateBytes, ct);
         var deflateProgress = Throttled(progress, mode, BenchPhases.Deflate, options.InflateBytes, ct);
         progress?.Report(new BenchProgress(mode, BenchPhases.Restore, 0, options.GuestMemBytes));
-        ModeMeasurement m;
-        if (options.Transport == BenchTransport.VhostUser)
+        using var rig = ExperimentRig.Create(options.Transport, new ExperimentSetup
         {
-            m = new VhostUserBenchEngine { QueueSize = QueueSize }.Measure((ulong)options.GuestMemBytes, (ulong)options.InflateBytes,
-                sg, release, Profile(options), options.Clean, options.ZeroOnAlloc, inflateProgress, deflateProgress);
-        }
-        else
-        {
-            using var guest = SimulatedGuest.Create((ulong)options.GuestMemBytes, Profile(options), options.Clean);
-            var device = new BalloonDevice(new BalloonDeviceOptions { ScatterGather = sg, Release = release, MustTellHost = true })
-            {
-                Memory = guest.Memory,
-            };
-            using var transport = new InProcessTransport(device, QueueSize);
-            using var driver = new BalloonDriver(guest, transport, new BalloonDriverOptions
-            {
-                UseScatterGather = sg,
-                ZeroOnAlloc = options.ZeroOnAlloc,
-            });
-            driver.Probe();
-            m = BalloonExperiment.Measure(guest, device, driver, (ulong)(options.InflateBytes >> PageShift), inflateProgress, deflateProgress);
-        }
+            GuestMemBytes = (ulong)options.GuestMemBytes,
+            Profile = Profile(options),
+            Clean = options.Clean,
+            ScatterGather = sg,
+            Release = release,
+            ZeroOnAlloc = options.ZeroOnAlloc,
+            QueueSize = QueueSize,
+        });
+        var m = BalloonExperiment.Measure(rig.Guest, rig.Device, rig.Driver, (ulong)(options.InflateBytes >> PageShift), inflateProgress, deflateProgress);
         return new BenchRun(mode, m);
     }
 

@@ -1,3 +1,4 @@
+
 namespace Ballast.Simulation.Experiment;
 
 /// <summary>Names of <see cref="BenchMode"/> values on the command line, in tables, plots and JSON.</summary>

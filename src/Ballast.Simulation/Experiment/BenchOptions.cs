@@ -1,3 +1,4 @@
+
 namespace Ballast.Simulation.Experiment;
 
 /// <summary>

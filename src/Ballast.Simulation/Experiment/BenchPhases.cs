@@ -1,3 +1,4 @@
+
 namespace Ballast.Simulation.Experiment;
 
 /// <summary>The usual values of <see cref="BenchProgress.Phase"/>.</summary>

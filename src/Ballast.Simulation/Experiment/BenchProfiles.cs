@@ -1,3 +1,4 @@
+
 namespace Ballast.Simulation.Experiment;
 
 /// <summary>Names of <see cref="BenchProfile"/> values on the command line, in tables and JSON.</summary>

@@ -1,3 +1,4 @@
+
 namespace Ballast.Simulation.Experiment;
 
 /// <summary>How the simulated guest's driver reaches the balloon device in <c>ballast bench</c>.</summary>

@@ -1,3 +1,4 @@
+
 namespace Ballast.Simulation.Guest;
 
 /// <summary>What the simulated guest's memory looks like before the balloon inflates.</summary>

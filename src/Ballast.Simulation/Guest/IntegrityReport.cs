@@ -1,3 +1,4 @@
+
 namespace Ballast.Simulation.Guest;
 
 /// <summary>Result of checking that guest pages outside the balloon kept their contents.</summary>

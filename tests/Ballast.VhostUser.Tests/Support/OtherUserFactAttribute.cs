@@ -1,4 +1,5 @@
 
+
 namespace Ballast.VhostUser.Tests.Support;
 
 /// <summary>

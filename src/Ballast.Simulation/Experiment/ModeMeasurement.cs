@@ -1,4 +1,5 @@
-namespace Ballast.Simulation.Guest;
+
+namespace Ballast.Simulation.Experiment;
 
 /// <summary>
 /// One inflate/deflate cycle of <see cref="BalloonExperiment"/>, whatever the transport: times in wall-clock

@@ -3,8 +3,9 @@ using Ballast.Balloon.Device;
 using Ballast.Simulation.Driver;
 using Ballast.Bitmap;
 using Ballast.Virtio.Memory;
+using Ballast.Simulation.Guest;
 
-namespace Ballast.Simulation.Guest;
+namespace Ballast.Simulation.Experiment;
 
 /// <summary>
 /// The seed's experiment, whatever the transport: inflate a probed driver by a number of pages on a "vCPU"
