@@ -30,16 +30,7 @@ public sealed class BalloonSetCommand : BalloonClientCommand
         Description = $"The new target: how much memory the guest should give up. SIZE is 0 or {SizeParser.Syntax}; a multiple of 4 KiB, at most the guest's RAM",
         HelpName = "SIZE",
         Required = true,
-        CustomParser = result =>
-        {
-            var text = string.Join(' ', result.Tokens.Select(token => token.Value));
-            if (text.Trim() == "0")
-                return 0;
-            if (SizeParser.TryParse(text, out var bytes, out var error))
-                return bytes;
-            result.AddError($"--target: {error}");
-            return 0;
-        },
+        CustomParser = result => SizeOption.Parse(result, "--target", zeroAllowed: true) ?? 0,
     };
 
     private readonly Option<bool> _wait = new("--wait")

@@ -235,17 +235,6 @@ public sealed class BenchCommand : Command
             : null;
     }
 
-    private static Option<long?> SizeOption(string name, string defaultText, string description) => new(name)
-    {
-        Description = $"{description} SIZE like 8G, 7GiB, 1792M, 512MiB, 4096K or plain bytes (binary units) [default: {defaultText}]",
-        HelpName = "SIZE",
-        CustomParser = result =>
-        {
-            var text = result.Tokens.Count == 1 ? result.Tokens[0].Value : string.Join(' ', result.Tokens.Select(token => token.Value));
-            if (SizeParser.TryParse(text, out var bytes, out var error))
-                return bytes;
-            result.AddError($"{name}: {error}");
-            return null;
-        },
-    };
+    private static Option<long?> SizeOption(string name, string defaultText, string description) =>
+        Commands.SizeOption.Create(name, $"{description} SIZE like 8G, 7GiB, 1792M, 512MiB, 4096K or plain bytes (binary units) [default: {defaultText}]");
 }

@@ -143,19 +143,6 @@ public sealed class GuestBenchCommand : Command
         return ExitCodes.Success;
     }
 
-    private static Option<long?> SizeOption(string name, string defaultText, string description) => new(name)
-    {
-        Description = $"{description} SIZE like 2G, 1536M, 1600MiB or plain bytes [default: {defaultText}]",
-        HelpName = "SIZE",
-        CustomParser = result =>
-        {
-            var text = string.Join(' ', result.Tokens.Select(token => token.Value));
-            if (text.Trim() == "0")
-                return 0;
-            if (SizeParser.TryParse(text, out var bytes, out var error))
-                return bytes;
-            result.AddError($"{name}: {error}");
-            return null;
-        },
-    };
+    private static Option<long?> SizeOption(string name, string defaultText, string description) =>
+        Commands.SizeOption.Create(name, $"{description} SIZE like 2G, 1536M, 1600MiB or plain bytes [default: {defaultText}]", zeroAllowed: true);
 }
