@@ -7,7 +7,6 @@ using Ballast.Virtio.Units;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
-using Microsoft.Extensions.Logging;
 
 namespace Ballast.Daemon;
 
@@ -89,7 +88,7 @@ public sealed partial class ManagementApi
             return;
         }
         _device.SetTargetPages((uint)pages);
-        _logger.LogInformation("balloon target set to {Target} ({Pages} pages)", SizeFormatter.Format(target), pages);
+        DaemonLog.TargetSet(_logger, SizeFormatter.Format(target), pages);
         context.Response.StatusCode = StatusCodes.Status204NoContent;
     }
 

@@ -104,7 +104,7 @@ public sealed partial class ManagementApi : IAsyncDisposable
             await api.DisposeAsync().ConfigureAwait(false);
             throw;
         }
-        api._logger.LogInformation("management API listening on {Socket} (HTTP/1.1, mode 0600)", path);
+        DaemonLog.ApiListening(api._logger, path);
         return api;
     }
 
@@ -132,11 +132,11 @@ public sealed partial class ManagementApi : IAsyncDisposable
         }
         catch (TimeoutException)
         {
-            _logger.LogWarning("the management API did not shut down within {Timeout} s; closing its socket anyway", s_stopTimeout.TotalSeconds);
+            DaemonLog.ApiShutdownTimedOut(_logger, s_stopTimeout.TotalSeconds);
         }
         _listener.Dispose();
         if (UnixSocketFile.Remove(SocketPath))
-            _logger.LogDebug("removed {Socket}", SocketPath);
+            DaemonLog.SocketRemoved(_logger, SocketPath);
     }
 
     /// <summary>
@@ -173,10 +173,9 @@ public sealed partial class ManagementApi : IAsyncDisposable
         if (!IsAllowedPeer(peer, _ownUserId))
         {
             if (peer is null)
-                _logger.LogWarning("refused a management connection: its peer's credentials could not be read (SO_PEERCRED)");
+                DaemonLog.RefusedUnknownPeer(_logger);
             else
-                _logger.LogWarning("refused a management connection from pid {Pid} uid {Uid} gid {Gid}: only uid {Owner} and root may use the API",
-                    peer.ProcessId, peer.UserId, peer.GroupId, _ownUserId);
+                DaemonLog.RefusedPeer(_logger, peer.ProcessId, peer.UserId, peer.GroupId, _ownUserId);
             connection.Abort();
             return;
         }

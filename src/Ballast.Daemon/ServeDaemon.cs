@@ -61,17 +61,15 @@ public static class ServeDaemon
                 {
                     QemuArguments.Write(stdout, socketPath, device.QueueCount);
                     await stdout.FlushAsync(CancellationToken.None).ConfigureAwait(false);
-                    logger.LogInformation("serving a balloon on {Socket}: features {Features}, {Queues} queues, SG bit {SgBit}, release {Release}{Deferred}, statistics every {Interval} s",
-                        socketPath, string.Join(",", BalloonFeatureNames.FromBits(device.OfferedFeatures, device.Options)), device.QueueCount,
+                    DaemonLog.Serving(logger, socketPath, string.Join(",", BalloonFeatureNames.FromBits(device.OfferedFeatures, device.Options)), device.QueueCount,
                         device.Options.SgBit, device.Options.Release, device.Options.DeferRelease ? " deferred (with must-tell-host)" : "", poller.IntervalSeconds);
                     if (options.AllowUnsealedMemory)
-                        logger.LogWarning("--allow-unsealed-memory: guest RAM not sealed against shrinking is mapped too; the front-end is trusted "
-                            + "never to truncate it (a truncated file faults this daemon with SIGBUS)");
+                        DaemonLog.UnsealedMemoryAllowed(logger);
                 }
                 await serving.ConfigureAwait(false);
                 if (!ct.IsCancellationRequested)
                 {
-                    logger.LogError("the vhost-user transport stopped on its own");
+                    DaemonLog.TransportStopped(logger);
                     exitCode = ExitCodes.Failure;
                 }
             }
@@ -80,14 +78,14 @@ public static class ServeDaemon
             }
             catch (Exception ex) when (ex is not OutOfMemoryException)
             {
-                logger.LogCritical(ex, "the vhost-user transport failed");
+                DaemonLog.TransportFailed(logger, ex);
                 await stderr.WriteLineAsync($"ballast serve: the vhost-user transport failed: {ex.Message}").ConfigureAwait(false);
                 exitCode = ExitCodes.Failure;
             }
         }
         if (UnixSocketFile.Remove(socketPath))
-            logger.LogDebug("removed {Socket}", socketPath);
-        logger.LogInformation("stopped");
+            DaemonLog.SocketRemoved(logger, socketPath);
+        DaemonLog.Stopped(logger);
         return exitCode;
     }
 }

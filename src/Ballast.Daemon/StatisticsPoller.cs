@@ -51,7 +51,7 @@ public sealed class StatisticsPoller : IDisposable
             var period = seconds == 0 ? Timeout.InfiniteTimeSpan : TimeSpan.FromSeconds(seconds);
             _timer.Change(period, period);
         }
-        _logger.LogInformation("statistics polling interval {Seconds} s{Off}", seconds, seconds == 0 ? " (off)" : "");
+        DaemonLog.PollingInterval(_logger, seconds, seconds == 0 ? " (off)" : "");
     }
 
     private void Tick()
@@ -61,17 +61,17 @@ public sealed class StatisticsPoller : IDisposable
             if (_device.RequestStatistics())
             {
                 Interlocked.Increment(ref _requests);
-                _logger.LogDebug("asked the guest for fresh statistics");
+                DaemonLog.StatisticsRequested(_logger);
             }
             else
             {
-                _logger.LogDebug("no statistics request: the guest has no stats buffer with the device (not connected, no stats queue, or still answering)");
+                DaemonLog.NoStatisticsRequest(_logger);
             }
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
             // A timer callback must not take the daemon down.
-            _logger.LogError(ex, "asking the guest for statistics failed");
+            DaemonLog.StatisticsRequestFailed(_logger, ex);
         }
     }
 

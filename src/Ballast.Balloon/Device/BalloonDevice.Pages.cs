@@ -3,7 +3,6 @@ using System.Diagnostics;
 using Ballast.Virtio;
 using Ballast.Virtio.Memory;
 using Ballast.Virtio.Queue;
-using Microsoft.Extensions.Logging;
 
 namespace Ballast.Balloon.Device;
 
@@ -42,8 +41,8 @@ public sealed partial class BalloonDevice
                 _heads[n++] = chain.Head;
                 if (result == PopResult.BadChain)
                 {
-                    GuestError(BalloonError.BadChain, "{Queue} chain at head {Head} rejected: {Error}",
-                        inflate ? "inflate" : "deflate", chain.Head, chain.Error);
+                    if (GuestError(BalloonError.BadChain, out var nth))
+                        BalloonLog.BadChain(_logger, BalloonError.BadChain, nth, inflate ? "inflate" : "deflate", chain.Head, chain.Error);
                     continue;
                 }
                 Counters.Buffers++;
@@ -128,8 +127,8 @@ public sealed partial class BalloonDevice
         var start = Stopwatch.GetTimestamp();
         if (d.Length % sizeof(uint) != 0 || !memory.TryGetHostAddress(d.Address, d.Length, out var host))
         {
-            GuestError(BalloonError.BadPfnBuffer, "PFN buffer at 0x{Address:x} length {Length} is not whole PFNs inside RAM, skipping",
-                d.Address, d.Length);
+            if (GuestError(BalloonError.BadPfnBuffer, out var nth))
+                BalloonLog.BadPfnBuffer(_logger, BalloonError.BadPfnBuffer, nth, d.Address, d.Length);
             return;
         }
         var pfns = new ReadOnlySpan<uint>((void*)host, (int)(d.Length / sizeof(uint)));
@@ -180,7 +179,7 @@ public sealed partial class BalloonDevice
         }
         Counters.TranslateTicks += Stopwatch.GetTimestamp() - start;
         if (outOfRange > 0)
-            GuestError(BalloonError.PfnOutOfRange, "{Count} PFNs in buffer at 0x{Address:x} are not guest RAM, skipped", outOfRange, d.Address);
+            ReportOutOfRange(outOfRange, d.Address);
         if (duplicate > 0)
             ReportDuplicates(inflate, duplicate, d.Address);
         ReleasePages(batched);
@@ -209,24 +208,28 @@ public sealed partial class BalloonDevice
         {
             if (d.Length == 0)
             {
-                GuestError(BalloonError.SgZeroLength, "SG range at 0x{Address:x} has length 0, skipping", d.Address);
+                if (GuestError(BalloonError.SgZeroLength, out var nth))
+                    BalloonLog.SgZeroLength(_logger, BalloonError.SgZeroLength, nth, d.Address);
                 return;
             }
             // Length before alignment: 4 GiB - 4 KiB is the largest 4 KiB multiple a le32 holds, so every longer
             // length is also unaligned and SgTooLong would never be counted.
             if (d.Length > BalloonFeatures.MaxSgLength)
             {
-                GuestError(BalloonError.SgTooLong, "SG range 0x{Address:x}+0x{Length:x} exceeds 4 GiB - 4 KiB, skipping", d.Address, d.Length);
+                if (GuestError(BalloonError.SgTooLong, out var nth))
+                    BalloonLog.SgTooLong(_logger, BalloonError.SgTooLong, nth, d.Address, d.Length);
                 return;
             }
             if (d.Address % GuestMemory.PageSize != 0 || d.Length % GuestMemory.PageSize != 0)
             {
-                GuestError(BalloonError.SgUnaligned, "SG range 0x{Address:x}+0x{Length:x} is not 4 KiB aligned, skipping", d.Address, d.Length);
+                if (GuestError(BalloonError.SgUnaligned, out var nth))
+                    BalloonLog.SgUnaligned(_logger, BalloonError.SgUnaligned, nth, d.Address, d.Length);
                 return;
             }
             if (!_memory!.IsRam(d.Address, d.Length))
             {
-                GuestError(BalloonError.SgOutsideRam, "SG range 0x{Address:x}+0x{Length:x} is not entirely guest RAM, skipping", d.Address, d.Length);
+                if (GuestError(BalloonError.SgOutsideRam, out var nth))
+                    BalloonLog.SgOutsideRam(_logger, BalloonError.SgOutsideRam, nth, d.Address, d.Length);
                 return;
             }
             var first = d.Address >> PageShift;
@@ -268,12 +271,21 @@ public sealed partial class BalloonDevice
         }
     }
 
+    private void ReportOutOfRange(int pfns, ulong address)
+    {
+        if (GuestError(BalloonError.PfnOutOfRange, out var nth))
+            BalloonLog.PfnOutOfRange(_logger, BalloonError.PfnOutOfRange, nth, pfns, address);
+    }
+
     private void ReportDuplicates(bool inflate, long frames, ulong address)
     {
+        var kind = inflate ? BalloonError.DoubleInflate : BalloonError.DeflateNotBallooned;
+        if (!GuestError(kind, out var nth))
+            return;
         if (inflate)
-            GuestError(BalloonError.DoubleInflate, "{Count} frames in buffer at 0x{Address:x} were already ballooned, not released again", frames, address);
+            BalloonLog.DoubleInflate(_logger, kind, nth, frames, address);
         else
-            GuestError(BalloonError.DeflateNotBallooned, "{Count} frames in buffer at 0x{Address:x} were not ballooned", frames, address);
+            BalloonLog.DeflateNotBallooned(_logger, kind, nth, frames, address);
     }
 
     /// <summary>
@@ -314,7 +326,7 @@ public sealed partial class BalloonDevice
         if (n < 0)
         {
             // Cannot happen: every frame was checked against RAM when recorded.
-            _logger.LogError("run at PFN 0x{Pfn:x} (+{Count}) no longer translates; not released", pfn, count);
+            BalloonLog.RunNoLongerTranslates(_logger, pfn, count);
             return;
         }
         var deferred = ReleaseDeferred;
@@ -338,7 +350,7 @@ public sealed partial class BalloonDevice
         catch (Exception e)
         {
             Counters.AddError(BalloonError.ReleaseFailed);
-            _logger.LogError(e, "deferred release of guest 0x{Address:x}+0x{Length:x} failed", range.GuestPhysAddr, range.Length);
+            BalloonLog.DeferredReleaseFailed(_logger, range.GuestPhysAddr, range.Length, e);
         }
     }
 
@@ -355,7 +367,7 @@ public sealed partial class BalloonDevice
         catch (Exception e) when (e is SyscallException or ArgumentException)
         {
             Counters.AddError(BalloonError.ReleaseFailed);
-            _logger.LogError("releasing guest 0x{Address:x}+0x{Length:x} failed: {Message}", range.GuestPhysAddr, range.Length, e.Message);
+            BalloonLog.ReleaseFailed(_logger, range.GuestPhysAddr, range.Length, e.Message);
         }
         finally
         {

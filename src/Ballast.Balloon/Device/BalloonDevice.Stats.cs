@@ -40,7 +40,8 @@ public sealed partial class BalloonDevice
                 taken++;
                 if (result == PopResult.BadChain)
                 {
-                    GuestError(BalloonError.BadChain, "stats chain at head {Head} rejected: {Error}", chain.Head, chain.Error);
+                    if (GuestError(BalloonError.BadChain, out var nth))
+                        BalloonLog.BadStatsChain(_logger, BalloonError.BadChain, nth, chain.Head, chain.Error);
                     queue.PushUsed(chain.Head, 0);
                     notify |= NeedsNotification(queue);
                     continue;
@@ -75,8 +76,8 @@ public sealed partial class BalloonDevice
         }
         if (bad || total < BalloonStatistics.EntrySize || total % BalloonStatistics.EntrySize != 0)
         {
-            GuestError(BalloonError.BadStatsBuffer, "stats buffer of {Length} bytes is not whole 10-byte entries inside RAM (at most {Max} bytes, driver-readable)",
-                total, MaxStatsBytes);
+            if (GuestError(BalloonError.BadStatsBuffer, out var nth))
+                BalloonLog.BadStatsBuffer(_logger, BalloonError.BadStatsBuffer, nth, total, MaxStatsBytes);
             if (bad || total < BalloonStatistics.EntrySize)
                 return;
         }

@@ -161,7 +161,7 @@ public sealed partial class BalloonDevice : IVirtioDevice
         {
             var unknown = driverFeatures & ~OfferedFeatures;
             if (unknown != 0)
-                _logger.LogWarning("driver accepted features 0x{Unknown:x} that were not offered; ignored", unknown);
+                BalloonLog.FeaturesNotOffered(_logger, unknown);
             _negotiated = driverFeatures & OfferedFeatures;
         }
     }
@@ -297,7 +297,8 @@ public sealed partial class BalloonDevice : IVirtioDevice
                 : ProcessPages(queue, inflate: index == BalloonQueue.Inflate, maxChains, out progress);
             if (queue.IsBroken)
             {
-                GuestError(BalloonError.QueueBroken, "queue {Queue} is broken: {Reason}; the device needs reset", index, queue.BrokenReason);
+                if (GuestError(BalloonError.QueueBroken, out var nth))
+                    BalloonLog.QueueBroken(_logger, BalloonError.QueueBroken, nth, index, queue.BrokenReason);
                 return QueueProgress.Broken;
             }
             call = notify ? queue.Call : null;
@@ -320,21 +321,20 @@ public sealed partial class BalloonDevice : IVirtioDevice
         }
         catch (SyscallException e)
         {
-            _logger.LogWarning("used-buffer notification failed: {Message}", e.Message);
+            BalloonLog.NotifyFailed(_logger, e.Message);
         }
     }
 
-    private void GuestError(BalloonError kind, string message, params object?[] args)
+    /// <summary>
+    /// Counts a guest error of <paramref name="kind"/> and says whether to log it: the caller then writes its
+    /// <see cref="BalloonLog"/> line with <paramref name="nth"/>, the number of errors of this kind so far.
+    /// </summary>
+    private bool GuestError(BalloonError kind, out long nth)
     {
         Counters.AddError(kind);
-        var n = Counters.Errors(kind);
+        nth = Counters.Errors(kind);
         // Rate-limit: a hostile guest must not flood the log. First ten of each kind, then every 1000th.
-        if (n <= 10 || n % 1000 == 0)
-        {
-#pragma warning disable CA2254 // message templates are constants at every call site
-            _logger.LogWarning("guest error {Kind} (#{Count}): " + message, [kind, n, .. args]);
-#pragma warning restore CA2254
-        }
+        return nth <= 10 || nth % 1000 == 0;
     }
 
     /// <summary>

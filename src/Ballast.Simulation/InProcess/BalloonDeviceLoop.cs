@@ -43,7 +43,7 @@ public sealed class BalloonDeviceLoop : IDisposable
             catch (Exception e)
             {
                 // Guest input never throws; this is a host-side bug. Keep the device thread alive for the log.
-                _logger.LogError(e, "device queue {Queue} processing failed", ready - 1);
+                SimulationLog.QueueProcessingFailed(_logger, ready - 1, e);
             }
         }
     }
