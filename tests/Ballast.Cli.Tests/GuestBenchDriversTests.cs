@@ -11,14 +11,15 @@ public sealed class GuestBenchDriversTests
     [InlineData("sg", new[] { "sg" })]
     [InlineData("sg-highorder", new[] { "sg-highorder" })]
     [InlineData("all", new[] { "stock", "sg", "sg-highorder" })]
-    public void Drivers_Select(string value, string[] drivers) => Assert.Equal(drivers, GuestBenchDrivers.Select(value));
+    public void Drivers_Select(string value, string[] drivers) => Assert.Equal(drivers, GuestBenchDrivers.Select(value).Select(GuestBenchDrivers.Name));
 
     [Theory]
     [InlineData("stock", "ballast.module=virtio_balloon", "stats,deflate-on-oom")]
     [InlineData("sg", "ballast.module=ballast_balloon", "stats,deflate-on-oom,sg")]
     [InlineData("sg-highorder", "ballast.module=ballast_balloon ballast.modargs=alloc_order=9", "stats,deflate-on-oom,sg")]
-    public void Driver_PicksModule_ModuleArguments_AndDaemonFeatures(string driver, string kernelArguments, string features)
+    public void Driver_PicksModule_ModuleArguments_AndDaemonFeatures(string name, string kernelArguments, string features)
     {
+        Assert.True(GuestBenchDrivers.TryParse(name, out var driver));
         Assert.Equal(kernelArguments, GuestBenchDrivers.KernelArguments(driver));
         Assert.Equal(features, GuestBenchRunner.DaemonFeatures(driver));
     }
@@ -47,9 +48,9 @@ public sealed class GuestBenchDriversTests
     {
         var report = new GuestBenchReport(2L << 30, 1536L << 20, 1600L << 20,
         [
-            new GuestBenchRun("ballast", "stock", 1200, 460, 1737000000, 127000000, 1200),
-            new GuestBenchRun("ballast", "sg", 420, 220, 1737000000, 127000000, 430),
-            new GuestBenchRun("ballast", "sg-highorder", 180, 210, 1737000000, 127000000, 400),
+            new GuestBenchRun(GuestBenchDevice.Ballast, GuestBenchDriver.Stock, 1200, 460, 1737000000, 127000000, 1200),
+            new GuestBenchRun(GuestBenchDevice.Ballast, GuestBenchDriver.Sg, 420, 220, 1737000000, 127000000, 430),
+            new GuestBenchRun(GuestBenchDevice.Ballast, GuestBenchDriver.SgHighOrder, 180, 210, 1737000000, 127000000, 400),
         ]);
 
         var text = GuestBenchTableWriter.Format(report);

@@ -9,12 +9,12 @@ public sealed class GuestBenchReportTests
 {
     private static readonly GuestBenchReport s_report = new(2L << 30, 1536L << 20, 1600L << 20,
     [
-        new GuestBenchRun("qemu", "stock", 2400.123, 640.5, 1737000000, 127000000, 2400.123),
-        new GuestBenchRun("ballast", "stock", 1000.006, 500, 1737000000, 127000000, 1000.006),
-        new GuestBenchRun("qemu", "stock", 2600, 700, 1737000000, 128000000, 2600),
-        new GuestBenchRun("ballast", "stock", 1100, 520, 1737000000, 126000000, 1100),
-        new GuestBenchRun("qemu", "stock", 2500, 600, 1737000000, 129000000, 2500),
-        new GuestBenchRun("ballast", "stock", 900, 510, 1737000000, 125000000, 900),
+        new GuestBenchRun(GuestBenchDevice.Qemu, GuestBenchDriver.Stock, 2400.123, 640.5, 1737000000, 127000000, 2400.123),
+        new GuestBenchRun(GuestBenchDevice.Ballast, GuestBenchDriver.Stock, 1000.006, 500, 1737000000, 127000000, 1000.006),
+        new GuestBenchRun(GuestBenchDevice.Qemu, GuestBenchDriver.Stock, 2600, 700, 1737000000, 128000000, 2600),
+        new GuestBenchRun(GuestBenchDevice.Ballast, GuestBenchDriver.Stock, 1100, 520, 1737000000, 126000000, 1100),
+        new GuestBenchRun(GuestBenchDevice.Qemu, GuestBenchDriver.Stock, 2500, 600, 1737000000, 129000000, 2500),
+        new GuestBenchRun(GuestBenchDevice.Ballast, GuestBenchDriver.Stock, 900, 510, 1737000000, 125000000, 900),
     ]);
 
     [Fact]
@@ -35,13 +35,13 @@ public sealed class GuestBenchReportTests
 
         Assert.Equal(6, back.Runs.Count);
         Assert.Equal(1600L << 20, back.DirtyBytes);
-        Assert.Equal("ballast", back.Runs[5].Device);
+        Assert.Equal(GuestBenchDevice.Ballast, back.Runs[5].Device);
     }
 
     [Fact]
     public void Median_TakesEachFieldOnItsOwn()
     {
-        var median = GuestBenchTableWriter.Median([.. s_report.Runs.Where(run => run.Device == "ballast")]);
+        var median = GuestBenchTableWriter.Median([.. s_report.Runs.Where(run => run.Device == GuestBenchDevice.Ballast)]);
 
         Assert.Equal(1000.006, median.InflateMs);
         Assert.Equal(510, median.DeflateMs);
@@ -83,5 +83,5 @@ public sealed class GuestBenchReportTests
     [InlineData("both", new[] { "qemu", "ballast" })]
     [InlineData("qemu", new[] { "qemu" })]
     [InlineData("ballast", new[] { "ballast" })]
-    public void Devices_Select(string value, string[] devices) => Assert.Equal(devices, GuestBenchDevices.Select(value));
+    public void Devices_Select(string value, string[] devices) => Assert.Equal(devices, GuestBenchDevices.Select(value).Select(GuestBenchDevices.Name));
 }

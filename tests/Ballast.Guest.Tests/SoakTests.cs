@@ -164,7 +164,7 @@ public sealed class SoakTests(GuestFixture fixture, ITestOutputHelper output)
             var killed = guest.Serial.All("hog killed").Count(e => e.Index >= cursor);
             var exited = guest.Serial.All("hog exited").Count(e => e.Index >= cursor);
             var hostBound = GuestRamBytes - (long)after.ActualBytes;
-            var summary = Summary(driver, soakTime, warmup, targets, finalTime, trend, load, hogs, corrupt, vmstat.Int64("oom_kill"),
+            var summary = Summary(GuestBenchDrivers.Name(driver), soakTime, warmup, targets, finalTime, trend, load, hogs, corrupt, vmstat.Int64("oom_kill"),
                 hostAtStart, hostAtEnd, hostBound);
             Publish(summary, samples);
 
@@ -207,14 +207,15 @@ public sealed class SoakTests(GuestFixture fixture, ITestOutputHelper output)
     }
 
     /// <summary><c>BALLAST_SOAK_DRIVER</c> (stock, sg or sg-highorder), or stock.</summary>
-    private static string SoakDriver()
+    private static GuestBenchDriver SoakDriver()
     {
         var text = Environment.GetEnvironmentVariable("BALLAST_SOAK_DRIVER");
         if (string.IsNullOrWhiteSpace(text))
-            return GuestBenchDrivers.Stock;
-        return text is GuestBenchDrivers.Stock or GuestBenchDrivers.Sg or GuestBenchDrivers.SgHighOrder
-            ? text
-            : throw new ArgumentException($"BALLAST_SOAK_DRIVER must be {GuestBenchDrivers.Stock}, {GuestBenchDrivers.Sg} or {GuestBenchDrivers.SgHighOrder}; got '{text}'");
+            return GuestBenchDriver.Stock;
+        return GuestBenchDrivers.TryParse(text, out var driver)
+            ? driver
+            : throw new ArgumentException($"BALLAST_SOAK_DRIVER must be {GuestBenchDrivers.Name(GuestBenchDriver.Stock)}, {GuestBenchDrivers.Name(GuestBenchDriver.Sg)} "
+                + $"or {GuestBenchDrivers.Name(GuestBenchDriver.SgHighOrder)}; got '{text}'");
     }
 
     /// <summary>Polling every second, and waits until the first statistics are there (the API answers 404 before).</summary>

@@ -1,25 +1,15 @@
 namespace Ballast.GuestBench;
 
 /// <summary>
-/// The guest balloon drivers <c>ballast guest-bench --driver</c> compares: Linux 6.1's stock virtio_balloon, and
-/// Ballast's own module (<c>guest/module/</c>, <c>ballast_balloon.ko</c> in the initramfs) with the daemon's
-/// scatter-gather feature, allocating single pages (the seed's SG) or high-order blocks.
+/// Names of <see cref="GuestBenchDriver"/> values on the command line (<c>--driver</c>), in tables and JSON, and what
+/// each needs: the module <c>/init</c> loads, its kernel command-line words, whether the daemon offers SG.
 /// </summary>
 public static class GuestBenchDrivers
 {
-    /// <summary>Linux 6.1's virtio_balloon; the daemon offers no SG.</summary>
-    public const string Stock = "stock";
+    /// <summary>The command-line value that selects every driver.</summary>
+    public const string AllName = "all";
 
-    /// <summary><c>ballast_balloon</c> with order-0 pages (the seed's SG); the daemon offers SG.</summary>
-    public const string Sg = "sg";
-
-    /// <summary><c>ballast_balloon</c> allocating 2^<see cref="HighOrder"/>-page blocks; the daemon offers SG.</summary>
-    public const string SgHighOrder = "sg-highorder";
-
-    /// <summary>All three, in that order.</summary>
-    public const string All = "all";
-
-    /// <summary>The module's <c>alloc_order</c> for <see cref="SgHighOrder"/>: 2 MiB blocks.</summary>
+    /// <summary>The module's <c>alloc_order</c> for <see cref="GuestBenchDriver.SgHighOrder"/>: 2 MiB blocks.</summary>
     public const int HighOrder = 9;
 
     /// <summary>The name of Ballast's module (<c>ballast.module=</c>, and the bound driver in the <c>virtio</c> fact).</summary>
@@ -28,34 +18,63 @@ public static class GuestBenchDrivers
     /// <summary>The name of the stock module and driver.</summary>
     public const string StockModule = "virtio_balloon";
 
-    /// <summary>The values <c>--driver</c> takes.</summary>
-    public static IReadOnlyList<string> CommandLineValues { get; } = [Stock, Sg, SgHighOrder, All];
+    /// <summary>Every driver, in the order <c>--driver all</c> runs them.</summary>
+    public static IReadOnlyList<GuestBenchDriver> All { get; } = [GuestBenchDriver.Stock, GuestBenchDriver.Sg, GuestBenchDriver.SgHighOrder];
 
-    /// <summary>The drivers one repeat runs, in order, for a <c>--driver</c> value.</summary>
-    public static IReadOnlyList<string> Select(string value) => value switch
+    /// <summary>The values <c>--driver</c> takes: each driver's name, then <c>all</c>.</summary>
+    public static IReadOnlyList<string> CommandLineValues { get; } = [.. All.Select(Name), AllName];
+
+    /// <summary>The kebab-case name of <paramref name="driver"/>: <c>stock</c>, <c>sg</c> or <c>sg-highorder</c>.</summary>
+    public static string Name(GuestBenchDriver driver) => driver switch
     {
-        Stock => [Stock],
-        Sg => [Sg],
-        SgHighOrder => [SgHighOrder],
-        All => [Stock, Sg, SgHighOrder],
-        _ => throw new ArgumentOutOfRangeException(nameof(value), value, $"--driver must be one of {string.Join(", ", CommandLineValues)}"),
+        GuestBenchDriver.Stock => "stock",
+        GuestBenchDriver.Sg => "sg",
+        GuestBenchDriver.SgHighOrder => "sg-highorder",
+        _ => throw new ArgumentOutOfRangeException(nameof(driver), driver, "unknown guest-bench driver"),
     };
 
+    /// <summary>The driver named <paramref name="name"/> (not <c>all</c>); false if none is.</summary>
+    public static bool TryParse(string? name, out GuestBenchDriver driver)
+    {
+        foreach (var candidate in All)
+        {
+            if (Name(candidate) == name)
+            {
+                driver = candidate;
+                return true;
+            }
+        }
+        driver = default;
+        return false;
+    }
+
+    /// <summary>The drivers one repeat runs, in order, for a <c>--driver</c> value: every driver for <c>all</c>, else the one named.</summary>
+    /// <exception cref="ArgumentException"><paramref name="value"/> is not a <c>--driver</c> value.</exception>
+    public static IReadOnlyList<GuestBenchDriver> Select(string value)
+    {
+        ArgumentNullException.ThrowIfNull(value);
+        if (value == AllName)
+            return All;
+        if (TryParse(value, out var driver))
+            return [driver];
+        throw new ArgumentException($"--driver must be one of {string.Join(", ", CommandLineValues)} (got '{value}')", nameof(value));
+    }
+
     /// <summary>Whether <paramref name="driver"/> is Ballast's module (and needs the daemon's SG feature).</summary>
-    public static bool UsesSg(string driver) => driver is Sg or SgHighOrder;
+    public static bool UsesSg(GuestBenchDriver driver) => driver is GuestBenchDriver.Sg or GuestBenchDriver.SgHighOrder;
 
     /// <summary>The module <c>/init</c> loads for <paramref name="driver"/> (<c>ballast.module=</c>).</summary>
-    public static string Module(string driver) => UsesSg(driver) ? BallastModule : StockModule;
+    public static string Module(GuestBenchDriver driver) => UsesSg(driver) ? BallastModule : StockModule;
 
     /// <summary>
     /// The kernel command-line words that pick <paramref name="driver"/>: <c>ballast.module=</c>, plus
-    /// <c>ballast.modargs=alloc_order=9</c> for <see cref="SgHighOrder"/>.
+    /// <c>ballast.modargs=alloc_order=9</c> for <see cref="GuestBenchDriver.SgHighOrder"/>.
     /// </summary>
-    public static string KernelArguments(string driver) => driver switch
+    public static string KernelArguments(GuestBenchDriver driver) => driver switch
     {
-        Stock => $"ballast.module={StockModule}",
-        Sg => $"ballast.module={BallastModule}",
-        SgHighOrder => $"ballast.module={BallastModule} ballast.modargs=alloc_order={HighOrder}",
+        GuestBenchDriver.Stock => $"ballast.module={StockModule}",
+        GuestBenchDriver.Sg => $"ballast.module={BallastModule}",
+        GuestBenchDriver.SgHighOrder => $"ballast.module={BallastModule} ballast.modargs=alloc_order={HighOrder}",
         _ => throw new ArgumentOutOfRangeException(nameof(driver), driver, "unknown driver"),
     };
 }

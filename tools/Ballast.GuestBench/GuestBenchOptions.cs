@@ -28,14 +28,14 @@ public sealed record GuestBenchOptions
     /// <summary>Guest memory written and freed at boot (<c>ballast.dirty</c>), so the inflate has host memory to give back.</summary>
     public long DirtyBytes { get; init; } = DefaultDirtyBytes;
 
-    /// <summary>The devices of one repeat, in order (<see cref="GuestBenchDevices"/>).</summary>
-    public IReadOnlyList<string> Devices { get; init; } = [GuestBenchDevices.Qemu, GuestBenchDevices.Ballast];
+    /// <summary>The devices of one repeat, in order (<see cref="GuestBenchDevices.Select"/>).</summary>
+    public IReadOnlyList<GuestBenchDevice> Devices { get; init; } = GuestBenchDevices.Both;
 
     /// <summary>
-    /// The guest drivers each device runs with, in order (<see cref="GuestBenchDrivers"/>); QEMU's device only with
-    /// the stock driver.
+    /// The guest drivers each device runs with, in order (<see cref="GuestBenchDrivers.Select"/>); QEMU's device only
+    /// with the stock driver.
     /// </summary>
-    public IReadOnlyList<string> Drivers { get; init; } = [GuestBenchDrivers.Stock];
+    public IReadOnlyList<GuestBenchDriver> Drivers { get; init; } = [GuestBenchDriver.Stock];
 
     /// <summary>
     /// Ballast's daemon runs with <c>--defer-release</c> (and offers must-tell-host, which that needs): inflate
@@ -82,10 +82,10 @@ public sealed record GuestBenchOptions
         if (Drivers.Count == 0)
             errors.Add("no driver to run");
         var sgDrivers = Drivers.Where(GuestBenchDrivers.UsesSg).ToList();
-        if (Devices.Contains(GuestBenchDevices.Qemu, StringComparer.Ordinal) && sgDrivers.Count > 0)
+        if (Devices.Contains(GuestBenchDevice.Qemu) && sgDrivers.Count > 0)
         {
-            errors.Add($"--device qemu supports only --driver {GuestBenchDrivers.Stock} (QEMU's balloon has no SG); "
-                + $"{string.Join(", ", sgDrivers)} needs --device {GuestBenchDevices.Ballast}");
+            errors.Add($"--device {GuestBenchDevices.Name(GuestBenchDevice.Qemu)} supports only --driver {GuestBenchDrivers.Name(GuestBenchDriver.Stock)} "
+                + $"(QEMU's balloon has no SG); {string.Join(", ", sgDrivers.Select(GuestBenchDrivers.Name))} needs --device {GuestBenchDevices.Name(GuestBenchDevice.Ballast)}");
         }
         if (availableHostBytes is { } available && GuestMemBytes > available)
             errors.Add($"--guest-mem {SizeFormatter.Format(GuestMemBytes)} is more than the host has available ({SizeFormatter.Format(available)})");

@@ -44,7 +44,7 @@ public sealed class GuestBenchRunner
     /// The daemon's <c>--features</c> for <paramref name="driver"/>; with <paramref name="deferRelease"/> also
     /// must-tell-host, which <c>--defer-release</c> needs.
     /// </summary>
-    public static string DaemonFeatures(string driver, bool deferRelease = false) =>
+    public static string DaemonFeatures(GuestBenchDriver driver, bool deferRelease = false) =>
         (GuestBenchDrivers.UsesSg(driver) ? BallastSgFeatures : BallastFeatures) + (deferRelease ? ",must-tell-host" : "");
 
     /// <summary>Runs every repeat, the devices alternating within each; returns every run in order.</summary>
@@ -58,12 +58,12 @@ public sealed class GuestBenchRunner
             {
                 foreach (var driver in options.Drivers)
                 {
-                    var label = string.Create(CultureInfo.InvariantCulture, $"{device} {driver} {repeat}/{options.Repeat}");
+                    var label = string.Create(CultureInfo.InvariantCulture, $"{GuestBenchDevices.Name(device)} {GuestBenchDrivers.Name(driver)} {repeat}/{options.Repeat}");
                     var run = device switch
                     {
-                        GuestBenchDevices.Qemu when driver == GuestBenchDrivers.Stock => await RunQemuAsync(options, label, ct).ConfigureAwait(false),
-                        GuestBenchDevices.Qemu => throw new ArgumentException($"QEMU's device cannot run the {driver} driver", nameof(options)),
-                        GuestBenchDevices.Ballast => await RunBallastAsync(options, driver, label, ct).ConfigureAwait(false),
+                        GuestBenchDevice.Qemu when driver == GuestBenchDriver.Stock => await RunQemuAsync(options, label, ct).ConfigureAwait(false),
+                        GuestBenchDevice.Qemu => throw new ArgumentException($"QEMU's device cannot run the {GuestBenchDrivers.Name(driver)} driver", nameof(options)),
+                        GuestBenchDevice.Ballast => await RunBallastAsync(options, driver, label, ct).ConfigureAwait(false),
                         _ => throw new ArgumentException($"unknown device {device}", nameof(options)),
                     };
                     _log(string.Create(CultureInfo.InvariantCulture,
@@ -75,7 +75,7 @@ public sealed class GuestBenchRunner
         return new GuestBenchReport(options.GuestMemBytes, options.InflateBytes, options.DirtyBytes, runs);
     }
 
-    private static QemuGuestOptions GuestOptions(GuestBenchOptions options, GuestBalloonDevice balloon, string driver) => new()
+    private static QemuGuestOptions GuestOptions(GuestBenchOptions options, GuestBalloonDevice balloon, GuestBenchDriver driver) => new()
     {
         MemoryBytes = options.GuestMemBytes,
         Balloon = balloon,
@@ -89,10 +89,10 @@ public sealed class GuestBenchRunner
     private async Task<GuestBenchRun> RunQemuAsync(GuestBenchOptions options, string label, CancellationToken ct)
     {
         using var directory = GuestRunDirectory.Create(_environment, "gbq");
-        await using var guest = await QemuGuest.StartAsync(_environment, directory, GuestOptions(options, GuestBalloonDevice.Builtin, GuestBenchDrivers.Stock), ct).ConfigureAwait(false);
+        await using var guest = await QemuGuest.StartAsync(_environment, directory, GuestOptions(options, GuestBalloonDevice.Builtin, GuestBenchDriver.Stock), ct).ConfigureAwait(false);
         try
         {
-            await BootAsync(guest, options, GuestBenchDrivers.Stock, label, ct).ConfigureAwait(false);
+            await BootAsync(guest, options, GuestBenchDriver.Stock, label, ct).ConfigureAwait(false);
             await using var qmp = await QmpClient.ConnectAsync(guest.QmpSocketPath, TimeSpan.FromSeconds(10), ct).ConfigureAwait(false);
             var inflatedGuest = options.GuestMemBytes - options.InflateBytes;
             long actual = 0;
@@ -114,7 +114,7 @@ public sealed class GuestBenchRunner
 
             await EndAsync(guest, label, ct).ConfigureAwait(false);
             // QEMU releases each page before it returns the buffer: the memory is gone when actual says so.
-            return new GuestBenchRun(GuestBenchDevices.Qemu, GuestBenchDrivers.Stock, inflateMs, deflateMs, before, after, inflateMs);
+            return new GuestBenchRun(GuestBenchDevice.Qemu, GuestBenchDriver.Stock, inflateMs, deflateMs, before, after, inflateMs);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -123,7 +123,7 @@ public sealed class GuestBenchRunner
         }
     }
 
-    private async Task<GuestBenchRun> RunBallastAsync(GuestBenchOptions options, string driver, string label, CancellationToken ct)
+    private async Task<GuestBenchRun> RunBallastAsync(GuestBenchOptions options, GuestBenchDriver driver, string label, CancellationToken ct)
     {
         using var directory = GuestRunDirectory.Create(_environment, "gbb");
         await using var daemon = await DaemonProcess.StartAsync(new DaemonOptions
@@ -180,7 +180,7 @@ public sealed class GuestBenchRunner
             var deflateMs = clock.Elapsed.TotalMilliseconds;
 
             await EndAsync(guest, label, ct).ConfigureAwait(false);
-            return new GuestBenchRun(GuestBenchDevices.Ballast, driver, inflateMs, deflateMs, before, after, releaseMs);
+            return new GuestBenchRun(GuestBenchDevice.Ballast, driver, inflateMs, deflateMs, before, after, releaseMs);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -190,7 +190,7 @@ public sealed class GuestBenchRunner
         }
     }
 
-    private async Task BootAsync(QemuGuest guest, GuestBenchOptions options, string driver, string label, CancellationToken ct)
+    private async Task BootAsync(QemuGuest guest, GuestBenchOptions options, GuestBenchDriver driver, string label, CancellationToken ct)
     {
         _log($"{label}: booting a {SizeFormatter.Format(options.GuestMemBytes)} guest ({GuestBenchDrivers.KernelArguments(driver)}), dirtying {SizeFormatter.Format(options.DirtyBytes)}");
         await guest.WaitReadyAsync(options.BootTimeout, ct).ConfigureAwait(false);

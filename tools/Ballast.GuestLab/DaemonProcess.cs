@@ -1,11 +1,13 @@
+using System.Diagnostics;
 using Ballast.Daemon.Api;
 using Ballast.Daemon.Client;
+using Ballast.Linux;
 
 namespace Ballast.GuestLab;
 
 /// <summary>
-/// <c>dotnet ballast.dll serve --socket … --api …</c> as a child process: started, waited for until it listens (it
-/// prints the QEMU arguments once both sockets are up), and stopped with SIGTERM by its pid (SIGKILL after a grace
+/// <c>dotnet ballast.dll serve --socket … --api …</c> as a child process: started, waited for until both of its
+/// sockets are up (<see cref="WaitUntilListeningAsync"/>), and stopped with SIGTERM by its pid (SIGKILL after a grace
 /// time). Its standard output and error are kept for failure messages (<see cref="Log"/>).
 /// </summary>
 public sealed class DaemonProcess : IAsyncDisposable
@@ -63,7 +65,13 @@ public sealed class DaemonProcess : IAsyncDisposable
         return args;
     }
 
-    /// <summary>Starts the daemon and waits until it listens on both sockets.</summary>
+    /// <summary>How often <see cref="WaitUntilListeningAsync"/> looks at the sockets.</summary>
+    internal static readonly TimeSpan ReadinessPollInterval = TimeSpan.FromMilliseconds(20);
+
+    /// <summary>How long one readiness <c>GET /balloon</c> may take before it counts as no answer (and is tried again).</summary>
+    internal static readonly TimeSpan ReadinessRequestTimeout = TimeSpan.FromSeconds(5);
+
+    /// <summary>Starts the daemon and waits until it listens on both sockets (<see cref="WaitUntilListeningAsync"/>).</summary>
     /// <exception cref="InvalidOperationException">It exited or did not listen in time (the message carries its log); it is stopped.</exception>
     public static async Task<DaemonProcess> StartAsync(DaemonOptions options, CancellationToken ct = default)
     {
@@ -71,16 +79,7 @@ public sealed class DaemonProcess : IAsyncDisposable
         var daemon = new DaemonProcess(ChildProcess.Start("dotnet", BuildArguments(options), "ballast serve"), options, apiPath);
         try
         {
-            var deadline = DateTime.UtcNow + options.StartTimeout;
-            // serve prints the QEMU arguments (ending with the -global line) once the API and the vhost-user socket listen.
-            while (!daemon._process.StandardOutputLines().Any(line => line.StartsWith("-global", StringComparison.Ordinal)))
-            {
-                if (daemon.HasExited)
-                    throw new InvalidOperationException($"ballast serve exited with status {daemon.ExitCode} before listening:\n{daemon.Log()}");
-                if (DateTime.UtcNow >= deadline)
-                    throw new InvalidOperationException($"ballast serve did not listen within {options.StartTimeout.TotalSeconds:0} s:\n{daemon.Log()}");
-                await Task.Delay(20, ct).ConfigureAwait(false);
-            }
+            await WaitUntilListeningAsync(daemon._process, options.SocketPath, apiPath, options.StartTimeout, ct).ConfigureAwait(false);
             return daemon;
         }
         catch
@@ -88,6 +87,75 @@ public sealed class DaemonProcess : IAsyncDisposable
             await daemon.DisposeAsync().ConfigureAwait(false);
             throw;
         }
+    }
+
+    /// <summary>
+    /// Waits until the daemon <paramref name="process"/> serves both of its sockets: the management API answers
+    /// <c>GET /balloon</c> on <paramref name="apiPath"/>, and then <paramref name="socketPath"/> is a socket. Looks
+    /// every <see cref="ReadinessPollInterval"/>, checking first each time whether the process has exited.
+    /// </summary>
+    /// <remarks>
+    /// The vhost-user socket is looked at, never connected to: the server would take a connection for a front-end
+    /// (log <c>vhost-user front-end connected</c>, show <c>connected</c> in <c>GET /balloon</c> until it noticed the
+    /// close, and refuse QEMU as a second front-end should QEMU reconnect to a restarted daemon meanwhile). Looking at
+    /// the file is enough because of the order <c>serve</c> starts in: it claims the vhost-user path (deleting a socket
+    /// file a crashed daemon left) before it starts the API, and binds the vhost-user socket only after. So once the
+    /// API has answered, a socket at <paramref name="socketPath"/> was bound by this daemon, which listens on it a chmod
+    /// later (microseconds; QEMU takes far longer to start and connect). One case is not told apart: another daemon
+    /// still serving both paths would be taken for this one (this one then exits, refusing to replace a live socket).
+    /// </remarks>
+    /// <exception cref="InvalidOperationException">
+    /// The process exited first, or <paramref name="timeout"/> passed; the message says which socket was missing and
+    /// carries the process's last output lines.
+    /// </exception>
+    internal static async Task WaitUntilListeningAsync(ChildProcess process, string socketPath, string apiPath, TimeSpan timeout,
+        CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(process);
+        ArgumentException.ThrowIfNullOrEmpty(socketPath);
+        ArgumentException.ThrowIfNullOrEmpty(apiPath);
+        var clock = Stopwatch.StartNew();
+        using var api = new BalloonApiClient(apiPath, ReadinessRequestTimeout);
+        while (true)
+        {
+            if (process.HasExited)
+            {
+                // Its last words may still be in the pipes: give them a moment to arrive.
+                await process.WaitForExitAsync(TimeSpan.FromSeconds(2), ct).ConfigureAwait(false);
+                throw new InvalidOperationException($"{process.Name} exited with status {process.ExitCode} before listening:\n{process.Tail()}");
+            }
+            var missing = await MissingSocketAsync(api, socketPath, timeout - clock.Elapsed, ct).ConfigureAwait(false);
+            if (missing is null)
+                return;
+            if (clock.Elapsed >= timeout)
+                throw new InvalidOperationException($"{process.Name} did not listen within {timeout.TotalSeconds:0} s ({missing}):\n{process.Tail()}");
+            await Task.Delay(ReadinessPollInterval, ct).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>What is not serving yet, for the time-out message; null once both sockets are up.</summary>
+    private static async Task<string?> MissingSocketAsync(BalloonApiClient api, string socketPath, TimeSpan left, CancellationToken ct)
+    {
+        if (!UnixSocketFile.IsSocket(api.SocketPath))
+            return $"no management API socket at {api.SocketPath}";
+        using (var request = CancellationTokenSource.CreateLinkedTokenSource(ct))
+        {
+            // A request never outlives the deadline.
+            request.CancelAfter(left > TimeSpan.Zero ? left : TimeSpan.Zero);
+            try
+            {
+                await api.GetBalloonAsync(request.Token).ConfigureAwait(false);
+            }
+            catch (BalloonApiException e)
+            {
+                return $"GET /balloon: {e.Message}";
+            }
+            catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+            {
+                return $"GET /balloon on {api.SocketPath} got no answer in time";
+            }
+        }
+        return UnixSocketFile.IsSocket(socketPath) ? null : $"no vhost-user socket at {socketPath}";
     }
 
     /// <summary>A client of its management API (dispose it).</summary>

@@ -31,7 +31,7 @@ public sealed class GuestBenchCommand : Command
         Description = "Which balloon device: ballast (the daemon over vhost-user, started by this command), qemu (QEMU's virtio-balloon-device "
             + "over QMP), or both (alternating, qemu first in every repeat)",
         HelpName = "DEVICE",
-        DefaultValueFactory = _ => GuestBenchDevices.Both,
+        DefaultValueFactory = _ => GuestBenchDevices.BothName,
     }.AcceptOnlyFromAmong([.. GuestBenchDevices.CommandLineValues]);
 
     private readonly Option<string> _driver = new Option<string>("--driver")
@@ -41,7 +41,7 @@ public sealed class GuestBenchCommand : Command
             + $"{GuestBenchDrivers.HighOrder} blocks: ballast.modargs=alloc_order={GuestBenchDrivers.HighOrder}), or all (the three in that order). "
             + "sg and sg-highorder need --device ballast",
         HelpName = "DRIVER",
-        DefaultValueFactory = _ => GuestBenchDrivers.Stock,
+        DefaultValueFactory = _ => GuestBenchDrivers.Name(GuestBenchDriver.Stock),
     }.AcceptOnlyFromAmong([.. GuestBenchDrivers.CommandLineValues]);
 
     private readonly Option<int> _repeat = new("--repeat")

@@ -41,7 +41,7 @@ public static class GuestBenchTableWriter
         {
             repeatOf[Column(run)] = repeatOf.GetValueOrDefault(Column(run)) + 1;
             text.Append(CultureInfo.InvariantCulture,
-                $"{repeatOf[Column(run)],3}  {run.Device,-8}  {run.Driver,-12}  {Ms(run.InflateMs),10}  {Ms(run.ReleaseMs),10}  {Ms(run.DeflateMs),10}  {SizeFormatter.MiBWithDecimal(run.HostBytesBefore),15}  "
+                $"{repeatOf[Column(run)],3}  {GuestBenchDevices.Name(run.Device),-8}  {GuestBenchDrivers.Name(run.Driver),-12}  {Ms(run.InflateMs),10}  {Ms(run.ReleaseMs),10}  {Ms(run.DeflateMs),10}  {SizeFormatter.MiBWithDecimal(run.HostBytesBefore),15}  "
                 + $"{SizeFormatter.MiBWithDecimal(run.HostBytesAfter),14}  {Released(run.ReleasedBytes, report.InflateBytes),10}\n");
         }
 
@@ -57,21 +57,21 @@ public static class GuestBenchTableWriter
         Row(text, "host after MiB", medians, run => SizeFormatter.MiBWithDecimal(run.HostBytesAfter));
         Row(text, "released %", medians, run => Released(run.ReleasedBytes, report.InflateBytes));
 
-        var qemu = medians.FirstOrDefault(run => run.Device == GuestBenchDevices.Qemu && run.Driver == GuestBenchDrivers.Stock);
-        var ballast = medians.FirstOrDefault(run => run.Device == GuestBenchDevices.Ballast && run.Driver == GuestBenchDrivers.Stock);
+        var qemu = medians.FirstOrDefault(run => run.Device == GuestBenchDevice.Qemu && run.Driver == GuestBenchDriver.Stock);
+        var ballast = medians.FirstOrDefault(run => run.Device == GuestBenchDevice.Ballast && run.Driver == GuestBenchDriver.Stock);
         if (qemu is not null && ballast is not null)
         {
             text.Append(CultureInfo.InvariantCulture,
                 $"\nballast / qemu: inflate {Ratio(ballast.InflateMs, qemu.InflateMs)}, deflate {Ratio(ballast.DeflateMs, qemu.DeflateMs)} (medians)\n");
         }
         var separated = qemu is not null && ballast is not null;
-        foreach (var sg in medians.Where(run => ballast is not null && run.Device == GuestBenchDevices.Ballast && run.Driver != GuestBenchDrivers.Stock))
+        foreach (var sg in medians.Where(run => ballast is not null && run.Device == GuestBenchDevice.Ballast && run.Driver != GuestBenchDriver.Stock))
         {
             if (!separated)
                 text.Append('\n');
             separated = true;
             text.Append(CultureInfo.InvariantCulture,
-                $"ballast {sg.Driver} / ballast stock: inflate {Ratio(sg.InflateMs, ballast!.InflateMs)}, deflate {Ratio(sg.DeflateMs, ballast.DeflateMs)} (medians)\n");
+                $"ballast {GuestBenchDrivers.Name(sg.Driver)} / ballast stock: inflate {Ratio(sg.InflateMs, ballast!.InflateMs)}, deflate {Ratio(sg.DeflateMs, ballast.DeflateMs)} (medians)\n");
         }
         return text.ToString();
     }
@@ -98,7 +98,9 @@ public static class GuestBenchTableWriter
     }
 
     /// <summary>The median column of a run: its device, with the driver unless it is the stock one.</summary>
-    private static string Column(GuestBenchRun run) => run.Driver == GuestBenchDrivers.Stock ? run.Device : $"{run.Device} {run.Driver}";
+    private static string Column(GuestBenchRun run) => run.Driver == GuestBenchDriver.Stock
+        ? GuestBenchDevices.Name(run.Device)
+        : $"{GuestBenchDevices.Name(run.Device)} {GuestBenchDrivers.Name(run.Driver)}";
 
     private static void Row(StringBuilder text, string label, IReadOnlyList<GuestBenchRun> medians, Func<GuestBenchRun, string> cell)
     {
