@@ -205,7 +205,7 @@ public sealed class GuestBenchRunner
     }
 
     /// <summary>The daemon's default SG feature bit (<c>ballast serve --sg-bit</c>), which Ballast's module negotiates by default.</summary>
-    public const int SgBit = global::Ballast.Balloon.Device.BalloonFeatures.DefaultSgBit;
+    public const int SgBit = Balloon.Device.BalloonFeatures.DefaultSgBit;
 
     /// <summary>Whether bit <paramref name="bit"/> is set in a <c>virtio</c> fact's <c>features=</c> (character i is bit i).</summary>
     public static bool HasFeatureBit(SerialEvent virtio, int bit)

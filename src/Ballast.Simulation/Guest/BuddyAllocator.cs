@@ -1,3 +1,5 @@
+// Over 400 lines on purpose: one algorithm whose invariants (the remarks below) bind allocation, freeing, reserving
+// and the integrity check together; split by method it would scatter the rules each method relies on.
 using System.Diagnostics.CodeAnalysis;
 using System.Numerics;
 

@@ -1,3 +1,4 @@
+// Over 400 lines on purpose: a catalogue, one test per driver requirement of VIRTIO 1.2 §2.7.5 and §2.7.7, read as a list.
 using Ballast.TestKit;
 using Ballast.Virtio.Memory;
 using Ballast.Virtio.Queue;
