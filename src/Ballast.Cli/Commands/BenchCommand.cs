@@ -146,7 +146,7 @@ public sealed class BenchCommand : Command
         var json = parseResult.GetValue(_json);
         var plotPath = parseResult.GetValue(_plot);
 
-        var errors = new List<string>(BenchOptionsValidator.Validate(options, _availableHostBytes()));
+        var errors = new List<string>(options.Validate(_availableHostBytes()));
         if (plotPath is not null && PlotPathError(plotPath) is { } plotError)
             errors.Add(plotError);
         if (errors.Count > 0)

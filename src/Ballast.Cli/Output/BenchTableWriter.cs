@@ -1,3 +1,4 @@
+using Ballast.Virtio.Memory;
 using System.Globalization;
 using System.Text;
 using Ballast.Simulation.Experiment;
@@ -39,7 +40,7 @@ public static class BenchTableWriter
         var text = new StringBuilder();
         text.Append(CultureInfo.InvariantCulture,
             $"ballast bench: guest {SizeFormatter.Format(report.GuestMemBytes)}, inflate {SizeFormatter.Format(report.InflateBytes)} "
-            + $"({report.InflateBytes / BenchOptionsValidator.PageSize} pages), profile {BenchProfiles.Name(report.Profile)}, "
+            + $"({report.InflateBytes / GuestPage.Size} pages), profile {BenchProfiles.Name(report.Profile)}, "
             + $"clean {YesNo(report.Clean)}, zero-on-alloc {YesNo(report.ZeroOnAlloc)}\n");
         if (repeat > 1)
             text.Append(CultureInfo.InvariantCulture, $"median of {repeat} runs per mode, each field on its own\n");

@@ -1,9 +1,11 @@
+using Ballast.Virtio.Memory;
+using Ballast.Virtio.Units;
 
 namespace Ballast.Simulation.Experiment;
 
 /// <summary>
 /// What <c>ballast bench</c> asks the engine to run. The command validates every value before it
-/// builds an engine (see <see cref="BenchOptionsValidator"/>), so an engine may rely on:
+/// builds an engine (<see cref="Validate"/>), so an engine may rely on:
 /// <see cref="InflateBytes"/> ≤ <see cref="GuestMemBytes"/>, <see cref="GuestMemBytes"/> a multiple
 /// of 4 MiB, <see cref="InflateBytes"/> a positive multiple of 4096, <see cref="Modes"/> non-empty
 /// and <see cref="Repeat"/> ≥ 1.
@@ -36,4 +38,53 @@ public sealed record BenchOptions
 
     /// <summary>How driver and device talk (<c>--transport</c>, default in-process).</summary>
     public BenchTransport Transport { get; init; } = BenchTransport.InProcess;
+
+    /// <summary>Guest memory comes in 4 MiB blocks (the simulated guest's allocation granule).</summary>
+    public const long GuestMemGranule = 4 * SizeFormatter.MiB;
+
+    /// <summary>Host memory the engine needs on top of guest memory (queues, bitmaps, the runtime).</summary>
+    public const long HeadroomBytes = 1L << 30;
+
+    /// <summary>
+    /// Every problem with these options, each a complete sentence naming the option; empty when they can run
+    /// (the shape every options type has: <c>ServeOptions.Validate</c>, <c>GuestBenchOptions.Validate</c>).
+    /// </summary>
+    /// <param name="availableHostBytes">
+    /// Host memory available (MemAvailable), or <see langword="null"/> if unknown — then that check is skipped.
+    /// </param>
+    public IReadOnlyList<string> Validate(long? availableHostBytes)
+    {
+        var errors = new List<string>();
+        var guest = GuestMemBytes;
+        var inflate = InflateBytes;
+
+        if (guest <= 0)
+            errors.Add($"--guest-mem must be greater than zero (got {guest} bytes).");
+        else if (guest % GuestMemGranule != 0)
+            errors.Add($"--guest-mem must be a multiple of 4 MiB (got {SizeFormatter.Format(guest)} = {guest} bytes).");
+
+        if (inflate <= 0)
+            errors.Add($"--inflate must be greater than zero (got {inflate} bytes).");
+        else if (inflate % GuestPage.Size != 0)
+            errors.Add($"--inflate must be a multiple of the 4096-byte page size (got {inflate} bytes).");
+
+        if (guest > 0 && inflate > guest)
+            errors.Add($"--inflate {SizeFormatter.Format(inflate)} is larger than --guest-mem {SizeFormatter.Format(guest)}: the balloon cannot take more than the guest has.");
+
+        if (guest > 0 && availableHostBytes is { } available && guest > available - HeadroomBytes)
+        {
+            var needed = guest > long.MaxValue - HeadroomBytes ? long.MaxValue : guest + HeadroomBytes;
+            errors.Add($"--guest-mem {SizeFormatter.Format(guest)} does not fit on this machine: the bench needs guest memory + "
+                + $"{SizeFormatter.Format(HeadroomBytes)} headroom = {SizeFormatter.Format(needed)}, "
+                + $"but only {SizeFormatter.Format(available)} is available (MemAvailable in /proc/meminfo).");
+        }
+
+        if (Modes.Count == 0)
+            errors.Add("no mode to run: --mode must name at least one mode.");
+
+        if (Repeat < 1)
+            errors.Add($"--repeat must be at least 1 (got {Repeat}).");
+
+        return errors;
+    }
 }

@@ -2,7 +2,7 @@ using Ballast.Simulation.Experiment;
 
 namespace Ballast.Simulation.Tests.Experiment;
 
-public class BenchOptionsValidatorTests
+public class BenchOptionsValidateTests
 {
     private static readonly BenchOptions s_valid = new()
     {
@@ -13,15 +13,15 @@ public class BenchOptionsValidatorTests
 
     [Fact]
     public void Validate_AcceptsDefaults() =>
-        Assert.Empty(BenchOptionsValidator.Validate(s_valid, 24L << 30));
+        Assert.Empty(s_valid.Validate(24L << 30));
 
     [Fact]
     public void Validate_AcceptsInflateEqualToGuestMemory() =>
-        Assert.Empty(BenchOptionsValidator.Validate(s_valid with { InflateBytes = 8L << 30 }, null));
+        Assert.Empty((s_valid with { InflateBytes = 8L << 30 }).Validate(null));
 
     [Fact]
     public void Validate_SkipsHostCheckWhenUnknown() =>
-        Assert.Empty(BenchOptionsValidator.Validate(s_valid with { GuestMemBytes = 1L << 40 }, null));
+        Assert.Empty((s_valid with { GuestMemBytes = 1L << 40 }).Validate(null));
 
     [Theory]
     [InlineData(8L << 30, 9L << 30, 64L << 30, "larger than --guest-mem")]
@@ -34,22 +34,22 @@ public class BenchOptionsValidatorTests
     [InlineData(8L << 30, -4096, 64L << 30, "--inflate must be greater than zero")]
     public void Validate_RejectsSizes(long guest, long inflate, long available, string expected)
     {
-        var errors = BenchOptionsValidator.Validate(s_valid with { GuestMemBytes = guest, InflateBytes = inflate }, available);
+        var errors = (s_valid with { GuestMemBytes = guest, InflateBytes = inflate }).Validate(available);
         Assert.Contains(errors, error => error.Contains(expected, StringComparison.Ordinal));
     }
 
     [Fact]
     public void Validate_NeedsOneGiBHeadroom()
     {
-        Assert.Empty(BenchOptionsValidator.Validate(s_valid, 9L << 30));
-        Assert.NotEmpty(BenchOptionsValidator.Validate(s_valid, (9L << 30) - 1));
+        Assert.Empty(s_valid.Validate(9L << 30));
+        Assert.NotEmpty(s_valid.Validate((9L << 30) - 1));
     }
 
     [Fact]
     public void Validate_HugeGuestDoesNotOverflow()
     {
-        var huge = s_valid with { GuestMemBytes = long.MaxValue - (long.MaxValue % BenchOptionsValidator.GuestMemGranule) };
-        var error = Assert.Single(BenchOptionsValidator.Validate(huge, 24L << 30));
+        var huge = s_valid with { GuestMemBytes = long.MaxValue - (long.MaxValue % BenchOptions.GuestMemGranule) };
+        var error = Assert.Single(huge.Validate(24L << 30));
         Assert.Contains("does not fit", error, StringComparison.Ordinal);
     }
 
@@ -58,15 +58,15 @@ public class BenchOptionsValidatorTests
     [InlineData(-3)]
     public void Validate_RejectsRepeatBelowOne(int repeat)
     {
-        var error = Assert.Single(BenchOptionsValidator.Validate(s_valid with { Repeat = repeat }, null));
+        var error = Assert.Single((s_valid with { Repeat = repeat }).Validate(null));
         Assert.Contains("--repeat must be at least 1", error, StringComparison.Ordinal);
     }
 
     [Fact]
     public void Validate_RejectsNoModes() =>
-        Assert.Single(BenchOptionsValidator.Validate(s_valid with { Modes = [] }, null));
+        Assert.Single((s_valid with { Modes = [] }).Validate(null));
 
     [Fact]
     public void Validate_ReportsEveryProblem() =>
-        Assert.Equal(3, BenchOptionsValidator.Validate(s_valid with { InflateBytes = (9L << 30) + 1, Repeat = 0 }, null).Count);
+        Assert.Equal(3, (s_valid with { InflateBytes = (9L << 30) + 1, Repeat = 0 }).Validate(null).Count);
 }
