@@ -1,3 +1,4 @@
+using Ballast.Balloon.Device;
 using Ballast.Virtio.Memory;
 using System.Buffers;
 using System.Text.Json;
@@ -56,15 +57,9 @@ public sealed partial class ManagementApi
             await WriteErrorAsync(context, StatusCodes.Status400BadRequest, $"the body needs target_bytes, e.g. {TargetExample}").ConfigureAwait(false);
             return;
         }
-        if (target < 0)
+        if (BalloonTarget.CheckBytes(target) is { } invalid)
         {
-            await WriteErrorAsync(context, StatusCodes.Status400BadRequest, $"target_bytes must not be negative (got {target})").ConfigureAwait(false);
-            return;
-        }
-        if ((ulong)target % PageBytes != 0)
-        {
-            await WriteErrorAsync(context, StatusCodes.Status400BadRequest,
-                $"target_bytes must be a multiple of 4096 (the balloon counts 4 KiB pages); got {target}").ConfigureAwait(false);
+            await WriteErrorAsync(context, StatusCodes.Status400BadRequest, invalid).ConfigureAwait(false);
             return;
         }
         if (!_backend.IsConnected)
@@ -73,20 +68,12 @@ public sealed partial class ManagementApi
                 "no guest is connected: a target can be set once QEMU has connected to the vhost-user socket").ConfigureAwait(false);
             return;
         }
-        var guest = _backend.GuestRamBytes;
-        if ((ulong)target > guest)
+        if (BalloonTarget.CheckFits(target, _backend.GuestRamBytes) is { } tooLarge)
         {
-            await WriteErrorAsync(context, StatusCodes.Status400BadRequest,
-                $"target_bytes {target} ({SizeFormatter.Format(target)}) is more than the guest's RAM of {guest} bytes ({SizeFormatter.Format((long)guest)})").ConfigureAwait(false);
+            await WriteErrorAsync(context, StatusCodes.Status400BadRequest, tooLarge).ConfigureAwait(false);
             return;
         }
-        var pages = (ulong)target / PageBytes;
-        if (pages > uint.MaxValue)
-        {
-            await WriteErrorAsync(context, StatusCodes.Status400BadRequest,
-                $"target_bytes {target} is more than the balloon can say: num_pages is a 32-bit count of 4 KiB pages (at most {(ulong)uint.MaxValue * PageBytes})").ConfigureAwait(false);
-            return;
-        }
+        var pages = BalloonTarget.Pages(target);
         _device.SetTargetPages((uint)pages);
         DaemonLog.TargetSet(_logger, SizeFormatter.Format(target), pages);
         context.Response.StatusCode = StatusCodes.Status204NoContent;
