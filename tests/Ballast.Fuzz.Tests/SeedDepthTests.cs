@@ -1,5 +1,4 @@
 using Ballast.Balloon.Device;
-using Ballast.Fuzz.Balloon;
 using Ballast.Fuzz.Ring;
 using Ballast.Fuzz.VhostUser;
 using Ballast.Virtio.Queue;
@@ -65,7 +64,7 @@ public sealed class SeedDepthTests
     [InlineData("deferred-release", 32, 16)]
     public void BalloonSeeds_BalloonPages(string seed, long inflated, long deflated)
     {
-        using var target = new BalloonTarget();
+        using var target = new Fuzz.Balloon.BalloonTarget();
         target.Run(Seed("balloon", seed));
         var counters = target.LastDevice.Counters;
         Assert.Equal(inflated, counters.PagesInflated);
@@ -76,7 +75,7 @@ public sealed class SeedDepthTests
     [Fact]
     public void BalloonStatsSeed_UpdatesStatistics()
     {
-        using var target = new BalloonTarget();
+        using var target = new Fuzz.Balloon.BalloonTarget();
         target.Run(Seed("balloon", "stats"));
         Assert.Equal(2, target.LastDevice.Counters.StatsUpdates);
         Assert.Equal(256u, target.LastDevice.NumPages);
