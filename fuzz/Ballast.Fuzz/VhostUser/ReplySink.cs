@@ -33,9 +33,17 @@ internal sealed unsafe class ReplySink(int fd)
                 continue;
             }
             if (n == 0)
+            {
                 open = false;
-            else if (Marshal.GetLastPInvokeError() == Libc.EINTR)
+                break;
+            }
+            var errno = Marshal.GetLastPInvokeError();
+            if (errno == Libc.EINTR)
                 continue;
+            // A Unix stream socket closed with bytes it never read (the session ended before the rest of the input)
+            // reports ECONNRESET to its peer instead of end-of-file: closed all the same.
+            if (errno == Libc.ECONNRESET)
+                open = false;
             break;
         }
         var span = CollectionsMarshal.AsSpan(_pending);
