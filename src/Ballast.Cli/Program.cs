@@ -3,5 +3,5 @@ using Ballast.Simulation.Experiment;
 using Ballast.Cli.Commands;
 
 var bench = new BenchCommand(() => new BenchEngine());
-var root = CliApp.CreateRootCommand(bench, new ServeCommand(), new BalloonCommand());
+var root = CliApp.CreateRootCommand(bench, new ServeCommand { CanSupervise = true }, new BalloonCommand());
 return await CliApp.InvokeAsync(root, args).ConfigureAwait(false);

@@ -31,6 +31,7 @@ public sealed partial class ManagementApi : IAsyncDisposable
     private readonly uint _ownUserId = UnixSocketFile.EffectiveUserId;
     private readonly Socket _listener;
     private int _disposed;
+    private VhostUser.Session.IDescriptorStore? _store;
 
     private ManagementApi(string socketPath, Socket listener, BalloonDevice device, IBalloonBackend backend, StatisticsPoller poller,
         ILoggerFactory loggerFactory)
@@ -65,6 +66,18 @@ public sealed partial class ManagementApi : IAsyncDisposable
         MapEndpoints(_app);
     }
 
+    /// <summary>
+    /// A handover: disposing leaves the API as it is — its socket kept, its file in place, Kestrel not stopped (that
+    /// would shut the shared socket down); the process exits next. The next worker serves the same socket (requests
+    /// that arrive in between wait in its backlog).
+    /// </summary>
+    public void LeaveKept() => _leaveKept = true;
+
+    private bool _leaveKept;
+
+    /// <summary>The name the API's listening socket is kept under by a supervisor.</summary>
+    public const string ApiKeptName = "api";
+
     /// <summary>The API socket's absolute path.</summary>
     public string SocketPath { get; }
 
@@ -73,8 +86,18 @@ public sealed partial class ManagementApi : IAsyncDisposable
     /// mode 0600, and only then starts serving the API for <paramref name="device"/> on it.
     /// </summary>
     /// <exception cref="IOException">The path is taken, or the socket could not be bound or restricted.</exception>
+    /// <param name="socketPath">The API socket.</param>
+    /// <param name="device">The balloon.</param>
+    /// <param name="backend">The transport serving it.</param>
+    /// <param name="poller">The statistics poller.</param>
+    /// <param name="loggerFactory">Where the API logs.</param>
+    /// <param name="ct">Cancels the start.</param>
+    /// <param name="worker">
+    /// The supervisor's worker context: the listening socket is kept there (<see cref="ApiKeptName"/>), and a worker
+    /// before this one's socket, if kept, is served instead of binding the path again. Null without a supervisor.
+    /// </param>
     public static async Task<ManagementApi> StartAsync(string socketPath, BalloonDevice device, IBalloonBackend backend,
-        StatisticsPoller poller, ILoggerFactory loggerFactory, CancellationToken ct = default)
+        StatisticsPoller poller, ILoggerFactory loggerFactory, CancellationToken ct = default, Supervision.SupervisedWorker? worker = null)
     {
         ArgumentNullException.ThrowIfNull(socketPath);
         ArgumentNullException.ThrowIfNull(device);
@@ -82,8 +105,15 @@ public sealed partial class ManagementApi : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(poller);
         ArgumentNullException.ThrowIfNull(loggerFactory);
         var path = Path.GetFullPath(socketPath);
-        UnixSocketFile.Claim(path);
-        var listener = BindRestricted(path);
+        Socket listener;
+        if (worker?.Kept.Take(ApiKeptName) is { } kept)
+            listener = new Socket(new SafeSocketHandle(kept, ownsHandle: true));
+        else
+        {
+            UnixSocketFile.Claim(path);
+            listener = BindRestricted(path);
+        }
+        worker?.Store.Keep(ApiKeptName, (int)listener.Handle);
         ManagementApi api;
         try
         {
@@ -104,6 +134,7 @@ public sealed partial class ManagementApi : IAsyncDisposable
             await api.DisposeAsync().ConfigureAwait(false);
             throw;
         }
+        api._store = worker?.Store;
         DaemonLog.ApiListening(api._logger, path);
         return api;
     }
@@ -112,6 +143,10 @@ public sealed partial class ManagementApi : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0)
+            return;
+        // Stopping Kestrel shuts its listening socket down (shutdown(2) acts on the socket, every copy of it): after
+        // a handover the next worker listens on that very socket, so this one leaves it alone and just goes.
+        if (_leaveKept)
             return;
         using (var timeout = new CancellationTokenSource(s_stopTimeout))
         {
@@ -135,6 +170,7 @@ public sealed partial class ManagementApi : IAsyncDisposable
             DaemonLog.ApiShutdownTimedOut(_logger, s_stopTimeout.TotalSeconds);
         }
         _listener.Dispose();
+        _store?.Drop(ApiKeptName);
         if (UnixSocketFile.Remove(SocketPath))
             DaemonLog.SocketRemoved(_logger, SocketPath);
     }

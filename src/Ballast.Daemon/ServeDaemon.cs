@@ -16,8 +16,18 @@ public static class ServeDaemon
     /// <paramref name="stdout"/> once the API and the vhost-user socket are listening. Returns <see cref="ExitCodes.Success"/> after a
     /// cancellation, <see cref="ExitCodes.Failure"/> if a socket cannot be served or the transport fails.
     /// </summary>
+    /// <param name="options">Validated options.</param>
+    /// <param name="backendFactory">Builds the transport.</param>
+    /// <param name="loggerFactory">Where everything logs.</param>
+    /// <param name="stdout">Where the QEMU arguments go (not again when a worker resumes).</param>
+    /// <param name="stderr">Where start-up errors go.</param>
+    /// <param name="ct">Stops the daemon.</param>
+    /// <param name="worker">
+    /// Set when this process is the worker of a <see cref="Supervision.ServeSupervisor"/>: every descriptor is kept
+    /// there, and what a worker before this one kept is resumed. Null runs the daemon on its own.
+    /// </param>
     public static async Task<int> RunAsync(ServeOptions options, ServeBackendFactory backendFactory, ILoggerFactory loggerFactory,
-        TextWriter stdout, TextWriter stderr, CancellationToken ct)
+        TextWriter stdout, TextWriter stderr, CancellationToken ct, Supervision.SupervisedWorker? worker = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(backendFactory);
@@ -31,19 +41,37 @@ public static class ServeDaemon
         using var poller = new StatisticsPoller(device, options.StatsIntervalSeconds, loggerFactory.CreateLogger<StatisticsPoller>());
         ManagementApi api;
         IServeBackend? backend = null;
+        Task? resumed = null;
         try
         {
-            // A socket left by a crashed daemon is replaced; one another process listens on is not.
-            UnixSocketFile.Claim(socketPath);
+            worker?.ReceiveKept();
+            // A socket left by a crashed daemon is replaced; one another process listens on is not. A resuming
+            // worker serves the very socket the worker before it listened on.
+            if (worker?.IsResuming != true)
+                UnixSocketFile.Claim(socketPath);
             backend = backendFactory(socketPath, device, loggerFactory, options);
-            api = await ManagementApi.StartAsync(options.ApiPath, device, backend, poller, loggerFactory, ct).ConfigureAwait(false);
+            if (worker is not null)
+            {
+                if (backend is not VhostUserBackend keeping)
+                    throw new IOException("a supervised worker needs the vhost-user transport");
+                keeping.KeepIn(worker);
+                worker.HandOverRequested += keeping.HandOver;
+                // A resumed session comes first: the guest's rings wait for it; the API can come a moment later.
+                if (worker.IsResuming)
+                {
+                    resumed = backend.RunAsync(ct);
+                    if (worker.PausedAt is { } pausedAt)
+                        DaemonLog.HandOverPause(logger, (DateTimeOffset.UtcNow - pausedAt).TotalMilliseconds);
+                }
+            }
+            api = await ManagementApi.StartAsync(options.ApiPath, device, backend, poller, loggerFactory, ct, worker).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
             (backend as IDisposable)?.Dispose();
             return ExitCodes.Success;
         }
-        catch (IOException ex)
+        catch (Exception ex) when (ex is IOException or InvalidOperationException)
         {
             (backend as IDisposable)?.Dispose();
             await stderr.WriteLineAsync($"ballast serve: {ex.Message}").ConfigureAwait(false);
@@ -56,18 +84,29 @@ public static class ServeDaemon
             try
             {
                 // The transport binds its socket before it returns the task: QEMU may connect once the arguments are out.
-                var serving = backend.RunAsync(ct);
+                var serving = resumed ?? backend.RunAsync(ct);
                 if (!serving.IsCompleted)
                 {
-                    QemuArguments.Write(stdout, socketPath, device.QueueCount);
-                    await stdout.FlushAsync(CancellationToken.None).ConfigureAwait(false);
+                    if (worker?.IsResuming != true)
+                    {
+                        QemuArguments.Write(stdout, socketPath, device.QueueCount);
+                        await stdout.FlushAsync(CancellationToken.None).ConfigureAwait(false);
+                    }
+                    worker?.Serving();
                     DaemonLog.Serving(logger, socketPath, string.Join(",", BalloonFeatureNames.FromBits(device.OfferedFeatures, device.Options)), device.QueueCount,
                         device.Options.SgBit, device.Options.Release, device.Options.DeferRelease ? " deferred (with must-tell-host)" : "", poller.IntervalSeconds);
                     if (options.AllowUnsealedMemory)
                         DaemonLog.UnsealedMemoryAllowed(logger);
                 }
                 await serving.ConfigureAwait(false);
-                if (!ct.IsCancellationRequested)
+                if (worker?.HandingOver == true)
+                {
+                    // The session stopped at a clean point: the next worker may resume it now. The API stops after
+                    // (outside the guest's pause); its socket, the files and everything kept stay as they are.
+                    worker.HandedOver();
+                    api.LeaveKept();
+                }
+                else if (!ct.IsCancellationRequested)
                 {
                     DaemonLog.TransportStopped(logger);
                     exitCode = ExitCodes.Failure;
@@ -82,6 +121,11 @@ public static class ServeDaemon
                 await stderr.WriteLineAsync($"ballast serve: the vhost-user transport failed: {ex.Message}").ConfigureAwait(false);
                 exitCode = ExitCodes.Failure;
             }
+        }
+        if (worker?.HandingOver == true)
+        {
+            DaemonLog.HandedOver(logger);
+            return ExitCodes.Success;
         }
         if (UnixSocketFile.Remove(socketPath))
             DaemonLog.SocketRemoved(logger, socketPath);

@@ -28,6 +28,19 @@ public sealed class VhostUserBackend : IServeBackend, IDisposable
     public static ServeBackendFactory Factory { get; } = (socketPath, device, loggerFactory, options) =>
         new VhostUserBackend(socketPath, options.ToSocketAccess(), device, loggerFactory, options.AllowUnsealedMemory);
 
+    /// <summary>
+    /// Keeps the listener, the connection and the session in <paramref name="worker"/>'s supervisor, and resumes what a
+    /// worker before this one kept. Call before <see cref="RunAsync"/>.
+    /// </summary>
+    public void KeepIn(Supervision.SupervisedWorker worker)
+    {
+        ArgumentNullException.ThrowIfNull(worker);
+        _server.KeepIn(worker.Store, worker.Kept);
+    }
+
+    /// <summary>Stops serving for a handover (<see cref="VhostUserServer.HandOver"/>): <see cref="RunAsync"/> then completes.</summary>
+    public void HandOver() => _server.HandOver();
+
     /// <summary>True if the server maps guest RAM that is not sealed against shrinking.</summary>
     internal bool AllowUnsealedMemory => _server.AllowUnsealedMemory;
 

@@ -2,6 +2,7 @@ using Ballast.Linux;
 using System.Runtime.InteropServices;
 using Ballast.Virtio;
 using Ballast.VhostUser.Backend;
+using Ballast.VhostUser.Session;
 using Ballast.Linux.Interop;
 using Ballast.VhostUser.Transport;
 using Microsoft.Extensions.Logging;
@@ -85,6 +86,31 @@ public sealed class VhostUserServer : IDisposable
     /// </summary>
     public SocketAccess Access { get; init; } = SocketAccess.OwnerOnly;
 
+    /// <summary>
+    /// Where the listening socket, the connection and every descriptor of the session are kept outside this process
+    /// (<see cref="IDescriptorStore"/>); null keeps nothing (a killed process then closes QEMU's connection).
+    /// </summary>
+    public IDescriptorStore? Store { get; private set; }
+
+    /// <summary>
+    /// Descriptors a process before this one kept (<see cref="Store"/>): with a listener, it is served instead of
+    /// binding the path; with a connection and its record, that session is resumed. Taken by <see cref="RunAsync"/>.
+    /// </summary>
+    public ResumeSet? ResumeFrom { get; private set; }
+
+    /// <summary>Sets <see cref="Store"/> and <see cref="ResumeFrom"/>; before <see cref="RunAsync"/>.</summary>
+    public void KeepIn(IDescriptorStore store, ResumeSet? resumeFrom)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        lock (_lock)
+        {
+            if (_acceptThread is not null)
+                throw new InvalidOperationException("the server already runs");
+            Store = store;
+            ResumeFrom = resumeFrom;
+        }
+    }
+
     /// <summary>How long a started message may take to arrive and a reply to leave before the front-end is dropped.</summary>
     internal int IoTimeoutMs { get; set; } = 5000;
 
@@ -108,7 +134,8 @@ public sealed class VhostUserServer : IDisposable
                 throw new InvalidOperationException("the server is already running");
             try
             {
-                listener = Bind();
+                listener = ResumeFrom?.Take(SessionNames.Listener) is { } kept ? UnixSocket.FromDescriptor(kept) : Bind();
+                Store?.Keep(SessionNames.Listener, listener.Fd);
             }
             catch (Exception e) when (e is IOException or SyscallException or InvalidOperationException or ArgumentException)
             {
@@ -116,6 +143,8 @@ public sealed class VhostUserServer : IDisposable
             }
             _stop.TryConsume();
             var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            if (ResumeFrom is { } resume && resume.Take(SessionNames.Connection) is { } connectionFd)
+                ResumeSession(UnixSocket.FromDescriptor(connectionFd), resume);
             _acceptThread = new Thread(() => AcceptLoop(listener, ct, done)) { IsBackground = true, Name = "ballast-vhost-accept" };
             _acceptThread.Start();
             BackendLog.Listening(_logger, SocketPath, Convert.ToString((int)Access.Mode, 8), Access.Describe(_ownUserId));
@@ -158,15 +187,23 @@ public sealed class VhostUserServer : IDisposable
         }
         finally
         {
+            var handover = Volatile.Read(ref _handover);
             var current = Volatile.Read(ref _current);
             if (current is not null)
             {
-                current.Stop();
+                if (handover)
+                    current.StopForHandover();
+                else
+                    current.Stop();
                 FinishConnection(current);
             }
             listener.Dispose();
-            // Best effort: a stale socket file is removed by the next run anyway.
-            UnixSocketFile.Remove(SocketPath);
+            if (!handover)
+            {
+                Store?.Drop(SessionNames.Listener);
+                // Best effort: a stale socket file is removed by the next run anyway.
+                UnixSocketFile.Remove(SocketPath);
+            }
             BackendLog.Stopped(_logger, SocketPath);
             lock (_lock)
                 _acceptThread = null;
@@ -217,13 +254,69 @@ public sealed class VhostUserServer : IDisposable
             socket.Dispose();
             return;
         }
-        var connection = new BackendConnection(socket, _device, _loggerFactory.CreateLogger<BackendConnection>(), IoTimeoutMs,
-            (_, _) => _ended.Signal(), AllowUnsealedMemory);
+        var connection = NewConnection(socket);
+        if (Store is not null)
+        {
+            // Kept before the first byte is read: from here on a SIGKILL of this process does not close it.
+            Store.Keep(SessionNames.Connection, socket.Fd);
+            connection.KeepIn(new SessionKeeper(Store, SessionRecord.Create()));
+        }
         Volatile.Write(ref _current, connection);
         BackendLog.Connected(_logger, SocketPath);
         RaiseConnectionChanged(true);
         connection.Start();
     }
+
+    private BackendConnection NewConnection(UnixSocket socket) =>
+        new(socket, _device, _loggerFactory.CreateLogger<BackendConnection>(), IoTimeoutMs, (_, _) => _ended.Signal(), AllowUnsealedMemory);
+
+    /// <summary>
+    /// Carries on the session a process before this one served on <paramref name="socket"/>, from its record and
+    /// descriptors in <paramref name="kept"/>. If it cannot be resumed, the connection is closed (QEMU sees it as a
+    /// back-end restart) and the server waits for the next front-end.
+    /// </summary>
+    private void ResumeSession(UnixSocket socket, ResumeSet kept)
+    {
+        var connection = NewConnection(socket);
+        SessionRecord? record = null;
+        string? error;
+        if (kept.Take(SessionNames.Record) is not { } recordFd)
+            error = "no session record was kept";
+        else
+        {
+            record = SessionRecord.Open(recordFd, out var snapshot, out error);
+            if (snapshot is not null)
+            {
+                connection.KeepIn(new SessionKeeper(Store ?? NoStore.Instance, record), save: false);
+                error = connection.Resume(snapshot, kept);
+            }
+        }
+        Volatile.Write(ref _current, connection);
+        RaiseConnectionChanged(true);
+        if (error is not null)
+        {
+            BackendLog.SessionNotResumed(_logger, error);
+            if (record is not null && !connection.IsKeeping)
+                record.Dispose();
+            connection.Stop();
+        }
+        else
+            BackendLog.SessionResumed(_logger, connection.RegionCount, connection.RunningRings);
+        connection.Start();
+    }
+
+    /// <summary>
+    /// Stops serving for a handover: the session ends at a clean point without resetting the device, and every kept
+    /// descriptor — the listener and the connection above all — stays kept for the process that takes over. The task
+    /// from <see cref="RunAsync"/> completes once done; the socket file stays.
+    /// </summary>
+    public void HandOver()
+    {
+        Volatile.Write(ref _handover, true);
+        _stop.Signal();
+    }
+
+    private bool _handover;
 
     /// <summary>Checks the peer's credentials against <see cref="Access"/>; logs a refusal.</summary>
     private bool IsAllowed(UnixSocket socket)

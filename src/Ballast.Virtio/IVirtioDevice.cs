@@ -62,4 +62,22 @@ public interface IVirtioDevice
 
     /// <summary>Device reset (§2.4): queues detached, features cleared.</summary>
     void Reset();
+
+    /// <summary>
+    /// A resumed session (the transport's process was replaced, the driver never noticed): guest memory is mapped
+    /// again and no queue runs yet. A device that keeps state outside the process finishes here what the process
+    /// before may have left half done. Nothing by default.
+    /// </summary>
+    void Resume()
+    {
+    }
+
+    /// <summary>
+    /// A resumed session: the next <paramref name="chains"/> chains of queue <paramref name="index"/> were taken by the
+    /// process before and not returned, so they may have been handled already. A device treats what repeats in them
+    /// as a replay, not as a driver error. Nothing by default.
+    /// </summary>
+    void ExpectReplays(int index, int chains)
+    {
+    }
 }

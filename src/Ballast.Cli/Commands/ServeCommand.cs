@@ -2,6 +2,7 @@ using System.CommandLine;
 using Ballast.Balloon.Device;
 using Ballast.Daemon.Api;
 using Ballast.Daemon;
+using Ballast.Daemon.Supervision;
 using Microsoft.Extensions.Logging;
 
 namespace Ballast.Cli.Commands;
@@ -109,6 +110,26 @@ public sealed class ServeCommand : Command
         DefaultValueFactory = _ => DefaultLogLevel,
     }.AcceptOnlyFromAmong([.. ServeLogging.LevelNames]);
 
+    private readonly Option<bool> _noSupervisor = new("--no-supervisor")
+    {
+        Description = "Run the daemon as one process. By default a small supervisor process keeps every descriptor of the session "
+            + "(QEMU's connection, guest memory, eventfds, the balloon's state) and restarts the worker that serves it if it dies: "
+            + "QEMU and the guest never notice. Without it, a crash closes QEMU's connection, which QEMU (<= 11.1) does not survive",
+    };
+
+    private readonly Option<bool> _takeOver = new("--take-over")
+    {
+        Description = "Replace the 'ballast serve' running on --socket (e.g. after an upgrade) without QEMU or the guest noticing: this "
+            + "process starts its worker, asks the running supervisor (on <socket>.takeover) to stop at a clean point, takes every "
+            + "descriptor of the session and carries on; the old one exits 0. Use the same options as the running daemon",
+    };
+
+    /// <summary>
+    /// True when <c>serve</c> may start a supervisor (the real program, <see cref="ServeSupervisor"/>); in-process
+    /// command-line tests leave it off, since a supervisor starts this program again as its worker.
+    /// </summary>
+    public bool CanSupervise { get; init; }
+
     /// <summary>A <c>serve</c> command with the vhost-user transport and console logging.</summary>
     public ServeCommand()
         : this(VhostUserBackend.Factory, ServeLogging.CreateFactory)
@@ -136,6 +157,8 @@ public sealed class ServeCommand : Command
         Options.Add(_allowUnsealedMemory);
         Options.Add(_statsInterval);
         Options.Add(_logLevel);
+        Options.Add(_noSupervisor);
+        Options.Add(_takeOver);
         SetAction(RunAsync);
     }
 
@@ -174,12 +197,47 @@ public sealed class ServeCommand : Command
         }
 
         var loggerFactory = _loggerFactory(options.LogLevel);
+        SupervisedWorker? worker = null;
         try
         {
-            return await ServeDaemon.RunAsync(options, _backendFactory, loggerFactory, stdout, stderr, ct).ConfigureAwait(false);
+            try
+            {
+                worker = SupervisedWorker.FromEnvironment();
+            }
+            catch (InvalidOperationException e)
+            {
+                await stderr.WriteLineAsync($"ballast serve: {e.Message}").ConfigureAwait(false);
+                return ExitCodes.Failure;
+            }
+            var takeOver = parseResult.GetValue(_takeOver);
+            if (worker is null && (takeOver || (CanSupervise && !parseResult.GetValue(_noSupervisor))))
+            {
+                if (!CanSupervise || parseResult.GetValue(_noSupervisor))
+                {
+                    await stderr.WriteLineAsync("ballast serve: --take-over needs the supervisor (drop --no-supervisor)").ConfigureAwait(false);
+                    return ExitCodes.Usage;
+                }
+                // The worker is this very command line (without --take-over); it finds its supervisor in its environment.
+                var (file, arguments) = ServeSupervisor.ThisProgram(Environment.GetCommandLineArgs().Skip(1).Where(a => a != "--take-over"));
+                var supervisor = new ServeSupervisor(file, arguments, ServeSupervisor.TakeOverPath(options.SocketPath),
+                    loggerFactory.CreateLogger<ServeSupervisor>());
+                if (!takeOver)
+                    return await supervisor.RunAsync(ct).ConfigureAwait(false);
+                try
+                {
+                    return await supervisor.TakeOverAsync(ct).ConfigureAwait(false);
+                }
+                catch (IOException e)
+                {
+                    await stderr.WriteLineAsync($"ballast serve: {e.Message}").ConfigureAwait(false);
+                    return ExitCodes.Failure;
+                }
+            }
+            return await ServeDaemon.RunAsync(options, _backendFactory, loggerFactory, stdout, stderr, ct, worker).ConfigureAwait(false);
         }
         finally
         {
+            worker?.Dispose();
             // Flushes the console logger's queue.
             loggerFactory.Dispose();
         }

@@ -9,6 +9,7 @@ internal static unsafe partial class Libc
 {
     public const int AF_UNIX = 1;
     public const int SOCK_STREAM = 1;
+    public const int SOCK_SEQPACKET = 5;
     public const int SOCK_NONBLOCK = 0x800;
     public const int SOCK_CLOEXEC = 0x80000;
     public const int SOL_SOCKET = 1;
@@ -20,6 +21,11 @@ internal static unsafe partial class Libc
     /// <summary>getsockopt: the peer's supplementary groups, gid_t[] (Linux 4.13); ERANGE tells the size needed.</summary>
     public const int SO_PEERGROUPS = 59;
     public const int SHUT_RDWR = 2;
+
+    /// <summary>setsockopt: where the next MSG_PEEK reads, advanced by each peek (socket(7); AF_UNIX since Linux 3.4).</summary>
+    public const int SO_PEEK_OFF = 42;
+
+    public const int MSG_PEEK = 0x2;
 
     public const int MSG_CTRUNC = 0x8;
     public const int MSG_DONTWAIT = 0x40;
@@ -125,6 +131,9 @@ internal static unsafe partial class Libc
 
     [LibraryImport(LibC, SetLastError = true)]
     public static partial int getsockopt(int sockfd, int level, int optname, void* optval, uint* optlen);
+
+    [LibraryImport(LibC, SetLastError = true)]
+    public static partial int setsockopt(int sockfd, int level, int optname, void* optval, uint optlen);
 
     [LibraryImport(LibC, SetLastError = true)]
     public static partial nint send(int sockfd, void* buf, nuint len, int flags);

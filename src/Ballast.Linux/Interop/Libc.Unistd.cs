@@ -18,6 +18,9 @@ internal static unsafe partial class Libc
     public static partial nint pwrite(int fd, void* buf, nuint count, long offset);
 
     [LibraryImport(LibC, SetLastError = true)]
+    public static partial nint pread(int fd, void* buf, nuint count, long offset);
+
+    [LibraryImport(LibC, SetLastError = true)]
     public static partial int dup(int fd);
 
     [LibraryImport(LibC, SetLastError = true)]

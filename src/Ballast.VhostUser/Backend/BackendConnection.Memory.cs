@@ -40,54 +40,81 @@ internal sealed partial class BackendConnection
             return RequestResult.Fail(error);
         if (message.Fds.Count != regions.Length)
             return RequestResult.Fail($"{regions.Length} regions came with {message.Fds.Count} descriptors");
-        if (FrontendAddressSpace.TryCreate(regions, out var space) is { } spaceError)
-            return RequestResult.Fail(spaceError);
-        for (var i = 0; i < regions.Length; i++)
-        {
-            var fd = message.Fds.Peek()[i];
-            if (Descriptors.RegularFileSize(fd) is null)
-                return RequestResult.Fail($"region {i}'s descriptor is not a regular file (memfd, tmpfs or hugetlbfs)");
-            if (!Descriptors.IsSealedAgainstShrinking(fd))
-            {
-                if (!_allowUnsealedMemory)
-                {
-                    var why = Descriptors.Seals(fd) is null ? " and its file system cannot seal it" : "";
-                    return RequestResult.Fail($"region {i}'s descriptor is not sealed against shrinking (F_SEAL_SHRINK){why}: a front-end "
-                        + $"that truncated it would fault the daemon (SIGBUS) on its next access; {SealAdvice}");
-                }
-                BackendLog.UnsealedRegionAccepted(_logger, i);
-            }
-            // A mapping past the end of its file faults (SIGBUS) when touched: refuse it up front. Read after the
-            // seals, this size holds for as long as the file lives (a sealed file never shrinks).
-            var fileSize = Descriptors.RegularFileSize(fd) ?? 0;
-            if ((ulong)fileSize < regions[i].MmapOffset + regions[i].MemorySize)
-                return RequestResult.Fail($"region {i} ends at file offset 0x{regions[i].MmapOffset + regions[i].MemorySize:x}, past the end of its {fileSize}-byte file");
-        }
+        var fds = new int[regions.Length];
+        for (var i = 0; i < fds.Length; i++)
+            fds[i] = message.Fds.Take(i);
+        return MapMemoryTable(regions, fds, startRings: true);
+    }
 
-        var specs = new RegionSpec[regions.Length];
-        for (var i = 0; i < regions.Length; i++)
-            specs[i] = new RegionSpec(message.Fds.Take(i), regions[i].MmapOffset, regions[i].GuestPhysAddr, regions[i].MemorySize, OwnsFd: true);
-        GuestMemory memory;
+    /// <summary>
+    /// Checks and maps <paramref name="regions"/> from <paramref name="fds"/> (owned: every one is closed on failure),
+    /// stops the running rings, makes the new table current, restarts the rings (unless a resumed session starts them
+    /// itself) and unmaps the old table.
+    /// </summary>
+    private RequestResult MapMemoryTable(MemoryRegionDescription[] regions, int[] fds, bool startRings)
+    {
+        var owned = true;
         try
         {
-            // Validates sizes, alignment and guest-physical overlap; closes every descriptor on failure.
-            memory = GuestMemory.FromRegions(specs);
-        }
-        catch (Exception e) when (e is ArgumentException or SyscallException)
-        {
-            return RequestResult.Fail(e.Message);
-        }
+            if (FrontendAddressSpace.TryCreate(regions, out var space) is { } spaceError)
+                return RequestResult.Fail(spaceError);
+            for (var i = 0; i < regions.Length; i++)
+            {
+                var fd = fds[i];
+                if (Descriptors.RegularFileSize(fd) is null)
+                    return RequestResult.Fail($"region {i}'s descriptor is not a regular file (memfd, tmpfs or hugetlbfs)");
+                if (!Descriptors.IsSealedAgainstShrinking(fd))
+                {
+                    if (!_allowUnsealedMemory)
+                    {
+                        var why = Descriptors.Seals(fd) is null ? " and its file system cannot seal it" : "";
+                        return RequestResult.Fail($"region {i}'s descriptor is not sealed against shrinking (F_SEAL_SHRINK){why}: a front-end "
+                            + $"that truncated it would fault the daemon (SIGBUS) on its next access; {SealAdvice}");
+                    }
+                    BackendLog.UnsealedRegionAccepted(_logger, i);
+                }
+                // A mapping past the end of its file faults (SIGBUS) when touched: refuse it up front. Read after the
+                // seals, this size holds for as long as the file lives (a sealed file never shrinks).
+                var fileSize = Descriptors.RegularFileSize(fd) ?? 0;
+                if ((ulong)fileSize < regions[i].MmapOffset + regions[i].MemorySize)
+                    return RequestResult.Fail($"region {i} ends at file offset 0x{regions[i].MmapOffset + regions[i].MemorySize:x}, past the end of its {fileSize}-byte file");
+            }
 
-        foreach (var ring in _rings)
-            StopRing(ring);
-        _device.Memory = memory;
-        var old = _memory;
-        _memory = memory;
-        _addressSpace = space;
-        Volatile.Write(ref _guestRamBytes, memory.RamBytes);
-        BackendLog.MemoryTable(_logger, regions.Length, memory.RamBytes);
-        var result = StartReadyRings();
-        old?.Dispose();
-        return result;
+            var specs = new RegionSpec[regions.Length];
+            for (var i = 0; i < regions.Length; i++)
+                specs[i] = new RegionSpec(fds[i], regions[i].MmapOffset, regions[i].GuestPhysAddr, regions[i].MemorySize, OwnsFd: true);
+            GuestMemory memory;
+            owned = false;
+            try
+            {
+                // Validates sizes, alignment and guest-physical overlap; closes every descriptor on failure.
+                memory = GuestMemory.FromRegions(specs);
+            }
+            catch (Exception e) when (e is ArgumentException or SyscallException)
+            {
+                return RequestResult.Fail(e.Message);
+            }
+
+            foreach (var ring in _rings)
+                StopRing(ring);
+            _device.Memory = memory;
+            var old = _memory;
+            _memory = memory;
+            _addressSpace = space;
+            _table = regions;
+            Volatile.Write(ref _guestRamBytes, memory.RamBytes);
+            BackendLog.MemoryTable(_logger, regions.Length, memory.RamBytes);
+            var result = startRings ? StartReadyRings() : RequestResult.Ok;
+            old?.Dispose();
+            return result;
+        }
+        finally
+        {
+            if (owned)
+            {
+                foreach (var fd in fds)
+                    _ = Ballast.Linux.Interop.Libc.close(fd);
+            }
+        }
     }
 }

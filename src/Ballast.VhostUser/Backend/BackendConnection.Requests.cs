@@ -117,6 +117,7 @@ internal sealed partial class BackendConnection
         if (unknown != 0)
             BackendLog.FeaturesNotOffered(_logger, unknown);
         var before = _device.NegotiatedFeatures;
+        _ackedFeatures = features;
         _device.SetDriverFeatures(features & ~protocolBit);
         if ((features & protocolBit) == 0)
         {

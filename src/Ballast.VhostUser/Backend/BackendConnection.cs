@@ -69,6 +69,19 @@ internal sealed partial class BackendConnection : IDisposable
     /// <summary>Asks the event loop to end the session (any thread).</summary>
     public void Stop() => _stop.Signal();
 
+    /// <summary>
+    /// Asks the event loop to end the session for a handover (any thread): it stops between two steps — no request
+    /// or descriptor chain half handled — waits for deferred releases, and lets go of its descriptors without
+    /// resetting the device or dropping what is kept, so that another process resumes the session.
+    /// </summary>
+    public void StopForHandover()
+    {
+        Volatile.Write(ref _handover, true);
+        _stop.Signal();
+    }
+
+    private bool _handover;
+
     /// <summary>Waits for the event-loop thread to finish.</summary>
     public bool Join(TimeSpan timeout) => _thread.Join(timeout);
 
@@ -234,7 +247,9 @@ internal sealed partial class BackendConnection : IDisposable
         ReceivedMessage? message;
         try
         {
-            message = _channel.Receive(VhostUserMessage.MaxPayloadSize, firstByteTimeoutMs: 0, _stop);
+            // Read whole, handled, kept (KeepSession), and only then taken off the socket: a process killed at any
+            // point before leaves the request, whole, to the next one; a request is never cut in half.
+            message = _channel.Receive(VhostUserMessage.MaxPayloadSize, firstByteTimeoutMs: 0, _stop, peek: true);
         }
         catch (OperationCanceledException)
         {
@@ -251,7 +266,12 @@ internal sealed partial class BackendConnection : IDisposable
         {
             try
             {
-                return Handle(message);
+                var end = Handle(message);
+                if (end is not null)
+                    return end;
+                KeepSession();
+                _channel.Discard(message);
+                return null;
             }
             catch (VhostUserException e)
             {
@@ -261,9 +281,20 @@ internal sealed partial class BackendConnection : IDisposable
         }
     }
 
-    /// <summary>Stops every ring, unmaps guest memory, resets the device, closes every descriptor.</summary>
+    /// <summary>
+    /// Stops every ring, unmaps guest memory, resets the device, closes every descriptor, and has the keeper let go of
+    /// them. A handover instead leaves the device and the kept descriptors as they are (only this process's copies close).
+    /// </summary>
     private void Cleanup()
     {
+        _detached = Volatile.Read(ref _handover) && _keeper is not null;
+        if (_detached)
+        {
+            CleanupForHandover();
+            return;
+        }
+        _keeper?.DropAll();
+        _keeper?.Dispose();
         foreach (var ring in _rings)
         {
             if (ring.Active is not null)
@@ -284,6 +315,33 @@ internal sealed partial class BackendConnection : IDisposable
         channel?.Dispose();
         _channel.Dispose();
     }
+
+    /// <summary>A handover: finish deferred releases, then close this process's copies; the device keeps its state.</summary>
+    private void CleanupForHandover()
+    {
+        foreach (var ring in _rings)
+        {
+            if (ring.Active is not null)
+            {
+                _device.AttachQueue(ring.Index, null); // waits for deferred releases
+                ring.Active = null;
+            }
+            ring.Dispose();
+        }
+        _device.Memory = null;
+        _memory?.Dispose();
+        _memory = null;
+        _addressSpace = null;
+        Volatile.Write(ref _guestRamBytes, 0);
+        var channel = Interlocked.Exchange(ref _backendChannel, null);
+        channel?.Dispose();
+        _keeper?.Dispose();
+        _channel.Dispose();
+        BackendLog.SessionHandedOver(_logger);
+    }
+
+    /// <summary>True if the session ended in a handover (<see cref="StopForHandover"/>).</summary>
+    public bool HandedOver => _detached;
 
     /// <summary>Releases the stop eventfd; the thread must have ended.</summary>
     public void Dispose() => _stop.Dispose();

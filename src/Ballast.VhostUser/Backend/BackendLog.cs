@@ -56,6 +56,18 @@ internal static partial class BackendLog
     [LoggerMessage(121, LogLevel.Debug, "ring {Index} started: size {Size}, descriptors 0x{Desc:x}, available 0x{Avail:x}, used 0x{Used:x} (guest-physical), next available {NextAvail}")]
     public static partial void RingStarted(ILogger logger, int index, int size, ulong desc, ulong avail, ulong used, ushort nextAvail);
 
+    [LoggerMessage(128, LogLevel.Information, "ring {Index} resumes at used index {UsedIndex}: {Pending} chain(s) taken before and not returned are handled again")]
+    public static partial void RingResumed(ILogger logger, int index, ushort usedIndex, int pending);
+
+    [LoggerMessage(140, LogLevel.Information, "session resumed from the kept descriptors: {Regions} memory region(s), {Rings} ring(s) running")]
+    public static partial void SessionResumed(ILogger logger, int regions, int rings);
+
+    [LoggerMessage(141, LogLevel.Error, "the kept session cannot be resumed: {Error}; the connection is closed")]
+    public static partial void SessionNotResumed(ILogger logger, string error);
+
+    [LoggerMessage(142, LogLevel.Information, "session handed over: this process lets go of the connection without resetting the device")]
+    public static partial void SessionHandedOver(ILogger logger);
+
     [LoggerMessage(122, LogLevel.Warning, "ring {Index} cannot start: {Error}")]
     public static partial void RingStartFailed(ILogger logger, int index, string error);
 

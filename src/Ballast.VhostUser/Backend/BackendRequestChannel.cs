@@ -66,6 +66,19 @@ internal sealed class BackendRequestChannel : IDisposable
         }
     }
 
+    /// <summary>The socket's descriptor (to keep it outside the process).</summary>
+    public int Fd => _channel.Socket.Fd;
+
+    /// <summary>
+    /// Throws away whatever the front-end sent that nobody read: in a resumed session, the reply to a
+    /// CONFIG_CHANGE_MSG the process before sent and did not live to read. Returns the bytes dropped.
+    /// </summary>
+    public int DiscardPending()
+    {
+        lock (_lock)
+            return _channel.Socket.DiscardAvailable();
+    }
+
     /// <summary>Wakes a sender blocked on the channel, without closing it (safe from any thread).</summary>
     public void Shutdown() => _channel.Socket.Shutdown();
 

@@ -34,8 +34,12 @@ internal sealed class MessageChannel : IDisposable
     /// <param name="maxPayload">Larger payloads are a protocol violation (the stream cannot be trusted to resync).</param>
     /// <param name="firstByteTimeoutMs">How long to wait for the message to start; -1 forever.</param>
     /// <param name="stop">Ends a wait early with <see cref="OperationCanceledException"/>.</param>
+    /// <param name="peek">
+    /// Read the message without taking it off the socket (<see cref="UnixSocket.ReceiveExact"/>); take it off with
+    /// <see cref="Discard"/> once it is handled. A process killed in between leaves the whole message for the next one.
+    /// </param>
     /// <exception cref="VhostUserException">A truncated or oversized message, a time-out, or a socket error.</exception>
-    public ReceivedMessage? Receive(int maxPayload, int firstByteTimeoutMs, EventFd? stop)
+    public ReceivedMessage? Receive(int maxPayload, int firstByteTimeoutMs, EventFd? stop, bool peek = false)
     {
         var fds = new FdList();
         try
@@ -52,7 +56,9 @@ internal sealed class MessageChannel : IDisposable
                 }
             }
             var deadline = Deadline.After(_ioTimeoutMs);
-            if (!Socket.ReceiveExact(head, fds, eofAllowed: true, deadline, VhostUserMessage.MaxFds, stop))
+            if (peek)
+                Socket.ResetPeekOffset();
+            if (!Socket.ReceiveExact(head, fds, eofAllowed: true, deadline, VhostUserMessage.MaxFds, stop, peek))
             {
                 fds.Dispose();
                 return null;
@@ -61,6 +67,19 @@ internal sealed class MessageChannel : IDisposable
             if (header.PayloadSize > (uint)maxPayload)
                 throw new VhostUserException($"request {header.Request} announces a {header.PayloadSize}-byte payload; at most {maxPayload} are allowed");
             var payload = header.PayloadSize == 0 ? [] : new byte[header.PayloadSize];
+            if (peek)
+            {
+                // Every peek that touches a piece of the stream hands out that piece's descriptors again: read the
+                // whole message once more from its first byte, so each piece is touched once and its descriptors
+                // counted once.
+                fds.Dispose();
+                fds = new FdList();
+                Socket.ResetPeekOffset();
+                var whole = new byte[MessageHeader.WireSize + payload.Length];
+                Socket.ReceiveExact(whole, fds, eofAllowed: false, deadline, VhostUserMessage.MaxFds, stop, peek: true);
+                whole.AsSpan(MessageHeader.WireSize).CopyTo(payload);
+                return new ReceivedMessage(header, payload, fds);
+            }
             Socket.ReceiveExact(payload, fds, eofAllowed: false, deadline, VhostUserMessage.MaxFds, stop);
             return new ReceivedMessage(header, payload, fds);
         }
@@ -70,6 +89,9 @@ internal sealed class MessageChannel : IDisposable
             throw;
         }
     }
+
+    /// <summary>Takes a message read with <c>peek</c> off the socket.</summary>
+    public void Discard(ReceivedMessage message) => Socket.Discard(MessageHeader.WireSize + message.Payload.Length);
 
     /// <summary>Sends one message: header, payload and descriptors in one sendmsg.</summary>
     public void Send(in MessageHeader header, ReadOnlySpan<byte> payload, ReadOnlySpan<int> fds = default)

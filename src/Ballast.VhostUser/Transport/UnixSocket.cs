@@ -192,8 +192,14 @@ internal sealed unsafe class UnixSocket : IDisposable
     /// <param name="stop">Ends the wait early (throws <see cref="OperationCanceledException"/>).</param>
     /// <exception cref="VhostUserException">The connection closed mid-message, the deadline passed, a call failed, or
     /// more descriptors came than a message may carry.</exception>
-    public bool ReceiveExact(Span<byte> buffer, FdList fds, bool eofAllowed, Deadline deadline, int maxFds, EventFd? stop)
+    /// <param name="peek">
+    /// Leave the bytes in the socket (MSG_PEEK from the socket's peek offset, which each read advances; see
+    /// <see cref="ResetPeekOffset"/>): a message is read whole before any of it is taken off, and taken off with
+    /// <see cref="Discard"/> once handled. Descriptors come with every peek of the bytes they are attached to.
+    /// </param>
+    public bool ReceiveExact(Span<byte> buffer, FdList fds, bool eofAllowed, Deadline deadline, int maxFds, EventFd? stop, bool peek = false)
     {
+        var flags = Libc.MSG_CMSG_CLOEXEC | Libc.MSG_DONTWAIT | (peek ? Libc.MSG_PEEK : 0);
         var got = 0;
         var control = stackalloc byte[(int)Libc.CMSG_SPACE(ControlFds * sizeof(int))];
         var controlLength = (int)Libc.CMSG_SPACE(ControlFds * sizeof(int));
@@ -203,7 +209,7 @@ internal sealed unsafe class UnixSocket : IDisposable
             {
                 var iov = new Libc.iovec { iov_base = p + got, iov_len = (nuint)(buffer.Length - got) };
                 var msg = new Libc.msghdr { msg_iov = &iov, msg_iovlen = 1, msg_control = control, msg_controllen = (nuint)controlLength };
-                var n = Libc.recvmsg(Fd, &msg, Libc.MSG_CMSG_CLOEXEC | Libc.MSG_DONTWAIT);
+                var n = Libc.recvmsg(Fd, &msg, flags);
                 if (n > 0 || (n == 0 && msg.msg_controllen > 0))
                     CollectFds(&msg, fds);
                 // Counted over the whole message: a peer could otherwise send up to ControlFds with every byte.
@@ -230,7 +236,9 @@ internal sealed unsafe class UnixSocket : IDisposable
                 if (errno != Libc.EAGAIN)
                     throw new VhostUserException($"recvmsg failed: {Marshal.GetPInvokeErrorMessage(errno)} (errno {errno})",
                         new SyscallException("recvmsg", errno));
-                switch (Wait(Libc.POLLIN, deadline.RemainingMs, stop))
+                // Peeked bytes keep the socket readable: poll cannot tell when more arrive, so look again shortly.
+                var waited = peek ? WaitForMore(deadline, stop) : Wait(Libc.POLLIN, deadline.RemainingMs, stop);
+                switch (waited)
                 {
                     case WaitResult.Stopped:
                         throw new OperationCanceledException("stopped while receiving a message");
@@ -240,6 +248,66 @@ internal sealed unsafe class UnixSocket : IDisposable
             }
         }
         return true;
+    }
+
+    /// <summary>How long a peek that found nothing new waits before it looks again (only a peer that trickles a message waits).</summary>
+    private const int PeekRetryMs = 1;
+
+    private static WaitResult WaitForMore(Deadline deadline, EventFd? stop)
+    {
+        var remaining = deadline.RemainingMs;
+        if (remaining == 0)
+            return WaitResult.TimedOut;
+        var slice = remaining < 0 ? PeekRetryMs : Math.Min(PeekRetryMs, remaining);
+        var pfd = new Libc.pollfd { fd = stop?.Fd ?? -1, events = Libc.POLLIN };
+        // poll ignores a negative descriptor: without a stop eventfd this only sleeps.
+        var rc = Libc.poll(&pfd, 1, slice);
+        return rc > 0 && pfd.revents != 0 ? WaitResult.Stopped : WaitResult.Ready;
+    }
+
+    /// <summary>Makes the next <c>peek</c> read start at the first unread byte (SO_PEEK_OFF 0).</summary>
+    public void ResetPeekOffset()
+    {
+        var offset = 0;
+        if (Libc.setsockopt(Fd, Libc.SOL_SOCKET, Libc.SO_PEEK_OFF, &offset, sizeof(int)) != 0)
+            throw new VhostUserException($"setsockopt(SO_PEEK_OFF) failed: {Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError())}",
+                new SyscallException("setsockopt", Marshal.GetLastPInvokeError()));
+    }
+
+    /// <summary>
+    /// Takes <paramref name="count"/> bytes that were peeked off the socket, closing the descriptors that come with
+    /// them again (the peek gave the caller its own copies). The bytes are there, so this does not wait.
+    /// </summary>
+    public void Discard(int count)
+    {
+        using var fds = new FdList();
+        var scratch = count <= 512 ? stackalloc byte[count] : new byte[count];
+        ReceiveExact(scratch, fds, eofAllowed: false, Deadline.After(0), int.MaxValue, stop: null);
+        ResetPeekOffset();
+    }
+
+    /// <summary>Reads and throws away every byte (and descriptor) the socket holds now, without waiting; returns the bytes.</summary>
+    public int DiscardAvailable()
+    {
+        using var fds = new FdList();
+        var total = 0;
+        var buffer = stackalloc byte[256];
+        var control = stackalloc byte[(int)Libc.CMSG_SPACE(ControlFds * sizeof(int))];
+        while (true)
+        {
+            var iov = new Libc.iovec { iov_base = buffer, iov_len = 256 };
+            var msg = new Libc.msghdr { msg_iov = &iov, msg_iovlen = 1, msg_control = control, msg_controllen = Libc.CMSG_SPACE(ControlFds * sizeof(int)) };
+            var n = Libc.recvmsg(Fd, &msg, Libc.MSG_CMSG_CLOEXEC | Libc.MSG_DONTWAIT);
+            if (n > 0)
+            {
+                CollectFds(&msg, fds);
+                total += (int)n;
+                continue;
+            }
+            if (n < 0 && Marshal.GetLastPInvokeError() == Libc.EINTR)
+                continue;
+            return total;
+        }
     }
 
     private static void CollectFds(Libc.msghdr* msg, FdList fds)

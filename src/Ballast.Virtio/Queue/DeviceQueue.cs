@@ -80,6 +80,21 @@ public sealed unsafe partial class DeviceQueue
         return CheckUsedRingIsSeparate(memory, size, addresses);
     }
 
+    /// <summary>
+    /// The driver's available index and the device's used index as they stand in guest memory, for a device that
+    /// resumes a ring another process was serving: every chain from the used index on was taken but never returned
+    /// (this device returns chains in the order it takes them), and the available ring still holds their heads —
+    /// the driver rewrites a slot only after its chain came back (§2.7.13). Null if the rings are not usable.
+    /// </summary>
+    public static (ushort Available, ushort Used)? ReadIndices(GuestMemory memory, int size, RingAddresses addresses)
+    {
+        if (Validate(memory, size, addresses) is not null)
+            return null;
+        memory.TryGetHostAddress(addresses.AvailableRing, SplitRing.AvailableRingBytes(size), out var avail);
+        memory.TryGetHostAddress(addresses.UsedRing, SplitRing.UsedRingBytes(size), out var used);
+        return (RingMemory.Read16Acquire((byte*)avail + SplitRing.AvailIdxOffset), RingMemory.Read16Acquire((byte*)used + SplitRing.UsedIdxOffset));
+    }
+
     /// <summary>Queue size.</summary>
     public int Size { get; }
 
