@@ -242,15 +242,20 @@ public sealed class BalloonRecordTests
 
         _ = CountRuns(record);   // once for the JIT
 
-        var clock = Stopwatch.StartNew();
-        var runs = CountRuns(record);
-        var count = record.Count;
-        clock.Stop();
+        // The best of five passes: a loaded machine may preempt one, hardly all.
+        var best = double.MaxValue;
+        for (var pass = 0; pass < 5; pass++)
+        {
+            var clock = Stopwatch.StartNew();
+            var runs = CountRuns(record);
+            var count = record.Count;
+            best = Math.Min(best, clock.Elapsed.TotalMilliseconds);
+            Assert.Equal(expectedRuns, runs);
+            Assert.Equal(expectedCount, count);
+        }
 
-        Assert.Equal(expectedRuns, runs);
-        Assert.Equal(expectedCount, count);
-        // About 0.5 ms here; the bound leaves room for a loaded CI machine.
-        Assert.InRange(clock.Elapsed.TotalMilliseconds, 0, 25);
+        // About 0.5 ms here.
+        Assert.InRange(best, 0, 10);
     }
 
     [Fact]
