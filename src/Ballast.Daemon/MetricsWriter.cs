@@ -30,6 +30,7 @@ public static class MetricsWriter
 
         Counter(text, "pages_inflated_total", "4 KiB pages the guest put in the balloon (newly ballooned frames).", Volatile.Read(ref counters.PagesInflated));
         Counter(text, "pages_deflated_total", "4 KiB pages the guest took back out of the balloon.", Volatile.Read(ref counters.PagesDeflated));
+        Counter(text, "replayed_pages_total", "4 KiB pages of buffers replayed after a worker restart that a killed worker had already handled (not errors).", Volatile.Read(ref counters.ReplayedPages));
         Counter(text, "release_calls_total", "fallocate/madvise calls made to give guest memory back to the host.", Volatile.Read(ref counters.ReleaseCalls));
         Counter(text, "released_bytes_total", "Bytes of guest memory given back to the host.", Volatile.Read(ref counters.BytesReleased));
 

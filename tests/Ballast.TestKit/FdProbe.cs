@@ -24,6 +24,14 @@ internal static class FdProbe
     /// </summary>
     public static bool IsMemfd(int fd, string name) => Target(fd)?.StartsWith($"/memfd:{name}", StringComparison.Ordinal) == true;
 
+    /// <summary>A new descriptor for the file of <paramref name="fd"/> (F_DUPFD_CLOEXEC), as a supervisor hands one to a new worker.</summary>
+    public static int Dup(int fd)
+    {
+        var copy = Libc.fcntl(fd, Libc.F_DUPFD_CLOEXEC, 0);
+        Assert.True(copy >= 0, $"dup of fd {fd} failed");
+        return copy;
+    }
+
     /// <summary>A new memfd of <paramref name="bytes"/> with a name unique to this call.</summary>
     public static int CreateMemfd(ulong bytes, out string name)
     {

@@ -46,6 +46,12 @@ public sealed class BalloonCounters
     /// <summary>4 KiB frames taken back by the guest.</summary>
     public long PagesDeflated;
 
+    /// <summary>
+    /// 4 KiB frames of replayed buffers (<see cref="BalloonDevice.SetReplayWindow"/>) that were already ballooned
+    /// (inflate) or not ballooned (deflate): work a killed worker had done before it could return the buffer. Not errors.
+    /// </summary>
+    public long ReplayedPages;
+
     /// <summary>Stats buffers received.</summary>
     public long StatsUpdates;
 
@@ -84,6 +90,7 @@ public sealed class BalloonCounters
             Interrupts = Interrupts,
             PagesInflated = PagesInflated,
             PagesDeflated = PagesDeflated,
+            ReplayedPages = ReplayedPages,
             StatsUpdates = StatsUpdates,
             ConfigChanges = ConfigChanges,
         };

@@ -16,9 +16,14 @@ public sealed partial class BalloonDevice
     /// <summary>Test hook: called on the release worker before each deferred release.</summary>
     internal Action? BeforeDeferredRelease { get; set; }
 
+    /// <summary>Test hook: called with each range just before its release system call (device thread or release worker).</summary>
+    internal Action<HostRange>? BeforeRelease { get; set; }
+
     /// <summary>
     /// Drains the inflate or deflate queue in batches of at most one queue's worth of chains: record every
-    /// frame, release the batch's new frames run by run, then return all buffers. Stops once at least
+    /// frame (in the bitmap and, if attached, the crash record), release the batch's new frames run by run, then
+    /// return all buffers. The first chains of a replay window (<see cref="SetReplayWindow"/>) are replays: their
+    /// frames already handled count as <see cref="BalloonCounters.ReplayedPages"/>, not as errors. Stops once at least
     /// <paramref name="maxChains"/> chains were taken (whole batches) with more still available, leaving
     /// notifications disabled (<see cref="QueueProgress.MoreAvailable"/>). Returns whether the driver wants a
     /// used-buffer notification; the caller sends it once the lock is dropped.
@@ -39,6 +44,7 @@ public sealed partial class BalloonDevice
                 if (result is PopResult.Empty or PopResult.Broken)
                     break;
                 _heads[n++] = chain.Head;
+                var replay = TakeReplay(inflate ? BalloonQueue.Inflate : BalloonQueue.Deflate);
                 if (result == PopResult.BadChain)
                 {
                     if (GuestError(BalloonError.BadChain, out var nth))
@@ -49,9 +55,9 @@ public sealed partial class BalloonDevice
                 for (var i = 0; i < chain.Count; i++)
                 {
                     if (sg)
-                        RecordRange(descriptors[i], inflate);
+                        RecordRange(descriptors[i], inflate, replay);
                     else
-                        RecordPfnArray(descriptors[i], inflate);
+                        RecordPfnArray(descriptors[i], inflate, replay);
                 }
             }
             if (inflate)
@@ -60,7 +66,9 @@ public sealed partial class BalloonDevice
                 _releaser.WaitIdle();
             // The pages of every buffer are handled before any buffer is returned: with MUST_TELL_HOST the
             // guest may reuse deflated pages as soon as it sees the buffer used (VIRTIO 1.2 §5.5.6.1), so a
-            // deflate waits for every deferred release (a deflated frame may have one queued).
+            // deflate waits for every deferred release (a deflated frame may have one queued). The crash record
+            // was updated as each frame was: a deflated frame is out of it before the guest sees its buffer used
+            // (PushUsed publishes the used index with release semantics, after every store above).
             for (var i = 0; i < n; i++)
                 queue.PushUsed(_heads[i], 0);
             if (n > 0 && queue.NeedsNotification())
@@ -119,9 +127,10 @@ public sealed partial class BalloonDevice
     /// A PFN-array buffer, VIRTIO 1.2 §5.5.6: le32 page frame numbers in 4 KiB units, whatever the guest's page
     /// size. A buffer outside RAM or with a partial PFN is skipped whole; each bad PFN is skipped alone. The
     /// per-page policy releases every <see cref="PerPageBatch"/> new frames as it goes: the buffer's length is
-    /// the guest's to choose (le32 len, up to 4 GiB), and nothing here is sized from it.
+    /// the guest's to choose (le32 len, up to 4 GiB), and nothing here is sized from it. Each new frame is in the
+    /// crash record before it is released; each deflated one leaves it at once.
     /// </summary>
-    private unsafe void RecordPfnArray(in Descriptor d, bool inflate)
+    private unsafe void RecordPfnArray(in Descriptor d, bool inflate, bool replay)
     {
         var memory = _memory!;
         var start = Stopwatch.GetTimestamp();
@@ -146,6 +155,8 @@ public sealed partial class BalloonDevice
             Observer?.Invoke(pfn, 1, inflate);
             if (!inflate)
             {
+                // Out of the record even if the bitmap did not have it: the guest takes this frame back.
+                RecordClear(pfn, 1);
                 if (_ballooned.Clear(pfn))
                     Counters.PagesDeflated++;
                 else
@@ -157,6 +168,7 @@ public sealed partial class BalloonDevice
                 duplicate++;
                 continue;
             }
+            RecordSet(pfn, 1);
             Counters.PagesInflated++;
             if (perPage)
             {
@@ -181,7 +193,7 @@ public sealed partial class BalloonDevice
         if (outOfRange > 0)
             ReportOutOfRange(outOfRange, d.Address);
         if (duplicate > 0)
-            ReportDuplicates(inflate, duplicate, d.Address);
+            ReportDuplicates(inflate, duplicate, d.Address, replay);
         ReleasePages(batched);
     }
 
@@ -199,9 +211,10 @@ public sealed partial class BalloonDevice
     /// <summary>
     /// An SG descriptor (the seed's VIRTIO_BALLOON_F_SG): addr = guest-physical start, len = bytes, 4 KiB
     /// aligned, 0 &lt; len ≤ 4 GiB − 4 KiB, entirely RAM. Either direction is accepted (the seed adds them as
-    /// device-writable in-buffers). Only frames not yet ballooned are recorded.
+    /// device-writable in-buffers). Only frames not yet ballooned are recorded (in the bitmap, then the crash record,
+    /// before any release); a deflated range leaves both.
     /// </summary>
-    private void RecordRange(in Descriptor d, bool inflate)
+    private void RecordRange(in Descriptor d, bool inflate, bool replay)
     {
         var start = Stopwatch.GetTimestamp();
         try
@@ -248,6 +261,7 @@ public sealed partial class BalloonDevice
                         break;
                     var set = _ballooned.FindSet(clear, end);
                     _ballooned.SetRange(clear, set - clear);
+                    RecordSet(clear, set - clear);
                     Counters.PagesInflated += (long)(set - clear);
                     AddPending(clear, set - clear);
                     pfn = set;
@@ -259,11 +273,12 @@ public sealed partial class BalloonDevice
                 foreach (var run in _ballooned.Runs(first, end))
                     cleared += run.Length;
                 _ballooned.ClearRange(first, end - first);
+                RecordClear(first, end - first);
                 Counters.PagesDeflated += (long)cleared;
                 duplicate = end - first - cleared;
             }
             if (duplicate > 0)
-                ReportDuplicates(inflate, (long)duplicate, d.Address);
+                ReportDuplicates(inflate, (long)duplicate, d.Address, replay);
         }
         finally
         {
@@ -277,8 +292,17 @@ public sealed partial class BalloonDevice
             BalloonLog.PfnOutOfRange(_logger, BalloonError.PfnOutOfRange, nth, pfns, address);
     }
 
-    private void ReportDuplicates(bool inflate, long frames, ulong address)
+    /// <summary>
+    /// Frames already ballooned (inflate) or not ballooned (deflate): a guest error, unless the buffer is a replay of one
+    /// a killed worker had handled and not returned (<see cref="SetReplayWindow"/>), where that is expected.
+    /// </summary>
+    private void ReportDuplicates(bool inflate, long frames, ulong address, bool replay)
     {
+        if (replay)
+        {
+            Counters.ReplayedPages += frames;
+            return;
+        }
         var kind = inflate ? BalloonError.DoubleInflate : BalloonError.DeflateNotBallooned;
         if (!GuestError(kind, out var nth))
             return;
@@ -354,20 +378,26 @@ public sealed partial class BalloonDevice
         }
     }
 
-    /// <summary>One release system call; on the device thread, or on the release worker when deferred.</summary>
-    private void Release(in HostRange range)
+    /// <summary>
+    /// One release system call; on the device thread, or on the release worker when deferred. Returns false if it
+    /// failed (counted and logged).
+    /// </summary>
+    private bool Release(in HostRange range)
     {
+        BeforeRelease?.Invoke(range);
         var start = Stopwatch.GetTimestamp();
         try
         {
             _memory!.Release(range);
             Interlocked.Increment(ref Counters.ReleaseCalls);
             Interlocked.Add(ref Counters.BytesReleased, (long)range.Length);
+            return true;
         }
         catch (Exception e) when (e is SyscallException or ArgumentException)
         {
             Counters.AddError(BalloonError.ReleaseFailed);
             BalloonLog.ReleaseFailed(_logger, range.GuestPhysAddr, range.Length, e.Message);
+            return false;
         }
         finally
         {

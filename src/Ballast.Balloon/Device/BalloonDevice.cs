@@ -20,7 +20,8 @@ namespace Ballast.Balloon.Device;
 /// PFN/range against guest RAM, records new frames, coalesces them into runs (<see cref="ReleasePolicy"/>),
 /// translates each run and releases it, then returns the buffers and notifies the driver once.
 /// Guest input never throws: it is counted in <see cref="Counters"/>, logged (rate-limited) and skipped.
-/// Only frames that became ballooned in this very batch are ever released.
+/// Only frames that became ballooned in this very batch are ever released (and, after a worker restart, the frames of
+/// the crash record: <see cref="AttachRecord"/>, <see cref="ReleaseRecorded"/>).
 /// All entry points lock the device; they may be called from different threads.
 /// </remarks>
 public sealed partial class BalloonDevice : IVirtioDevice
@@ -40,6 +41,8 @@ public sealed partial class BalloonDevice : IVirtioDevice
     private uint _numPages;   // num_pages: the host's target, in 4 KiB pages
     private uint _actual;     // actual: what the guest says it holds
     private ushort? _heldStats;
+    private BalloonRecord? _record;                // the crash record, mirrored inside the lock (BalloonDevice.Record.cs)
+    private readonly int[] _replayWindow = new int[2]; // chains left that may be replays, per inflate/deflate queue
 
     /// <summary>Creates a device with <paramref name="options"/>; it does nothing until memory and queues are attached.</summary>
     public BalloonDevice(BalloonDeviceOptions options, ILogger? logger = null)
@@ -131,7 +134,10 @@ public sealed partial class BalloonDevice : IVirtioDevice
     /// <summary>Runs the pending-release list has room for (test hook: must not follow guest input).</summary>
     internal int PendingRunCapacity => _pending.Capacity;
 
-    /// <summary>Guest RAM, or null before the transport provided it.</summary>
+    /// <summary>
+    /// Guest RAM, or null before the transport provided it. With a crash record attached, the record grows to cover
+    /// the highest frame of the new RAM (up to <see cref="BalloonRecord.MaxFrameCapacity"/>).
+    /// </summary>
     public GuestMemory? Memory
     {
         get => _memory;
@@ -143,6 +149,7 @@ public sealed partial class BalloonDevice : IVirtioDevice
                 _releaser.WaitIdle();
                 _memory = value;
                 _pieces = new HostRange[value?.Regions.Count ?? 0];
+                CoverGuestRam();
             }
         }
     }
@@ -220,7 +227,8 @@ public sealed partial class BalloonDevice : IVirtioDevice
 
     /// <summary>
     /// Device reset (VIRTIO 1.2 §2.4): queues detached, features cleared. The guest's balloon is gone with its
-    /// driver, so every frame counts as returned; the host target is kept.
+    /// driver, so every frame counts as returned; the host target is kept. The crash record is cleared with the bitmap
+    /// (and its actual set to 0), and any replay window closed.
     /// </summary>
     public void Reset()
     {
@@ -234,10 +242,19 @@ public sealed partial class BalloonDevice : IVirtioDevice
             _pending.Clear();
             _heldStats = null;
             Volatile.Write(ref _actual, 0);
+            Array.Clear(_replayWindow);
+            if (_record is not null)
+            {
+                _record.ClearAll();
+                _record.ActualPages = 0;
+            }
         }
     }
 
-    /// <summary>Sets num_pages (the target) and raises <see cref="ConfigChanged"/> if it changed.</summary>
+    /// <summary>
+    /// Sets num_pages (the target; also in the crash record, if attached) and raises <see cref="ConfigChanged"/> if it
+    /// changed.
+    /// </summary>
     public void SetTargetPages(uint pages)
     {
         bool changed;
@@ -245,6 +262,8 @@ public sealed partial class BalloonDevice : IVirtioDevice
         {
             changed = _numPages != pages;
             Volatile.Write(ref _numPages, pages);
+            if (_record is not null)
+                _record.TargetPages = pages;
             if (changed)
                 Counters.ConfigChanges++;
         }
@@ -362,7 +381,8 @@ public sealed partial class BalloonDevice : IVirtioDevice
 
     /// <summary>
     /// A driver write to config space. Only the bytes of <c>actual</c> are taken; num_pages is the device's
-    /// (and vhost-user's SET_CONFIG carries a stale copy of it). Partial writes update the bytes they cover.
+    /// (and vhost-user's SET_CONFIG carries a stale copy of it). Partial writes update the bytes they cover. The new
+    /// actual goes into the crash record too, if one is attached.
     /// </summary>
     public void WriteConfig(uint offset, ReadOnlySpan<byte> data)
     {
@@ -380,8 +400,11 @@ public sealed partial class BalloonDevice : IVirtioDevice
                     touched = true;
                 }
             }
-            if (touched)
-                Volatile.Write(ref _actual, BinaryPrimitives.ReadUInt32LittleEndian(actual));
+            if (!touched)
+                return;
+            Volatile.Write(ref _actual, BinaryPrimitives.ReadUInt32LittleEndian(actual));
+            if (_record is not null)
+                _record.ActualPages = _actual;
         }
     }
 

@@ -5,7 +5,7 @@ namespace Ballast.Balloon.Device;
 
 /// <summary>
 /// The balloon device's structured log messages (source-generated; event ids 300–399: 300–309 features and
-/// notifications, 310–329 guest errors, 330–339 releases). Guest errors are written only when
+/// notifications, 310–329 guest errors, 330–339 releases, 340–349 the crash record). Guest errors are written only when
 /// <see cref="BalloonDevice"/>'s rate limit lets them through, each as "guest error {Kind} (#{Count}): …".
 /// </summary>
 internal static partial class BalloonLog
@@ -60,4 +60,19 @@ internal static partial class BalloonLog
 
     [LoggerMessage(332, LogLevel.Error, "releasing guest 0x{Address:x}+0x{Length:x} failed: {Message}")]
     public static partial void ReleaseFailed(ILogger logger, ulong address, ulong length, string message);
+
+    [LoggerMessage(340, LogLevel.Information, "resumed from the record: {Frames} ballooned frames, num_pages {NumPages}, actual {Actual}")]
+    public static partial void RecordResumed(ILogger logger, ulong frames, uint numPages, uint actual);
+
+    [LoggerMessage(341, LogLevel.Warning, "{Frames} recorded frames (the first at PFN 0x{Pfn:x}) are not guest RAM now; not released")]
+    public static partial void RecordedOutsideRam(ILogger logger, ulong frames, ulong pfn);
+
+    [LoggerMessage(342, LogLevel.Warning, "guest RAM ends at PFN 0x{EndPfn:x}, beyond the {Capacity} frames a record covers: frames ballooned above are not recorded, and a restarted worker forgets them")]
+    public static partial void RecordCapped(ILogger logger, ulong endPfn, ulong capacity);
+
+    [LoggerMessage(343, LogLevel.Error, "the record could not grow to {Frames} frames; frames ballooned beyond its {Capacity} are not recorded")]
+    public static partial void RecordGrowFailed(ILogger logger, ulong frames, ulong capacity, Exception exception);
+
+    [LoggerMessage(344, LogLevel.Information, "released {Bytes} bytes of recorded frames in {Runs} runs")]
+    public static partial void RecordReleased(ILogger logger, long bytes, long runs);
 }

@@ -29,6 +29,13 @@ internal static unsafe partial class Libc
     [LibraryImport(LibC, SetLastError = true)]
     public static partial int ftruncate(int fd, long length);
 
+    // lseek(2) whence values for sparse files: the next offset with data, the next hole (ENXIO past the last data).
+    public const int SEEK_DATA = 3;
+    public const int SEEK_HOLE = 4;
+
+    [LibraryImport(LibC, SetLastError = true)]
+    public static partial long lseek(int fd, long offset, int whence);
+
     [LibraryImport(LibC)]
     public static partial uint geteuid();
 

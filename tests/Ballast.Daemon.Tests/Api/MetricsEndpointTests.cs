@@ -64,7 +64,7 @@ public partial class MetricsEndpointTests
         Assert.Equal(2, metrics.Value("ballast_balloon_config_changes_total"));
         Assert.Equal(1, metrics.Value("ballast_balloon_kicks_total"));
         Assert.Equal(1, metrics.Value("ballast_balloon_stats_updates_total"));
-        foreach (var name in new[] { "pages_inflated_total", "pages_deflated_total", "release_calls_total", "released_bytes_total", "interrupts_total" })
+        foreach (var name in new[] { "pages_inflated_total", "pages_deflated_total", "replayed_pages_total", "release_calls_total", "released_bytes_total", "interrupts_total" })
             Assert.Equal(0, metrics.Value(MetricsWriter.Prefix + name));
 
         var errorKinds = metrics.Samples.Where(s => s.Name == "ballast_balloon_guest_errors_total").Select(s => s.Labels).ToList();

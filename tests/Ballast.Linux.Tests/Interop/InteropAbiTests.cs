@@ -22,6 +22,7 @@ public sealed unsafe class InteropAbiTests
         #include <sys/socket.h>
         #include <sys/stat.h>
         #include <sys/un.h>
+        #include <unistd.h>
 
         #define P(name, v) printf("%s %lu\n", name, (unsigned long)(v))
 
@@ -113,6 +114,9 @@ public sealed unsafe class InteropAbiTests
             P("F_GETFL", F_GETFL);
             P("F_SETFL", F_SETFL);
             P("O_NONBLOCK", O_NONBLOCK);
+            P("SEEK_DATA", SEEK_DATA);
+            P("SEEK_HOLE", SEEK_HOLE);
+            P("ENXIO", ENXIO);
             return 0;
         }
         """;
@@ -256,5 +260,8 @@ public sealed unsafe class InteropAbiTests
         Matches("F_GETFL", Libc.F_GETFL);
         Matches("F_SETFL", Libc.F_SETFL);
         Matches("O_NONBLOCK", Libc.O_NONBLOCK);
+        Matches("SEEK_DATA", Libc.SEEK_DATA);
+        Matches("SEEK_HOLE", Libc.SEEK_HOLE);
+        Matches("ENXIO", Libc.ENXIO);
     }
 }
