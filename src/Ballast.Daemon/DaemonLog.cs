@@ -60,4 +60,10 @@ internal static partial class DaemonLog
 
     [LoggerMessage(431, LogLevel.Information, "handed over: the next worker serves the session; this one exits")]
     public static partial void HandedOver(ILogger logger);
+
+    [LoggerMessage(432, LogLevel.Information, "resumed the balloon from its record: {BalloonedBytes} bytes ballooned, target {TargetBytes} bytes, actual {ActualBytes} bytes")]
+    public static partial void BalloonResumed(ILogger logger, ulong balloonedBytes, long targetBytes, long actualBytes);
+
+    [LoggerMessage(433, LogLevel.Error, "the kept balloon record is unusable ({Error}); starting from an empty balloon")]
+    public static partial void BalloonRecordUnusable(ILogger logger, string error);
 }

@@ -11,6 +11,9 @@ namespace Ballast.Daemon;
 /// </summary>
 public static class ServeDaemon
 {
+    /// <summary>The name the balloon's record (<see cref="BalloonRecord"/>) is kept under by a supervisor.</summary>
+    public const string BalloonRecordName = "balloon";
+
     /// <summary>
     /// Runs the daemon for validated <paramref name="options"/>. Prints the QEMU arguments to
     /// <paramref name="stdout"/> once the API and the vhost-user socket are listening. Returns <see cref="ExitCodes.Success"/> after a
@@ -42,9 +45,14 @@ public static class ServeDaemon
         ManagementApi api;
         IServeBackend? backend = null;
         Task? resumed = null;
+        BalloonRecord? record = null;
         try
         {
-            worker?.ReceiveKept();
+            if (worker is not null)
+            {
+                worker.ReceiveKept();
+                record = AttachRecord(device, worker, logger);
+            }
             // A socket left by a crashed daemon is replaced; one another process listens on is not. A resuming
             // worker serves the very socket the worker before it listened on.
             if (worker?.IsResuming != true)
@@ -127,9 +135,42 @@ public static class ServeDaemon
             DaemonLog.HandedOver(logger);
             return ExitCodes.Success;
         }
+        // A stop for good: the balloon's state goes with the session (QEMU saw the connection close).
+        worker?.Store.Drop(BalloonRecordName);
+        record?.Dispose();
         if (UnixSocketFile.Remove(socketPath))
             DaemonLog.SocketRemoved(logger, socketPath);
         DaemonLog.Stopped(logger);
         return exitCode;
+    }
+    /// <summary>
+    /// The balloon's state outside the worker: the record a worker before this one kept (the ballooned frames, target
+    /// and actual are resumed from it), or a new one, kept with the supervisor either way.
+    /// </summary>
+    private static BalloonRecord AttachRecord(BalloonDevice device, Supervision.SupervisedWorker worker, ILogger logger)
+    {
+        BalloonRecord? record = null;
+        if (worker.Kept.Take(BalloonRecordName) is { } fd)
+        {
+            try
+            {
+                record = BalloonRecord.Open(fd);
+                device.AttachRecord(record, resume: true);
+                DaemonLog.BalloonResumed(logger, record.Count * 4096, record.TargetPages * 4096L, record.ActualPages * 4096L);
+            }
+            catch (InvalidDataException e)
+            {
+                DaemonLog.BalloonRecordUnusable(logger, e.Message);
+                record?.Dispose();
+                record = null;
+            }
+        }
+        if (record is null)
+        {
+            record = BalloonRecord.Create(0);
+            device.AttachRecord(record, resume: false);
+        }
+        worker.Store.Keep(BalloonRecordName, record.Fd);
+        return record;
     }
 }

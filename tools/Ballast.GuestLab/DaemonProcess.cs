@@ -158,6 +158,86 @@ public sealed class DaemonProcess : IAsyncDisposable
         return UnixSocketFile.IsSocket(socketPath) ? null : $"no vhost-user socket at {socketPath}";
     }
 
+    /// <summary>
+    /// <c>serve … --take-over</c>: a new daemon that takes the session over from the one running on the same sockets.
+    /// Returns once the new daemon's worker serves (its supervisor logs <c>serves</c>); the old daemon exits 0 by itself.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">It exited or did not take over in time (the message carries its log); it is stopped.</exception>
+    public static async Task<DaemonProcess> TakeOverAsync(DaemonOptions options, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options = options with { ExtraArguments = [.. options.ExtraArguments, "--take-over"] };
+        var apiPath = options.ApiPath ?? ApiRoutes.DefaultApiSocket(options.SocketPath);
+        var daemon = new DaemonProcess(ChildProcess.Start("dotnet", BuildArguments(options), "ballast serve --take-over"), options, apiPath);
+        try
+        {
+            var clock = Stopwatch.StartNew();
+            while (!daemon.Log(400).Contains(SupervisorServesLine, StringComparison.Ordinal))
+            {
+                if (daemon.HasExited)
+                    throw new InvalidOperationException($"the take-over exited with status {daemon.ExitCode}:\n{daemon.Log()}");
+                if (clock.Elapsed > options.StartTimeout)
+                    throw new InvalidOperationException($"the take-over did not serve within {options.StartTimeout.TotalSeconds:0} s:\n{daemon.Log()}");
+                await Task.Delay(ReadinessPollInterval, ct).ConfigureAwait(false);
+            }
+            return daemon;
+        }
+        catch
+        {
+            await daemon.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>What the supervisor logs once its worker serves.</summary>
+    private const string SupervisorServesLine = "serves (";
+
+    /// <summary>
+    /// The worker the daemon's supervisor runs (the process that parses QEMU's and the guest's input), or null if it
+    /// has none right now (between a worker's death and the next one's start, or with <c>--no-supervisor</c>).
+    /// </summary>
+    public int? WorkerPid()
+    {
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), out var pid))
+                continue;
+            string stat;
+            try
+            {
+                stat = File.ReadAllText(Path.Combine(dir, "stat"));
+            }
+            catch (IOException)
+            {
+                continue;
+            }
+            // pid (comm) state ppid ...: comm may hold spaces and parentheses; the last ')' ends it.
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            if (fields.Length > 1 && int.TryParse(fields[1], out var ppid) && ppid == Pid && fields[0] != "Z")
+                return pid;
+        }
+        return null;
+    }
+
+    /// <summary>
+    /// SIGKILL to the worker (<see cref="WorkerPid"/>), as a crash would; returns its pid. The supervisor starts a new one.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">There is no worker to kill.</exception>
+    public int KillWorker()
+    {
+        var pid = WorkerPid() ?? throw new InvalidOperationException($"ballast serve (pid {Pid}) has no worker:\n{Log()}");
+        if (Ballast.Linux.Interop.Libc.kill(pid, Ballast.Linux.Interop.Libc.SIGKILL) != 0)
+            throw new InvalidOperationException($"kill -9 {pid} failed");
+        return pid;
+    }
+
+    /// <summary>Waits until the daemon's process has exited (the old one after a take-over); returns its exit status.</summary>
+    public async Task<int?> WaitForExitAsync(TimeSpan timeout, CancellationToken ct = default)
+    {
+        await _process.WaitForExitAsync(timeout, ct).ConfigureAwait(false);
+        return _process.ExitCode;
+    }
+
     /// <summary>A client of its management API (dispose it).</summary>
     public BalloonApiClient CreateClient(TimeSpan? requestTimeout = null) => new(ApiPath, requestTimeout);
 

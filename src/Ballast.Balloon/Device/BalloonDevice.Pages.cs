@@ -166,6 +166,10 @@ public sealed partial class BalloonDevice
             if (!_ballooned.Set(pfn))
             {
                 duplicate++;
+                // A replayed buffer's frame was recorded by the worker that died; whether it released it is unknown.
+                // The guest has not had the buffer back, so the frame is not in use: release it (again).
+                if (replay)
+                    ReleaseRun(pfn, 1);
                 continue;
             }
             RecordSet(pfn, 1);
@@ -252,11 +256,14 @@ public sealed partial class BalloonDevice
             if (inflate)
             {
                 // Walk the sub-runs of frames that are not ballooned yet; anything already ballooned is a guest
-                // error and is not released again.
+                // error and is not released again — unless the buffer is a replay: the worker that died recorded those
+                // frames and may not have released them, and the guest has not had the buffer back.
                 for (var pfn = first; pfn < end;)
                 {
                     var clear = _ballooned.FindZero(pfn, end);
                     duplicate += clear - pfn;
+                    if (replay && clear > pfn)
+                        ReleaseRun(pfn, clear - pfn);
                     if (clear == end)
                         break;
                     var set = _ballooned.FindSet(clear, end);

@@ -1,4 +1,5 @@
 using Ballast.Linux;
+using Ballast.Virtio;
 using Ballast.Virtio.Memory;
 
 namespace Ballast.Balloon.Device;
@@ -136,7 +137,9 @@ public sealed partial class BalloonDevice
     /// may be buffers a killed worker had taken and not returned, which the ring hands out again. In them, frames
     /// already ballooned (inflate) or not ballooned (deflate) are what that worker had done: they are counted in
     /// <see cref="BalloonCounters.ReplayedPages"/>, not as <see cref="BalloonError.DoubleInflate"/> or
-    /// <see cref="BalloonError.DeflateNotBallooned"/>, and not logged. Everything else in them is handled as usual
+    /// <see cref="BalloonError.DeflateNotBallooned"/>, and not logged; frames of a replayed inflate buffer that were
+    /// ballooned already are released again (the dead worker may have recorded them and died before releasing them;
+    /// the guest has not had the buffer back, so they are not in use). Everything else in them is handled as usual
     /// (new frames recorded and released, malformed input counted again). After the window, duplicates are guest
     /// errors as always. 0 closes the window; a reset closes it too.
     /// </summary>
@@ -149,6 +152,34 @@ public sealed partial class BalloonDevice
         ArgumentOutOfRangeException.ThrowIfNegative(chains);
         lock (_lock)
             _replayWindow[queueIndex] = chains;
+    }
+
+    /// <summary>
+    /// A resumed vhost-user session (<see cref="IVirtioDevice.Resume"/>): guest memory is mapped again, no queue runs
+    /// yet. With a record attached for resume and MUST_TELL_HOST negotiated, every recorded frame is released once
+    /// more (<see cref="ReleaseRecorded"/>): a deferred release the killed worker had queued may never have run.
+    /// Without MUST_TELL_HOST the driver may already use a frame it is deflating (see the remarks), so nothing is
+    /// released wholesale; the frames of replayed inflate buffers are released as they come (<see cref="SetReplayWindow"/>),
+    /// which covers a synchronous release cut short — the only kind there is without MUST_TELL_HOST.
+    /// </summary>
+    void IVirtioDevice.Resume()
+    {
+        if (Record is null || Memory is null)
+            return;
+        if (!VirtioFeatures.Has(NegotiatedFeatures, BalloonFeatures.MustTellHost))
+        {
+            BalloonLog.ResumeWithoutRelease(_logger);
+            return;
+        }
+        var bytes = ReleaseRecorded();
+        BalloonLog.ResumeReleased(_logger, bytes);
+    }
+
+    /// <inheritdoc/>
+    void IVirtioDevice.ExpectReplays(int index, int chains)
+    {
+        if (index is BalloonQueue.Inflate or BalloonQueue.Deflate)
+            SetReplayWindow(index, chains);
     }
 
     /// <summary>Chains of queue <paramref name="queueIndex"/> still inside its replay window (0 for the stats queue).</summary>

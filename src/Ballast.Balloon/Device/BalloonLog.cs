@@ -75,4 +75,10 @@ internal static partial class BalloonLog
 
     [LoggerMessage(344, LogLevel.Information, "released {Bytes} bytes of recorded frames in {Runs} runs")]
     public static partial void RecordReleased(ILogger logger, long bytes, long runs);
+
+    [LoggerMessage(345, LogLevel.Information, "resumed: every recorded frame released again ({Bytes} bytes), in case a deferred release was lost with the worker before")]
+    public static partial void ResumeReleased(ILogger logger, long bytes);
+
+    [LoggerMessage(346, LogLevel.Information, "resumed without MUST_TELL_HOST: recorded frames are not released wholesale (the driver may use a frame it is deflating); replayed inflate buffers release theirs")]
+    public static partial void ResumeWithoutRelease(ILogger logger);
 }

@@ -109,7 +109,8 @@ public sealed class ServeSupervisor
                 prestarted = null;
                 if (_successor is not null)
                     return FinishHandOver(exitCode);
-                var resumable = _kept.Count > 0;
+                // Something to resume once the worker got as far as listening for QEMU.
+                var resumable = _kept.ContainsKey(VhostUser.Session.SessionNames.Listener);
                 if (_stopping || ct.IsCancellationRequested)
                     return exitCode;
                 if (!served && !resumable)

@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using System.Diagnostics;
 using Ballast.Balloon.Device;
 using Ballast.Bitmap;
 using Ballast.Linux;
@@ -226,7 +225,7 @@ public sealed class BalloonRecordTests
     }
 
     [Fact]
-    public void Runs_Over8GiBOfFrames_TakeMilliseconds()
+    public void Runs_Over8GiBOfFrames_FindEveryRunAcrossWordEdges()
     {
         const ulong frames = 8UL << 30 >> 12;   // 2M frames
         using var record = BalloonRecord.Create(frames);
@@ -240,22 +239,9 @@ public sealed class BalloonRecordTests
             expectedCount += 37;
         }
 
-        _ = CountRuns(record);   // once for the JIT
-
-        // The best of five passes: a loaded machine may preempt one, hardly all.
-        var best = double.MaxValue;
-        for (var pass = 0; pass < 5; pass++)
-        {
-            var clock = Stopwatch.StartNew();
-            var runs = CountRuns(record);
-            var count = record.Count;
-            best = Math.Min(best, clock.Elapsed.TotalMilliseconds);
-            Assert.Equal(expectedRuns, runs);
-            Assert.Equal(expectedCount, count);
-        }
-
-        // About 0.5 ms here.
-        Assert.InRange(best, 0, 10);
+        // Correctness only: the walk's speed (about 0.5 ms for these 2M frames here) is a figure for a benchmark, not a test.
+        Assert.Equal(expectedRuns, CountRuns(record));
+        Assert.Equal(expectedCount, record.Count);
     }
 
     [Fact]

@@ -117,6 +117,45 @@ public sealed class BallastGuest : IAsyncDisposable
         return daemon;
     }
 
+    /// <summary>
+    /// <c>kill -9</c> of the daemon's worker, as a crash would; returns once the supervisor's next worker serves (its
+    /// log says so) and the API answers again. Returns the time from the kill until then.
+    /// </summary>
+    public async Task<TimeSpan> KillWorkerAsync(TimeSpan timeout, CancellationToken ct = default)
+    {
+        var serving = CountServes();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var killed = Daemon.KillWorker();
+        await GuestWait.UntilAsync(async token =>
+            {
+                if (CountServes() <= serving)
+                    return false;
+                await Api.GetBalloonAsync(token);
+                return true;
+            }, timeout, PollInterval, () => $"a new worker to serve after kill -9 {killed}:\n{Daemon.Log()}", Qemu.ExitReason, ct);
+        return clock.Elapsed;
+    }
+
+    private int CountServes() => Daemon.Log(2000).Split('\n').Count(line => line.Contains("supervisor: worker", StringComparison.Ordinal)
+        && line.Contains(" serves (", StringComparison.Ordinal));
+
+    /// <summary>
+    /// <c>ballast serve … --take-over</c> on the same sockets: the new daemon takes the session over, the old one exits
+    /// 0 (checked). Returns the new daemon.
+    /// </summary>
+    public async Task<DaemonProcess> TakeOverAsync(CancellationToken ct = default)
+    {
+        var old = Daemon;
+        var daemon = await DaemonProcess.TakeOverAsync(DaemonOptions(Directory, Options), ct);
+        _track(daemon);
+        _daemons.Add(daemon);
+        var exit = await old.WaitForExitAsync(TimeSpan.FromSeconds(30), ct);
+        Assert.True(exit == 0, $"the daemon taken over exited with {exit}:\n{old.Log()}");
+        _api.Dispose();
+        _api = daemon.CreateClient();
+        return daemon;
+    }
+
     /// <summary>GET /balloon.</summary>
     public Task<BalloonState> StateAsync(CancellationToken ct = default) => Api.GetBalloonAsync(ct);
 

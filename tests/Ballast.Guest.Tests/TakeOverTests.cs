@@ -1,0 +1,102 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using Ballast.GuestLab;
+using Xunit.Abstractions;
+using Ballast.Guest.Tests.Infrastructure;
+
+namespace Ballast.Guest.Tests;
+
+/// <summary>
+/// A live upgrade: <c>ballast serve … --take-over</c> started next to the running daemon takes its session over — the
+/// old worker stops at a clean point, every descriptor moves to the new daemon, the old one exits 0 — while the guest
+/// runs Linux 6.1's stock driver. QEMU never sees the connection close. After each take-over: QEMU alive, the balloon
+/// where it was (or reaching its target), host memory matching it, a deflate to 0 giving MemFree back, and the pause
+/// the new daemon measured (from the old worker being asked to stop to the session resumed) logged.
+/// </summary>
+[Collection(GuestCollection.Name)]
+[TestCaseOrderer(OrderedTests.TypeName, OrderedTests.AssemblyName)]
+public sealed partial class TakeOverTests(GuestFixture fixture, SharedGuest shared, ITestOutputHelper output) : IClassFixture<SharedGuest>
+{
+    private const long MiB = 1L << 20;
+    private static readonly TimeSpan s_balloonTimeout = TimeSpan.FromSeconds(90);
+
+    private Task<BallastGuest> GuestAsync() => shared.GetAsync(fixture, new BallastGuestOptions
+    {
+        Name = "takeover",
+        Append = "ballast.dirty=1600 ballast.report=0.5",
+    });
+
+    [Fact]
+    [Order(1)]
+    public async Task TakeOver_Idle_With1GiBBallooned_SessionGoesOn()
+    {
+        var guest = await GuestAsync();
+        await guest.VerifyAsync(async () =>
+        {
+            await BalloonScenarios.InflateReleasesHostMemoryAsync(guest, 1024 * MiB, s_balloonTimeout);
+            var hostBefore = guest.Qemu.HostMemoryBytes();
+
+            var daemon = await guest.TakeOverAsync();
+            ReportPause(daemon);
+
+            await WorkerCrashTests.AssertSessionWentOnAsync(guest, 1024 * MiB, hostBefore);
+            await BalloonScenarios.DeflateToZeroAsync(guest, 0, s_balloonTimeout);
+        });
+    }
+
+    [Fact]
+    [Order(2)]
+    public async Task TakeOver_DuringInflate_TargetIsStillReached()
+    {
+        var guest = await GuestAsync();
+        await guest.VerifyAsync(async () =>
+        {
+            await guest.Api.SetTargetAsync(1536 * MiB);
+            await guest.WaitActualAsync(actual => actual >= 256 * MiB, "actual_bytes >= 256 MiB", s_balloonTimeout);
+
+            var daemon = await guest.TakeOverAsync();
+            ReportPause(daemon);
+
+            await WorkerCrashTests.AssertSessionWentOnAsync(guest, 1536 * MiB);
+            await BalloonScenarios.DeflateToZeroAsync(guest, 0, s_balloonTimeout);
+        });
+    }
+
+    [Fact]
+    [Order(3)]
+    public async Task TakeOver_WhileStatisticsArePolled_StatisticsKeepComing()
+    {
+        var guest = await GuestAsync();
+        await guest.VerifyAsync(async () =>
+        {
+            await guest.Api.SetPollingIntervalAsync(1);
+            await WaitFreshStatisticsAsync(guest, DateTimeOffset.UtcNow);
+
+            var daemon = await guest.TakeOverAsync();
+            ReportPause(daemon);
+
+            // The new daemon runs with its own command line (no polling): ask again, and fresh numbers come.
+            await guest.Api.SetPollingIntervalAsync(1);
+            await WaitFreshStatisticsAsync(guest, DateTimeOffset.UtcNow);
+            await BalloonScenarios.DeflateToZeroAsync(guest, 512 * MiB, s_balloonTimeout);
+            await guest.Api.SetPollingIntervalAsync(0);
+        });
+    }
+
+    private static async Task WaitFreshStatisticsAsync(BallastGuest guest, DateTimeOffset after) =>
+        await GuestWait.UntilAsync(async token =>
+            {
+                var report = await guest.Api.GetStatisticsAsync(token);
+                return report.UpdatedAt > after;
+            }, TimeSpan.FromSeconds(20), BallastGuest.PollInterval, () => $"statistics newer than {after:O}", guest.Qemu.ExitReason);
+
+    private void ReportPause(DaemonProcess daemon)
+    {
+        var match = PauseLine().Match(daemon.Log(2000));
+        Assert.True(match.Success, $"the new daemon did not log its pause:\n{daemon.Log()}");
+        output.WriteLine($"take-over pause: {double.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture)} ms");
+    }
+
+    [GeneratedRegex(@"the session resumed ([0-9.]+) ms after")]
+    private static partial Regex PauseLine();
+}
