@@ -121,7 +121,10 @@ public sealed class SoakTests(GuestFixture fixture, ITestOutputHelper output)
             var random = new Random(Seed);
             var hogs = 0;
             var clock = Stopwatch.StartNew();
-            await using var recorder = FootprintRecorder.Start(guest.Daemon.Pid, s_sampleInterval);
+            // The worker: the process that parses the guest's and QEMU's input and serves the API (the supervisor only
+            // keeps copies of its descriptors).
+            var worker = guest.Daemon.WorkerPid() ?? throw new InvalidOperationException($"the daemon has no worker:\n{guest.Daemon.Log()}");
+            await using var recorder = FootprintRecorder.Start(worker, s_sampleInterval);
             await using var load = ApiLoad.Start(guest.Daemon.ApiPath, ApiClients, s_apiPause, targets);
             while (clock.Elapsed < duration)
             {
@@ -242,7 +245,7 @@ public sealed class SoakTests(GuestFixture fixture, ITestOutputHelper output)
     /// <c>report</c> until the guest's clock has moved on 2 s since the first answer, so every hog (they check each page
     /// once a second) has checked all its memory after the balloon settled; returns the last <c>vmstat</c>.
     /// </summary>
-    private static async Task<SerialEvent> ReportAfterHogChecksAsync(BallastGuest guest)
+    internal static async Task<SerialEvent> ReportAfterHogChecksAsync(BallastGuest guest)
     {
         var first = await ReportAsync(guest);
         var last = first;
