@@ -69,14 +69,14 @@ internal sealed class MessageChannel : IDisposable
             var payload = header.PayloadSize == 0 ? [] : new byte[header.PayloadSize];
             if (peek)
             {
-                // Every peek that touches a piece of the stream hands out that piece's descriptors again: read the
-                // whole message once more from its first byte, so each piece is touched once and its descriptors
-                // counted once.
+                // Every peek that touches a piece of the stream hands out that piece's descriptors again, and a peek
+                // that ends where the next message starts hands out the next message's too: read the whole message
+                // once more from its first byte with PeekExact, which tells them apart.
                 fds.Dispose();
                 fds = new FdList();
                 Socket.ResetPeekOffset();
                 var whole = new byte[MessageHeader.WireSize + payload.Length];
-                Socket.ReceiveExact(whole, fds, eofAllowed: false, deadline, VhostUserMessage.MaxFds, stop, peek: true);
+                Socket.PeekExact(whole, fds, eofAllowed: false, deadline, VhostUserMessage.MaxFds, stop);
                 whole.AsSpan(MessageHeader.WireSize).CopyTo(payload);
                 return new ReceivedMessage(header, payload, fds);
             }

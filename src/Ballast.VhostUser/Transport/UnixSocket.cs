@@ -250,6 +250,80 @@ internal sealed unsafe class UnixSocket : IDisposable
         return true;
     }
 
+    /// <summary>
+    /// Peeks all of <paramref name="buffer"/> — one whole message, from the socket's peek offset (set it with
+    /// <see cref="ResetPeekOffset"/>) — without taking it off the socket, with exactly the descriptors that came with it.
+    /// </summary>
+    /// <remarks>
+    /// A MSG_PEEK on an AF_UNIX stream socket that ends exactly where the next piece (skb) of the stream starts moves on
+    /// to that piece and hands out its descriptors too (Linux 6.x, unix_stream_read_generic: after the last chunk the
+    /// peek path goes to the next skb before it looks at the size left; a zero-byte "chunk" of it still attaches its
+    /// descriptors). So a message without descriptors would seem to carry the next message's. Each peek here asks for
+    /// one byte more than the message has left: if that byte came, the read went into the next message and the
+    /// descriptors of that read are the next message's (closed here); if not, the read stopped at the end of this
+    /// message's pieces — at a piece with descriptors, which stops a read, or at the end of what was sent — and every
+    /// descriptor it brought is this message's.
+    /// </remarks>
+    public bool PeekExact(Span<byte> buffer, FdList fds, bool eofAllowed, Deadline deadline, int maxFds, EventFd? stop)
+    {
+        var got = 0;
+        var control = stackalloc byte[(int)Libc.CMSG_SPACE(ControlFds * sizeof(int))];
+        var controlLength = (int)Libc.CMSG_SPACE(ControlFds * sizeof(int));
+        byte beyond;
+        var iov = stackalloc Libc.iovec[2];
+        fixed (byte* p = buffer)
+        {
+            while (got < buffer.Length)
+            {
+                iov[0] = new Libc.iovec { iov_base = p + got, iov_len = (nuint)(buffer.Length - got) };
+                iov[1] = new Libc.iovec { iov_base = &beyond, iov_len = 1 };
+                var msg = new Libc.msghdr { msg_iov = iov, msg_iovlen = 2, msg_control = control, msg_controllen = (nuint)controlLength };
+                var n = Libc.recvmsg(Fd, &msg, Libc.MSG_CMSG_CLOEXEC | Libc.MSG_DONTWAIT | Libc.MSG_PEEK);
+                if (n > buffer.Length - got)
+                {
+                    // Into the next message: whatever descriptors came are its own.
+                    using var theirs = new FdList();
+                    CollectFds(&msg, theirs);
+                    got = buffer.Length;
+                    break;
+                }
+                if (n > 0 || (n == 0 && msg.msg_controllen > 0))
+                    CollectFds(&msg, fds);
+                if (fds.Count > maxFds)
+                    throw new VhostUserException($"the peer sent {fds.Count} descriptors with one message; at most {maxFds} are allowed");
+                if (n > 0)
+                {
+                    if ((msg.msg_flags & Libc.MSG_CTRUNC) != 0)
+                        throw new VhostUserException($"the peer sent more than {ControlFds} descriptors with one piece of a message");
+                    got += (int)n;
+                    continue;
+                }
+                if (n == 0)
+                {
+                    if (got == 0 && eofAllowed)
+                        return false;
+                    throw new VhostUserException($"the peer closed the connection after {got} of {buffer.Length} bytes");
+                }
+                var errno = Marshal.GetLastPInvokeError();
+                if (errno == Libc.EINTR)
+                    continue;
+                if (errno == Libc.ECONNRESET && got == 0 && eofAllowed)
+                    return false;
+                if (errno != Libc.EAGAIN)
+                    throw new VhostUserException($"recvmsg failed: {Marshal.GetPInvokeErrorMessage(errno)} (errno {errno})",
+                        new SyscallException("recvmsg", errno));
+                switch (WaitForMore(deadline, stop))
+                {
+                    case WaitResult.Stopped:
+                        throw new OperationCanceledException("stopped while receiving a message");
+                    case WaitResult.TimedOut:
+                        throw new VhostUserException($"the message did not arrive within {deadline.TimeoutMs} ms ({got} of {buffer.Length} bytes read)");
+                }
+            }
+        }
+        return true;
+    }
+
     /// <summary>How long a peek that found nothing new waits before it looks again (only a peer that trickles a message waits).</summary>
     private const int PeekRetryMs = 1;
 
