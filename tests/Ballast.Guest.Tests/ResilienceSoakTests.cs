@@ -9,8 +9,10 @@ namespace Ballast.Guest.Tests;
 /// <summary>
 /// The daemon killed and upgraded under a busy guest: for <c>BALLAST_RESILIENCE_SECONDS</c> (default 300) a 2 GiB
 /// guest running Linux 6.1's stock driver gets a random balloon target (seeded, 0–1 GiB) every 0.5–3 s and starts
-/// hogs that check their pages every second, while the daemon's worker is killed with SIGKILL 20 times and the daemon
-/// replaced with <c>serve --take-over</c> 5 times, at seeded random moments. At the end: QEMU alive, the last target
+/// hogs that check their pages every second, while the daemon's worker is killed with SIGKILL 20 times
+/// (<c>BALLAST_RESILIENCE_KILLS</c>) and the daemon replaced with <c>serve --take-over</c> 5 times
+/// (<c>BALLAST_RESILIENCE_TAKEOVERS</c>), at seeded random moments. The summary line gives the medians of the
+/// kill-to-serving times and of the take-over pauses. At the end: QEMU alive, the last target
 /// reached, ballooned bytes = actual, the host memory behind guest RAM at most guest RAM − actual, no page of any hog
 /// changed, no guest kernel warning, no OOM kill.
 /// </summary>
@@ -21,8 +23,8 @@ public sealed class ResilienceSoakTests(GuestFixture fixture, ITestOutputHelper 
     private const long GuestRamBytes = 2L << 30;
     private const int Seed = 20261206;
     private const int DefaultSeconds = 300;
-    private const int Kills = 20;
-    private const int TakeOvers = 5;
+    private const int DefaultKills = 20;
+    private const int DefaultTakeOvers = 5;
     private const int MaxTargetMib = 1024;
     private const int Hogs = 6;
     private const int HogMib = 32;
@@ -33,7 +35,9 @@ public sealed class ResilienceSoakTests(GuestFixture fixture, ITestOutputHelper 
     [Fact]
     public async Task KillsAndTakeOvers_UnderRandomTargetsAndHogs_QemuNeverNotices_NoPageChanged()
     {
-        var duration = TimeSpan.FromSeconds(Seconds());
+        var duration = TimeSpan.FromSeconds(Count("BALLAST_RESILIENCE_SECONDS", DefaultSeconds, 60));
+        var killCount = Count("BALLAST_RESILIENCE_KILLS", DefaultKills, 1);
+        var takeOverCount = Count("BALLAST_RESILIENCE_TAKEOVERS", DefaultTakeOvers, 1);
         await using var guest = await fixture.StartBallastGuestAsync(new BallastGuestOptions
         {
             Name = "resilience",
@@ -46,7 +50,7 @@ public sealed class ResilienceSoakTests(GuestFixture fixture, ITestOutputHelper 
             var cursor = guest.Serial.Count;
             var random = new Random(Seed);
             // Each event at its own random moment in the first 90% of the run (the rest lets the last one settle).
-            var events = Enumerable.Repeat(false, Kills).Concat(Enumerable.Repeat(true, TakeOvers))
+            var events = Enumerable.Repeat(false, killCount).Concat(Enumerable.Repeat(true, takeOverCount))
                 .Select(takeOver => (At: TimeSpan.FromMilliseconds(random.NextDouble() * duration.TotalMilliseconds * 0.9), TakeOver: takeOver))
                 .OrderBy(e => e.At).ToList();
             var kills = new List<TimeSpan>();
@@ -97,8 +101,8 @@ public sealed class ResilienceSoakTests(GuestFixture fixture, ITestOutputHelper 
             output.WriteLine(summary);
             Console.WriteLine(summary);
 
-            Assert.Equal(Kills, kills.Count);
-            Assert.Equal(TakeOvers, takeOvers.Count);
+            Assert.Equal(killCount, kills.Count);
+            Assert.Equal(takeOverCount, takeOvers.Count);
             Assert.Equal((ulong)(MaxTargetMib * MiB), settled.ActualBytes);
             Assert.Equal(settled.ActualBytes, settled.BalloonedBytes);
             Assert.True(host <= GuestRamBytes - (long)settled.ActualBytes,
@@ -128,13 +132,14 @@ public sealed class ResilienceSoakTests(GuestFixture fixture, ITestOutputHelper 
         return sorted.Count == 0 ? "-" : sorted[sorted.Count / 2].ToString("0", CultureInfo.InvariantCulture);
     }
 
-    private static int Seconds()
+    /// <summary>An environment variable's whole number (at least <paramref name="min"/>), or <paramref name="fallback"/>.</summary>
+    private static int Count(string variable, int fallback, int min)
     {
-        var text = Environment.GetEnvironmentVariable("BALLAST_RESILIENCE_SECONDS");
+        var text = Environment.GetEnvironmentVariable(variable);
         if (string.IsNullOrWhiteSpace(text))
-            return DefaultSeconds;
-        return int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var seconds) && seconds >= 60
-            ? seconds
-            : throw new ArgumentException($"BALLAST_RESILIENCE_SECONDS must be a whole number of seconds, at least 60; got '{text}'");
+            return fallback;
+        return int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value) && value >= min
+            ? value
+            : throw new ArgumentException($"{variable} must be a whole number, at least {min}; got '{text}'");
     }
 }

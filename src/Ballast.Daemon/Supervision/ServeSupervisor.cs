@@ -32,6 +32,8 @@ public sealed class ServeSupervisor
     private readonly IReadOnlyList<string> _arguments;
     private readonly ILogger _logger;
     private readonly string _takeOverPath;
+    private readonly SystemdNotifier? _systemd = SystemdNotifier.FromEnvironment();
+    private bool _toldReady;
     private ControlSocket? _takeOverListener;
     private ControlSocket? _successor;
     private long? _handedOverAt;
@@ -79,6 +81,17 @@ public sealed class ServeSupervisor
     /// </summary>
     public Task<int> RunAsync(CancellationToken ct)
     {
+        // Under systemd, what this supervisor kept before it was restarted comes back from the service's
+        // file-descriptor store (and a socket-activated listener with it): the worker resumes from it.
+        foreach (var (name, fd) in SystemdListenFds.Take())
+        {
+            if (KeeperProtocol.IsValidName(name))
+                _kept[name] = fd;
+            else
+                _ = Libc.close(fd);
+        }
+        if (_kept.Count > 0)
+            SupervisorLog.FromSystemd(_logger, _kept.Count, string.Join(",", _kept.Keys));
         var done = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
         var thread = new Thread(() =>
         {
@@ -257,13 +270,19 @@ public sealed class ServeSupervisor
                 if (_kept.Remove(name, out var old))
                     _ = Libc.close(old);
                 _kept[name] = fds[0];
+                // systemd's store keeps every descriptor sent under a name: replace, do not add.
+                _systemd?.Notify($"FDSTOREREMOVE=1\nFDNAME={name}");
+                _systemd?.Notify($"FDSTORE=1\nFDNAME={name}", fds);
                 return false;
             case KeeperProtocol.Drop when fds.Length == 0:
                 if (_kept.Remove(name, out var dropped))
                     _ = Libc.close(dropped);
+                _systemd?.Notify($"FDSTOREREMOVE=1\nFDNAME={name}");
                 return false;
             case KeeperProtocol.Serving when fds.Length == 0:
                 SupervisorLog.WorkerServing(_logger, name, _kept.Count);
+                if (!_toldReady)
+                    _toldReady = _systemd?.Notify($"READY=1\nMAINPID={Environment.ProcessId}\nSTATUS=serving") ?? false;
                 return true;
             default:
                 SupervisorLog.BadMessage(_logger, text);
@@ -451,6 +470,7 @@ public sealed class ServeSupervisor
     private void StopWorker()
     {
         _stopping = true;
+        _systemd?.Notify("STOPPING=1");
         // The pid is the worker's until the supervisor reaps it (after the control socket reported its end).
         if (_worker is not null && _workerPid > 0)
             _ = Libc.kill(_workerPid, Libc.SIGTERM);

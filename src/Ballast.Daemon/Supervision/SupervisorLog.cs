@@ -37,4 +37,7 @@ internal static partial class SupervisorLog
 
     [LoggerMessage(610, LogLevel.Information, "supervisor: took over {Kept} descriptor(s) from the running daemon")]
     public static partial void TookOver(ILogger logger, int kept);
+
+    [LoggerMessage(611, LogLevel.Information, "supervisor: the service manager handed back {Count} kept descriptor(s) ({Names}): the worker resumes from them")]
+    public static partial void FromSystemd(ILogger logger, int count, string names);
 }
