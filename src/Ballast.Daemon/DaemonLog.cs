@@ -55,8 +55,8 @@ internal static partial class DaemonLog
     [LoggerMessage(423, LogLevel.Error, "asking the guest for statistics failed")]
     public static partial void StatisticsRequestFailed(ILogger logger, Exception exception);
 
-    [LoggerMessage(430, LogLevel.Information, "handover: the session resumed {PauseMs:F1} ms after the worker before this one was asked to stop (the guest's rings were stopped at most that long)")]
-    public static partial void HandOverPause(ILogger logger, double pauseMs);
+    [LoggerMessage(430, LogLevel.Information, "handover: the session resumed {PauseMs:F1} ms after the worker before this one was asked to stop (the guest's rings were stopped at most that long; the descriptors arrived after {ArrivedMs:F1} ms)")]
+    public static partial void HandOverPause(ILogger logger, double pauseMs, double arrivedMs);
 
     [LoggerMessage(431, LogLevel.Information, "handed over: the next worker serves the session; this one exits")]
     public static partial void HandedOver(ILogger logger);

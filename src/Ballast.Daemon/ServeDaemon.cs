@@ -69,7 +69,8 @@ public static class ServeDaemon
                 {
                     resumed = backend.RunAsync(ct);
                     if (worker.PausedAt is { } pausedAt)
-                        DaemonLog.HandOverPause(logger, (DateTimeOffset.UtcNow - pausedAt).TotalMilliseconds);
+                        DaemonLog.HandOverPause(logger, (DateTimeOffset.UtcNow - pausedAt).TotalMilliseconds, (worker.KeptArrivedAt - pausedAt).TotalMilliseconds);
+                    DaemonLog.BalloonResumed(logger, record!.Count * 4096, record.TargetPages * 4096L, record.ActualPages * 4096L);
                 }
             }
             api = await ManagementApi.StartAsync(options.ApiPath, device, backend, poller, loggerFactory, ct, worker).ConfigureAwait(false);
@@ -156,7 +157,6 @@ public static class ServeDaemon
             {
                 record = BalloonRecord.Open(fd);
                 device.AttachRecord(record, resume: true);
-                DaemonLog.BalloonResumed(logger, record.Count * 4096, record.TargetPages * 4096L, record.ActualPages * 4096L);
             }
             catch (InvalidDataException e)
             {

@@ -54,4 +54,27 @@ public sealed class DaemonRestartTests(GuestFixture fixture)
                 TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(50), () => "QEMU to connect to the restarted daemon");
         });
     }
+
+    /// <summary>
+    /// What a plain restart would give with a QEMU whose <c>vhost-user-test-device</c> survives a back-end reconnect:
+    /// the balloon working again after the new daemon took the connection. Skipped: QEMU ≤ 11.1.3 aborts on that
+    /// reconnect (see the remarks above and the README, "Crashes and upgrades"). Ballast does not need it: the
+    /// supervisor keeps the connection open across crashes and upgrades (WorkerCrashTests, TakeOverTests).
+    /// </summary>
+    [Fact(Skip = "QEMU <= 11.1.3 aborts when a vhost-user-test-device back-end reconnects (vub_connect restarts the device "
+        + "without vhost_dev_init: \"vhost_dev_start: Assertion `hdev->vhost_ops' failed\"); Ballast keeps the connection open instead")]
+    public async Task DaemonRestart_ThenTheBalloonWorksAgain_NeedsAQemuThatSurvivesAReconnect()
+    {
+        await using var guest = await StartAsync("rs2");
+        await guest.VerifyAsync(async () =>
+        {
+            await guest.WaitConnectedAsync(TimeSpan.FromSeconds(10));
+            await guest.SetTargetAndWaitAsync(256 * MiB, s_balloonTimeout);
+            await RestartAsync(guest);
+            await guest.WaitConnectedAsync(TimeSpan.FromSeconds(30));
+            await guest.SetTargetAndWaitAsync(512 * MiB, s_balloonTimeout);
+            await guest.SetTargetAndWaitAsync(0, s_balloonTimeout);
+            Assert.False(guest.Qemu.HasExited, $"QEMU exited: {guest.Qemu.ExitReason()}");
+        });
+    }
 }

@@ -36,6 +36,9 @@ internal static class KeeperProtocol
     /// <summary>The environment variable that gives a worker its control socket's descriptor number.</summary>
     public const string ControlFdVariable = "BALLAST_SUPERVISOR_FD";
 
+    /// <summary>Set to 1 for a worker started ahead of a take-over: it compiles the resume path before it says it waits.</summary>
+    public const string WarmUpVariable = "BALLAST_WORKER_WARMUP";
+
     /// <summary>The environment variable that gives a worker its supervisor's process id (checked against getppid).</summary>
     public const string SupervisorPidVariable = "BALLAST_SUPERVISOR_PID";
 

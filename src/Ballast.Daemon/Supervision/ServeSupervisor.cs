@@ -156,7 +156,7 @@ public sealed class ServeSupervisor
     /// Starts a worker: it initialises, then waits on its control socket for what was kept (<see cref="ServeWorker"/>
     /// sends it). Started ahead of a take-over, its start-up is not part of the guest's pause.
     /// </summary>
-    private (Process Process, ControlSocket Control) StartWorker()
+    private (Process Process, ControlSocket Control) StartWorker(bool warmUp = false)
     {
         var (mine, theirs) = ControlSocket.CreatePair();
         using (theirs)
@@ -167,6 +167,8 @@ public sealed class ServeSupervisor
                 info.ArgumentList.Add(argument);
             info.Environment[KeeperProtocol.ControlFdVariable] = theirs.Fd.ToString(System.Globalization.CultureInfo.InvariantCulture);
             info.Environment[KeeperProtocol.SupervisorPidVariable] = Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            if (warmUp)
+                info.Environment[KeeperProtocol.WarmUpVariable] = "1";
             try
             {
                 var process = Process.Start(info) ?? throw new InvalidOperationException($"{_file} did not start");
@@ -191,7 +193,7 @@ public sealed class ServeSupervisor
         {
             if (_stopping)
                 StopWorker();
-            SupervisorLog.WorkerStarted(_logger, process.Id, _kept.Count);
+            var kept = _kept.Count;
             try
             {
                 foreach (var (name, fd) in _kept)
@@ -205,6 +207,8 @@ public sealed class ServeSupervisor
             {
                 SupervisorLog.HandBackFailed(_logger, process.Id, e.Message);
             }
+            // Logged once the worker has what it needs (a take-over's pause does not wait for the log).
+            SupervisorLog.WorkerStarted(_logger, process.Id, kept);
             var served = false;
             var fds = stackalloc Libc.pollfd[2];
             // Until the worker is gone: the socket reports the end once every message it sent was read.
@@ -414,8 +418,11 @@ public sealed class ServeSupervisor
         (Process, ControlSocket) worker;
         using (predecessor)
         {
-            // Started first: its runtime start-up happens while the old worker still serves.
-            worker = StartWorker();
+            // Started first: its runtime start-up, and compiling the resume path, happen while the old worker still serves.
+            worker = StartWorker(warmUp: true);
+            JitWarmup.Prepare(typeof(ServeSupervisor), typeof(ControlSocket));
+            // Also the first log line of this process (it builds the console logger) comes before the pause.
+            SupervisorLog.TakingOver(_logger, _takeOverPath, _workerPid);
             try
             {
                 // The new worker's runtime start-up is not part of the guest's pause: ask for the handover once it waits.

@@ -12,6 +12,7 @@ public sealed class SupervisedWorker : IDisposable
 {
     private static readonly TimeSpan s_handOverTimeout = TimeSpan.FromSeconds(10);
     private readonly ControlSocket _control;
+    private bool _warmUp;
 
     private SupervisedWorker(ControlSocket control, ResumeSet kept)
     {
@@ -45,7 +46,9 @@ public sealed class SupervisedWorker : IDisposable
         _ = Libc.prctl(Libc.PR_SET_PDEATHSIG, Libc.SIGKILL, 0, 0, 0);
         if (int.TryParse(Environment.GetEnvironmentVariable(KeeperProtocol.SupervisorPidVariable), out var parent) && Libc.getppid() != parent)
             throw new InvalidOperationException("the supervisor exited before its worker started");
-        return new SupervisedWorker(ControlSocket.FromDescriptor(fd), new ResumeSet());
+        var warmUp = Environment.GetEnvironmentVariable(KeeperProtocol.WarmUpVariable) == "1";
+        Environment.SetEnvironmentVariable(KeeperProtocol.WarmUpVariable, null);
+        return new SupervisedWorker(ControlSocket.FromDescriptor(fd), new ResumeSet()) { _warmUp = warmUp };
     }
 
     /// <summary>
@@ -56,6 +59,12 @@ public sealed class SupervisedWorker : IDisposable
     /// <exception cref="InvalidOperationException">The supervisor is gone or did not hand over what it kept.</exception>
     public void ReceiveKept()
     {
+        if (_warmUp)
+        {
+            // Started for a take-over: compile the resume path now, while the old worker still serves.
+            JitWarmup.Prepare(typeof(VhostUser.VhostUserServer), typeof(Balloon.Device.BalloonDevice), typeof(Virtio.IVirtioDevice),
+                typeof(ControlSocket), typeof(Bitmap.XBitmap), typeof(ServeDaemon));
+        }
         _control.Send(KeeperProtocol.Waiting);
         while (true)
         {
@@ -63,7 +72,10 @@ public sealed class SupervisedWorker : IDisposable
                 ?? throw new InvalidOperationException(timedOut ? "the supervisor did not hand over what it kept" : "the supervisor is gone");
             var (verb, name) = KeeperProtocol.Parse(message.Text);
             if (verb == KeeperProtocol.End && message.Fds.Length == 0)
+            {
+                KeptArrivedAt = DateTimeOffset.UtcNow;
                 break;
+            }
             if (verb == KeeperProtocol.PausedAt && message.Fds.Length == 0 && long.TryParse(name, out var ms))
             {
                 PausedAt = DateTimeOffset.FromUnixTimeMilliseconds(ms);
@@ -83,6 +95,9 @@ public sealed class SupervisedWorker : IDisposable
 
     /// <summary>Tells the supervisor this worker serves.</summary>
     public void Serving() => ((SupervisorStore)Store).Serving();
+
+    /// <summary>When the last of the kept descriptors arrived.</summary>
+    public DateTimeOffset KeptArrivedAt { get; private set; }
 
     /// <summary>After a handover: when the worker before this one was asked to stop; else null.</summary>
     public DateTimeOffset? PausedAt { get; private set; }

@@ -40,4 +40,7 @@ internal static partial class SupervisorLog
 
     [LoggerMessage(611, LogLevel.Information, "supervisor: the service manager handed back {Count} kept descriptor(s) ({Names}): the worker resumes from them")]
     public static partial void FromSystemd(ILogger logger, int count, string names);
+
+    [LoggerMessage(612, LogLevel.Information, "supervisor: taking over the daemon on {Path}; new worker {Pid} started ahead")]
+    public static partial void TakingOver(ILogger logger, string path, int pid);
 }
