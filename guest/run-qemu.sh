@@ -1,21 +1,26 @@
 #!/bin/bash
-# Run the Ballast guest under chrooted QEMU (microvm, TCG, no ACPI) with the verified command line.
+# Run the Ballast guest under chrooted QEMU (microvm, TCG, no ACPI; or q35 with virtio-PCI) with the verified
+# command line.
 # Every path QEMU opens lies inside QEMU_ROOT, so the run directory (serial log, QMP socket,
 # vhost-user socket, pid file) is made under QEMU_ROOT/ballast/run and QEMU is given the in-root
 # paths. The script execs `chroot QEMU_ROOT qemu-system-x86_64 ...`, so its PID is QEMU's PID.
 #
-# Usage: run-qemu.sh [--run-dir DIR] [--mem SIZE] [--smp N] [--append WORDS] [--ko FILE.ko]...
-#                    [--balloon builtin|vhost-user|none] [-- MORE_QEMU_ARGS...]
+# Usage: run-qemu.sh [--run-dir DIR] [--machine microvm|q35] [--mem SIZE] [--smp N] [--append WORDS]
+#                    [--ko FILE.ko]... [--balloon builtin|vhost-user|none] [-- MORE_QEMU_ARGS...]
 #   --run-dir DIR   host path of an existing or new directory inside QEMU_ROOT
 #                   (default: a new one under QEMU_ROOT/ballast/run, printed as RUN_DIR=)
+#   --machine       microvm: virtio-mmio, no ACPI, direct kernel boot (the default)
+#                   q35:     virtio-PCI, SeaBIOS boots the kernel (the guest kernel has no ACPI either)
 #   --mem SIZE      guest RAM and memfd size (2G)
 #   --smp N         vCPUs (1)
 #   --append WORDS  appended to the kernel command line "console=ttyS0 reboot=t panic=-1",
 #                   e.g. "ballast.dirty=1600 ballast.report=0.5" (see README.md)
 #   --ko FILE.ko    an extra module for the initramfs (ensure.sh FILE.ko); load it with
 #                   --append ballast.module=NAME
-#   --balloon       builtin:    QEMU's own virtio-balloon-device,deflate-on-oom=on (QMP balloon works)
-#                   vhost-user: vhost-user-test-device on RUN_DIR/balloon.sock (the daemon must listen)
+#   --balloon       builtin:    QEMU's own virtio-balloon-device (q35: virtio-balloon-pci),deflate-on-oom=on
+#                               (QMP balloon works)
+#                   vhost-user: vhost-user-test-device (q35: vhost-user-test-device-pci) on RUN_DIR/balloon.sock
+#                               (the daemon must listen)
 #                   none:       no balloon device
 # Files in the run directory:
 #   serial.log     everything the guest prints on ttyS0 (the console chardev's logfile)
@@ -32,6 +37,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 source "$here/lib.sh"
 
 run_dir=""
+machine=microvm
 mem=2G
 smp=1
 append=""
@@ -40,6 +46,7 @@ kos=()
 while (($# > 0)); do
 	case $1 in
 	--run-dir) run_dir=$2; shift 2 ;;
+	--machine) machine=$2; shift 2 ;;
 	--mem) mem=$2; shift 2 ;;
 	--smp) smp=$2; shift 2 ;;
 	--append) append=$2; shift 2 ;;
@@ -49,6 +56,20 @@ while (($# > 0)); do
 	*) die "unknown argument $1 (see the header of $0)" ;;
 	esac
 done
+
+case $machine in
+microvm)
+	machine_args=(-M "microvm,acpi=off,memory-backend=mem" -global virtio-mmio.force-legacy=false)
+	builtin_device=virtio-balloon-device
+	vhost_device=vhost-user-test-device
+	;;
+q35)
+	machine_args=(-M "q35,memory-backend=mem")
+	builtin_device=virtio-balloon-pci
+	vhost_device=vhost-user-test-device-pci
+	;;
+*) die "--machine must be microvm or q35" ;;
+esac
 
 declare -A env
 while IFS='=' read -r k v; do
@@ -68,9 +89,8 @@ in_root=${run_dir#"$root"}
 
 args=(
 	qemu-system-x86_64
-	-M "microvm,acpi=off,memory-backend=mem" -accel tcg -m "$mem" -smp "$smp"
+	"${machine_args[@]}" -accel tcg -m "$mem" -smp "$smp"
 	-object "memory-backend-memfd,id=mem,size=$mem,share=on"
-	-global virtio-mmio.force-legacy=false
 	-kernel "${env[KERNEL_IN_ROOT]}" -initrd "${env[INITRD_IN_ROOT]}"
 	-append "console=ttyS0 reboot=t panic=-1${append:+ $append}"
 	-display none -nodefaults -no-reboot
@@ -80,10 +100,10 @@ args=(
 	-pidfile "$in_root/qemu.pid"
 )
 case $balloon in
-builtin) args+=(-device "virtio-balloon-device,deflate-on-oom=on") ;;
+builtin) args+=(-device "$builtin_device,deflate-on-oom=on") ;;
 vhost-user)
 	args+=(-chardev "socket,id=vb,path=$in_root/balloon.sock"
-		-device "vhost-user-test-device,chardev=vb,virtio-id=5,num_vqs=3,config_size=8")
+		-device "$vhost_device,chardev=vb,virtio-id=5,num_vqs=3,config_size=8")
 	;;
 none) ;;
 *) die "--balloon must be builtin, vhost-user or none" ;;
