@@ -55,9 +55,87 @@ public sealed class QemuGuestArgumentsTests : IDisposable
     }
 
     [Fact]
+    public void Machine_IsMicrovmWithVirtioMmio_ByDefault()
+    {
+        var args = QemuGuest.BuildArguments(_environment, _directory, new QemuGuestOptions());
+
+        Assert.Equal(GuestMachine.Microvm, new QemuGuestOptions().Machine);
+        Assert.Equal("microvm,acpi=off,memory-backend=mem", ArgumentAfter(args, "-M"));
+        Assert.Equal("virtio-mmio.force-legacy=false", ArgumentAfter(args, "-global"));
+    }
+
+    [Fact]
+    public void Q35_VhostUser_IsThePciDevice_OnQ35_WithoutTheMmioGlobal_StillInPreconfig()
+    {
+        var args = QemuGuest.BuildArguments(_environment, _directory,
+            new QemuGuestOptions { Machine = GuestMachine.Q35, Queues = 2, ReconnectMs = 700, Append = "ballast.dirty=16" });
+
+        Assert.Equal([_root, "/usr/bin/qemu-system-x86_64", "--preconfig"], args.Take(3));
+        Assert.Equal("q35,memory-backend=mem", ArgumentAfter(args, "-M"));
+        Assert.Equal("memory-backend-memfd,id=mem,size=2048M,share=on", ArgumentAfter(args, "-object"));
+        Assert.DoesNotContain("-global", args);
+        Assert.DoesNotContain(args, arg => arg.Contains("virtio-mmio", StringComparison.Ordinal));
+        Assert.Contains($"socket,id=ballast0,path={_directory.InRootPath}/balloon.sock,reconnect-ms=700", args);
+        Assert.Equal("vhost-user-test-device-pci,chardev=ballast0,virtio-id=5,num_vqs=2,config_size=8", ArgumentAfter(args, "-device"));
+        Assert.Contains("console=ttyS0 reboot=t panic=-1 ballast.dirty=16", args);
+        Assert.Contains($"unix:{_directory.InRootPath}/qmp.sock,server=on,wait=off", args);
+        Assert.Contains("chardev:console", args);
+        Assert.Contains("tcg", args);
+    }
+
+    [Theory]
+    [InlineData(true, "virtio-balloon-pci,deflate-on-oom=on")]
+    [InlineData(false, "virtio-balloon-pci")]
+    public void Q35_Builtin_IsQemusOwnBalloonOnPci(bool deflateOnOom, string device)
+    {
+        var args = QemuGuest.BuildArguments(_environment, _directory,
+            new QemuGuestOptions { Machine = GuestMachine.Q35, Balloon = GuestBalloonDevice.Builtin, DeflateOnOom = deflateOnOom });
+
+        Assert.Equal(device, ArgumentAfter(args, "-device"));
+        Assert.DoesNotContain("--preconfig", args);
+        Assert.DoesNotContain(args, arg => arg.Contains("vhost-user", StringComparison.Ordinal));
+    }
+
+    /// <summary>The two machines' command lines differ in the machine, microvm's virtio-mmio global and the device's transport only.</summary>
+    [Theory]
+    [InlineData(GuestBalloonDevice.VhostUser, "vhost-user-test-device,", "vhost-user-test-device-pci,")]
+    [InlineData(GuestBalloonDevice.Builtin, "virtio-balloon-device,", "virtio-balloon-pci,")]
+    [InlineData(GuestBalloonDevice.None, null, null)]
+    public void Q35_DiffersFromMicrovm_OnlyInMachineGlobalAndDevice(GuestBalloonDevice balloon, string? mmioDevice, string? pciDevice)
+    {
+        var options = new QemuGuestOptions { Balloon = balloon, Append = "ballast.report=0.5" };
+        var microvm = QemuGuest.BuildArguments(_environment, _directory, options).ToList();
+        var q35 = QemuGuest.BuildArguments(_environment, _directory, options with { Machine = GuestMachine.Q35 }).ToList();
+
+        var global = microvm.IndexOf("-global");
+        microvm.RemoveRange(global, 2);
+        microvm[microvm.IndexOf("-M") + 1] = "q35,memory-backend=mem";
+        if (mmioDevice is not null)
+        {
+            var device = microvm.IndexOf("-device") + 1;
+            Assert.StartsWith(mmioDevice, microvm[device], StringComparison.Ordinal);
+            microvm[device] = pciDevice + microvm[device][mmioDevice.Length..];
+        }
+        Assert.Equal(microvm, q35);
+    }
+
+    [Fact]
+    public void UnknownMachine_IsRefused() =>
+        Assert.Throws<ArgumentOutOfRangeException>(() =>
+            QemuGuest.BuildArguments(_environment, _directory, new QemuGuestOptions { Machine = (GuestMachine)7 }));
+
+    [Fact]
     public void MemoryNotWholeMiB_IsRefused() =>
         Assert.Throws<ArgumentOutOfRangeException>(() =>
             QemuGuest.BuildArguments(_environment, _directory, new QemuGuestOptions { MemoryBytes = (2L << 30) + 4096 }));
+
+    private static string ArgumentAfter(IReadOnlyList<string> args, string option)
+    {
+        var at = args.ToList().IndexOf(option);
+        Assert.True(at >= 0 && at + 1 < args.Count, $"no {option} in {string.Join(' ', args)}");
+        Assert.True(args.Skip(at + 1).All(arg => arg != option), $"{option} appears more than once");
+        return args[at + 1];
+    }
 
     public void Dispose() => Directory.Delete(_root, recursive: true);
 }

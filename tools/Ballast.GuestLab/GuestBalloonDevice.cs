@@ -6,9 +6,12 @@ public enum GuestBalloonDevice
     /// <summary>No balloon device.</summary>
     None,
 
-    /// <summary>QEMU's own <c>virtio-balloon-device</c>, driven over QMP.</summary>
+    /// <summary>QEMU's own balloon, driven over QMP: <c>virtio-balloon-device</c> (microvm) or <c>virtio-balloon-pci</c> (q35).</summary>
     Builtin,
 
-    /// <summary>QEMU's generic <c>vhost-user-test-device</c> (virtio-id 5) on a Ballast daemon's socket.</summary>
+    /// <summary>
+    /// QEMU's generic vhost-user device (virtio-id 5) on a Ballast daemon's socket: <c>vhost-user-test-device</c>
+    /// (microvm) or <c>vhost-user-test-device-pci</c> (q35).
+    /// </summary>
     VhostUser,
 }

@@ -6,8 +6,8 @@ using Ballast.Balloon.Device;
 namespace Ballast.GuestLab;
 
 /// <summary>
-/// A Linux guest under QEMU (microvm, TCG, RAM on a shared memfd) started as
-/// <c>chroot QEMU_ROOT qemu-system-x86_64 …</c> with guest/README.md's command line, in a
+/// A Linux guest under QEMU (microvm with virtio-mmio or q35 with virtio-PCI, see <see cref="GuestMachine"/>; TCG; RAM
+/// on a shared memfd) started as <c>chroot QEMU_ROOT qemu-system-x86_64 …</c> with guest/README.md's command line, in a
 /// <see cref="GuestRunDirectory"/>. chroot execs QEMU, so <see cref="Pid"/> is QEMU's own; disposing stops that
 /// process (SIGTERM, then SIGKILL) and nothing else.
 /// </summary>
@@ -89,9 +89,13 @@ public sealed class QemuGuest : IAsyncDisposable
             args.Add("--preconfig");
         args.AddRange(
         [
-            "-M", "microvm,acpi=off,memory-backend=mem", "-accel", "tcg", "-m", mem, "-smp", "1",
+            "-M", MachineArgument(options.Machine), "-accel", "tcg", "-m", mem, "-smp", "1",
             "-object", $"memory-backend-memfd,id=mem,size={mem},share=on",
-            "-global", "virtio-mmio.force-legacy=false",
+        ]);
+        if (options.Machine == GuestMachine.Microvm)
+            args.AddRange(["-global", "virtio-mmio.force-legacy=false"]);
+        args.AddRange(
+        [
             "-kernel", environment.KernelInRoot, "-initrd", environment.InitrdInRoot,
             "-append", append,
             "-display", "none", "-nodefaults", "-no-reboot",
@@ -103,7 +107,7 @@ public sealed class QemuGuest : IAsyncDisposable
         {
             case GuestBalloonDevice.Builtin:
                 args.Add("-device");
-                args.Add("virtio-balloon-device" + (options.DeflateOnOom ? ",deflate-on-oom=on" : ""));
+                args.Add(BuiltinBalloonDevice(options.Machine) + (options.DeflateOnOom ? ",deflate-on-oom=on" : ""));
                 break;
             case GuestBalloonDevice.VhostUser:
                 var socket = options.VhostUserSocket is null ? directory.InRootFile(BalloonSocketName) : environment.InRoot(options.VhostUserSocket);
@@ -113,11 +117,41 @@ public sealed class QemuGuest : IAsyncDisposable
                     : $"socket,id={ChardevId},path={socket}");
                 args.Add("-device");
                 args.Add(string.Create(CultureInfo.InvariantCulture,
-                    $"vhost-user-test-device,chardev={ChardevId},virtio-id=5,num_vqs={options.Queues},config_size={BalloonDevice.ConfigSize}"));
+                    $"{VhostUserDevice(options.Machine)},chardev={ChardevId},virtio-id=5,num_vqs={options.Queues},config_size={BalloonDevice.ConfigSize}"));
                 break;
         }
         return args;
     }
+
+    /// <summary>
+    /// <c>-M</c>: microvm without ACPI (the kernel finds its virtio-mmio device on the command line QEMU extends), or
+    /// q35 as it comes (SeaBIOS; the kernel has no ACPI and ignores QEMU's tables); guest RAM from the memfd backend.
+    /// </summary>
+    public static string MachineArgument(GuestMachine machine) => machine switch
+    {
+        GuestMachine.Microvm => "microvm,acpi=off,memory-backend=mem",
+        GuestMachine.Q35 => "q35,memory-backend=mem",
+        _ => throw new ArgumentOutOfRangeException(nameof(machine), machine, "unknown machine"),
+    };
+
+    /// <summary>QEMU's own balloon on <paramref name="machine"/>'s transport.</summary>
+    public static string BuiltinBalloonDevice(GuestMachine machine) => machine switch
+    {
+        GuestMachine.Microvm => "virtio-balloon-device",
+        GuestMachine.Q35 => "virtio-balloon-pci",
+        _ => throw new ArgumentOutOfRangeException(nameof(machine), machine, "unknown machine"),
+    };
+
+    /// <summary>
+    /// QEMU's generic vhost-user device on <paramref name="machine"/>'s transport. QEMU gives the PCI one a single MSI-X
+    /// vector, fewer than Linux's virtio-pci needs, so the guest drives it with INTx.
+    /// </summary>
+    public static string VhostUserDevice(GuestMachine machine) => machine switch
+    {
+        GuestMachine.Microvm => "vhost-user-test-device",
+        GuestMachine.Q35 => "vhost-user-test-device-pci",
+        _ => throw new ArgumentOutOfRangeException(nameof(machine), machine, "unknown machine"),
+    };
 
     /// <summary>
     /// Starts QEMU in <paramref name="directory"/>. For <see cref="GuestBalloonDevice.VhostUser"/> the daemon must

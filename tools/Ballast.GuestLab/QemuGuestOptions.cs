@@ -6,6 +6,9 @@ public sealed record QemuGuestOptions
     /// <summary>Guest RAM (and memfd size), a whole number of MiB: 2 GiB by default.</summary>
     public long MemoryBytes { get; init; } = 2L << 30;
 
+    /// <summary>The machine (and so the virtio transport): microvm with virtio-mmio by default, or q35 with virtio-PCI.</summary>
+    public GuestMachine Machine { get; init; } = GuestMachine.Microvm;
+
     /// <summary>The balloon device.</summary>
     public GuestBalloonDevice Balloon { get; init; } = GuestBalloonDevice.VhostUser;
 
