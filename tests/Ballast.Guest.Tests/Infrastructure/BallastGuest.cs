@@ -7,8 +7,8 @@ namespace Ballast.Guest.Tests.Infrastructure;
 
 /// <summary>
 /// A 2 GiB guest whose balloon is Ballast's: a run directory inside the QEMU chroot, a <c>ballast serve</c> daemon
-/// listening on <c>balloon.sock</c> in it (API on <c>api.sock</c>), and QEMU with <c>vhost-user-test-device</c> on
-/// that socket, booted to <c>BALLAST ready</c>. Disposing stops QEMU, then the daemon, and deletes the directory
+/// listening on <c>balloon.sock</c> in it (API on <c>api.sock</c>), and QEMU with <c>vhost-user-test-device</c> (or
+/// <c>vhost-user-test-device-pci</c> on q35) on that socket, booted to <c>BALLAST ready</c>. Disposing stops QEMU, then the daemon, and deletes the directory
 /// (kept after a failure, for the serial log).
 /// </summary>
 public sealed class BallastGuest : IAsyncDisposable
@@ -52,7 +52,7 @@ public sealed class BallastGuest : IAsyncDisposable
 
     /// <summary>Starts the daemon, then QEMU, and waits for <c>BALLAST ready</c>.</summary>
     /// <param name="environment">The artifacts.</param>
-    /// <param name="options">Features, kernel command line, memory.</param>
+    /// <param name="options">Features, kernel command line, machine, memory.</param>
     /// <param name="track">Given every process started, for the collection's final clean-up.</param>
     /// <param name="ct">Cancels the start.</param>
     public static async Task<BallastGuest> StartAsync(GuestEnvironment environment, BallastGuestOptions options, Action<IAsyncDisposable> track,
@@ -75,6 +75,7 @@ public sealed class BallastGuest : IAsyncDisposable
         {
             guest.Qemu = await QemuGuest.StartAsync(environment, directory, new QemuGuestOptions
             {
+                Machine = options.Machine,
                 MemoryBytes = options.MemoryBytes,
                 Balloon = GuestBalloonDevice.VhostUser,
                 Queues = options.Queues,

@@ -1,3 +1,4 @@
+using Ballast.GuestLab;
 
 namespace Ballast.Guest.Tests.Infrastructure;
 
@@ -15,6 +16,9 @@ public sealed record BallastGuestOptions
 
     /// <summary>Kernel command-line words for the guest's /init.</summary>
     public string Append { get; init; } = "ballast.report=0.5";
+
+    /// <summary>The machine: microvm (virtio-mmio) by default, or q35 (virtio-PCI).</summary>
+    public GuestMachine Machine { get; init; } = GuestMachine.Microvm;
 
     /// <summary>Guest RAM.</summary>
     public long MemoryBytes { get; init; } = 2L << 30;
