@@ -13,16 +13,18 @@ namespace Ballast.Guest.Tests;
 /// where it was (or reaching its target), host memory matching it, a deflate to 0 giving MemFree back, and the pause
 /// the new daemon measured (from the old worker being asked to stop to the session resumed) logged.
 /// </summary>
-[Collection(GuestCollection.Name)]
-[TestCaseOrderer(OrderedTests.TypeName, OrderedTests.AssemblyName)]
-public sealed partial class TakeOverTests(GuestFixture fixture, SharedGuest shared, ITestOutputHelper output) : IClassFixture<SharedGuest>
+public abstract partial class TakeOverTestsBase(GuestFixture fixture, SharedGuest shared, ITestOutputHelper output)
 {
+    /// <summary>The machine (and so the transport: virtio-mmio on microvm, virtio-PCI on q35).</summary>
+    protected abstract GuestMachine Machine { get; }
+
     private const long MiB = 1L << 20;
     private static readonly TimeSpan s_balloonTimeout = TimeSpan.FromSeconds(90);
 
     private Task<BallastGuest> GuestAsync() => shared.GetAsync(fixture, new BallastGuestOptions
     {
-        Name = "takeover",
+        Name = Machine == GuestMachine.Q35 ? "takeover-pci" : "takeover",
+        Machine = Machine,
         Append = "ballast.dirty=1600 ballast.report=0.5",
     });
 
@@ -39,7 +41,7 @@ public sealed partial class TakeOverTests(GuestFixture fixture, SharedGuest shar
             var daemon = await guest.TakeOverAsync();
             ReportPause(daemon);
 
-            await WorkerCrashTests.AssertSessionWentOnAsync(guest, 1024 * MiB, hostBefore);
+            await WorkerCrashTestsBase.AssertSessionWentOnAsync(guest, 1024 * MiB, hostBefore);
             await BalloonScenarios.DeflateToZeroAsync(guest, 0, s_balloonTimeout);
         });
     }
@@ -57,7 +59,7 @@ public sealed partial class TakeOverTests(GuestFixture fixture, SharedGuest shar
             var daemon = await guest.TakeOverAsync();
             ReportPause(daemon);
 
-            await WorkerCrashTests.AssertSessionWentOnAsync(guest, 1536 * MiB);
+            await WorkerCrashTestsBase.AssertSessionWentOnAsync(guest, 1536 * MiB);
             await BalloonScenarios.DeflateToZeroAsync(guest, 0, s_balloonTimeout);
         });
     }
@@ -99,4 +101,22 @@ public sealed partial class TakeOverTests(GuestFixture fixture, SharedGuest shar
 
     [GeneratedRegex(@"the session resumed ([0-9.]+) ms after")]
     private static partial Regex PauseLine();
+}
+
+/// <summary><see cref="TakeOverTestsBase"/> on microvm: the balloon on virtio-mmio.</summary>
+[Collection(GuestCollection.Name)]
+[TestCaseOrderer(OrderedTests.TypeName, OrderedTests.AssemblyName)]
+public sealed class TakeOverTests(GuestFixture fixture, SharedGuest shared, ITestOutputHelper output)
+    : TakeOverTestsBase(fixture, shared, output), IClassFixture<SharedGuest>
+{
+    protected override GuestMachine Machine => GuestMachine.Microvm;
+}
+
+/// <summary><see cref="TakeOverTestsBase"/> on q35: the balloon on virtio-PCI.</summary>
+[Collection(GuestCollection.Name)]
+[TestCaseOrderer(OrderedTests.TypeName, OrderedTests.AssemblyName)]
+public sealed class PciTakeOverTests(GuestFixture fixture, SharedGuest shared, ITestOutputHelper output)
+    : TakeOverTestsBase(fixture, shared, output), IClassFixture<SharedGuest>
+{
+    protected override GuestMachine Machine => GuestMachine.Q35;
 }

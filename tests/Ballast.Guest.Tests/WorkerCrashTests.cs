@@ -1,3 +1,4 @@
+using Ballast.GuestLab;
 using Ballast.Guest.Tests.Infrastructure;
 
 namespace Ballast.Guest.Tests;
@@ -9,17 +10,19 @@ namespace Ballast.Guest.Tests;
 /// ballooned bytes = actual, the host memory behind guest RAM matches the balloon, and a deflate to 0 gives the guest
 /// its MemFree back.
 /// </summary>
-[Collection(GuestCollection.Name)]
-[TestCaseOrderer(OrderedTests.TypeName, OrderedTests.AssemblyName)]
-public sealed class WorkerCrashTests(GuestFixture fixture, SharedGuest shared) : IClassFixture<SharedGuest>
+public abstract class WorkerCrashTestsBase(GuestFixture fixture, SharedGuest shared)
 {
+    /// <summary>The machine (and so the transport: virtio-mmio on microvm, virtio-PCI on q35).</summary>
+    protected abstract GuestMachine Machine { get; }
+
     private const long MiB = 1L << 20;
     private static readonly TimeSpan s_balloonTimeout = TimeSpan.FromSeconds(90);
     private static readonly TimeSpan s_resumeTimeout = TimeSpan.FromSeconds(30);
 
     private Task<BallastGuest> GuestAsync() => shared.GetAsync(fixture, new BallastGuestOptions
     {
-        Name = "crash",
+        Name = Machine == GuestMachine.Q35 ? "crash-pci" : "crash",
+        Machine = Machine,
         Append = "ballast.dirty=1600 ballast.report=0.5",
     });
 
@@ -95,4 +98,20 @@ public sealed class WorkerCrashTests(GuestFixture fixture, SharedGuest shared) :
         Assert.True(host <= limit + 32 * MiB,
             $"host memory behind guest RAM is {host / MiB} MiB after the worker was replaced; at most {limit / MiB} MiB expected");
     }
+}
+
+/// <summary><see cref="WorkerCrashTestsBase"/> on microvm: the balloon on virtio-mmio.</summary>
+[Collection(GuestCollection.Name)]
+[TestCaseOrderer(OrderedTests.TypeName, OrderedTests.AssemblyName)]
+public sealed class WorkerCrashTests(GuestFixture fixture, SharedGuest shared) : WorkerCrashTestsBase(fixture, shared), IClassFixture<SharedGuest>
+{
+    protected override GuestMachine Machine => GuestMachine.Microvm;
+}
+
+/// <summary><see cref="WorkerCrashTestsBase"/> on q35: the balloon on virtio-PCI.</summary>
+[Collection(GuestCollection.Name)]
+[TestCaseOrderer(OrderedTests.TypeName, OrderedTests.AssemblyName)]
+public sealed class PciWorkerCrashTests(GuestFixture fixture, SharedGuest shared) : WorkerCrashTestsBase(fixture, shared), IClassFixture<SharedGuest>
+{
+    protected override GuestMachine Machine => GuestMachine.Q35;
 }
