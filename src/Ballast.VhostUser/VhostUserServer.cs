@@ -296,8 +296,16 @@ public sealed class VhostUserServer : IDisposable
         if (error is not null)
         {
             BackendLog.SessionNotResumed(_logger, error);
-            if (record is not null && !connection.IsKeeping)
-                record.Dispose();
+            if (!connection.IsKeeping)
+            {
+                // Without a keeper the session's end drops nothing: let go of the connection and everything kept for
+                // it here, or QEMU would wait on a connection nobody serves.
+                record?.Dispose();
+                Store?.Drop(SessionNames.Connection);
+                Store?.Drop(SessionNames.Record);
+                foreach (var name in kept.Names.Where(SessionNames.IsSessionName).ToList())
+                    Store?.Drop(name);
+            }
             connection.Stop();
         }
         else
