@@ -41,29 +41,30 @@ public sealed unsafe class ControlSocket : IDisposable
     public static ControlSocket Listen(string path)
     {
         UnixSocketFile.Claim(path);
-        var fd = Libc.socket(Libc.AF_UNIX, Libc.SOCK_SEQPACKET | Libc.SOCK_CLOEXEC, 0);
-        if (fd < 0)
-            throw SyscallException.FromLastError("socket");
-        var socket = new ControlSocket(fd);
-        try
+        return WithAddress(path, (fd, addr, length) =>
         {
-            var addr = Address(path, out var length);
-            if (Libc.bind(fd, &addr, length) != 0)
+            if (Libc.bind(fd, addr, length) != 0)
                 throw new SyscallException("bind", Marshal.GetLastPInvokeError(), path);
             UnixSocketFile.Restrict(path, SocketAccess.OwnerOnly);
             if (Libc.listen(fd, 1) != 0)
                 throw new SyscallException("listen", Marshal.GetLastPInvokeError(), path);
-            return socket;
-        }
-        catch
-        {
-            socket.Dispose();
-            throw;
-        }
+        });
     }
 
     /// <summary>Connects to a listening SOCK_SEQPACKET socket at <paramref name="path"/>.</summary>
-    public static ControlSocket Connect(string path)
+    public static ControlSocket Connect(string path) => WithAddress(path, (fd, addr, length) =>
+    {
+        while (Libc.connect(fd, addr, length) != 0)
+        {
+            if (Marshal.GetLastPInvokeError() != Libc.EINTR)
+                throw new SyscallException("connect", Marshal.GetLastPInvokeError(), path);
+        }
+    });
+
+    private delegate void AddressAction(int fd, Libc.sockaddr_un* addr, uint length);
+
+    /// <summary>A new SOCK_SEQPACKET socket, given to <paramref name="action"/> with <paramref name="path"/>'s address; closed if it throws.</summary>
+    private static ControlSocket WithAddress(string path, AddressAction action)
     {
         var fd = Libc.socket(Libc.AF_UNIX, Libc.SOCK_SEQPACKET | Libc.SOCK_CLOEXEC, 0);
         if (fd < 0)
@@ -72,11 +73,7 @@ public sealed unsafe class ControlSocket : IDisposable
         try
         {
             var addr = Address(path, out var length);
-            while (Libc.connect(fd, &addr, length) != 0)
-            {
-                if (Marshal.GetLastPInvokeError() != Libc.EINTR)
-                    throw new SyscallException("connect", Marshal.GetLastPInvokeError(), path);
-            }
+            action(fd, &addr, length);
             return socket;
         }
         catch
@@ -132,23 +129,12 @@ public sealed unsafe class ControlSocket : IDisposable
         var bytes = Encoding.UTF8.GetBytes(text);
         if (bytes.Length is 0 or > MaxMessageBytes)
             throw new ArgumentException($"a message is 1 to {MaxMessageBytes} bytes", nameof(text));
-        var controlLength = fds.IsEmpty ? 0 : (int)Libc.CMSG_SPACE((nuint)(fds.Length * sizeof(int)));
-        var control = stackalloc byte[Math.Max(controlLength, 1)];
+        var control = stackalloc byte[Math.Max(Libc.RightsSpace(fds.Length), 1)];
         fixed (byte* p = bytes)
         {
             var iov = new Libc.iovec { iov_base = p, iov_len = (nuint)bytes.Length };
             var msg = new Libc.msghdr { msg_iov = &iov, msg_iovlen = 1 };
-            if (controlLength > 0)
-            {
-                new Span<byte>(control, controlLength).Clear();
-                msg.msg_control = control;
-                msg.msg_controllen = (nuint)controlLength;
-                var cmsg = Libc.CMSG_FIRSTHDR(&msg);
-                cmsg->cmsg_level = Libc.SOL_SOCKET;
-                cmsg->cmsg_type = Libc.SCM_RIGHTS;
-                cmsg->cmsg_len = Libc.CMSG_LEN((nuint)(fds.Length * sizeof(int)));
-                fds.CopyTo(new Span<int>(Libc.CMSG_DATA(cmsg), fds.Length));
-            }
+            Libc.PutRights(&msg, control, fds);
             while (Libc.sendmsg(Fd, &msg, Libc.MSG_NOSIGNAL) < 0)
             {
                 if (Marshal.GetLastPInvokeError() != Libc.EINTR)
@@ -194,14 +180,7 @@ public sealed unsafe class ControlSocket : IDisposable
             throw new SyscallException("recvmsg(control)", errno);
         }
         var fds = new List<int>();
-        for (var cmsg = Libc.CMSG_FIRSTHDR(&msg); cmsg != null; cmsg = Libc.CMSG_NXTHDR(&msg, cmsg))
-        {
-            if (cmsg->cmsg_level != Libc.SOL_SOCKET || cmsg->cmsg_type != Libc.SCM_RIGHTS)
-                continue;
-            var count = (int)((cmsg->cmsg_len - Libc.CMSG_LEN(0)) / sizeof(int));
-            for (var i = 0; i < count; i++)
-                fds.Add(((int*)Libc.CMSG_DATA(cmsg))[i]);
-        }
+        Libc.TakeRights(&msg, fds.Add);
         if (n == 0 && fds.Count == 0)
             return null;
         return (Encoding.UTF8.GetString(buffer, (int)n), fds.ToArray());

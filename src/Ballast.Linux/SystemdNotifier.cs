@@ -48,23 +48,12 @@ public sealed unsafe class SystemdNotifier
             // An abstract address is exactly as long as its name; a path ends with its NUL.
             var addrLength = (uint)(sizeof(ushort) + _address.Length + (_address[0] == 0 ? 0 : 1));
             var text = Encoding.UTF8.GetBytes(state);
-            var controlLength = fds.IsEmpty ? 0 : (int)Libc.CMSG_SPACE((nuint)(fds.Length * sizeof(int)));
-            var control = stackalloc byte[Math.Max(controlLength, 1)];
+            var control = stackalloc byte[Math.Max(Libc.RightsSpace(fds.Length), 1)];
             fixed (byte* p = text)
             {
                 var iov = new Libc.iovec { iov_base = p, iov_len = (nuint)text.Length };
                 var msg = new Libc.msghdr { msg_name = &addr, msg_namelen = addrLength, msg_iov = &iov, msg_iovlen = 1 };
-                if (controlLength > 0)
-                {
-                    new Span<byte>(control, controlLength).Clear();
-                    msg.msg_control = control;
-                    msg.msg_controllen = (nuint)controlLength;
-                    var cmsg = Libc.CMSG_FIRSTHDR(&msg);
-                    cmsg->cmsg_level = Libc.SOL_SOCKET;
-                    cmsg->cmsg_type = Libc.SCM_RIGHTS;
-                    cmsg->cmsg_len = Libc.CMSG_LEN((nuint)(fds.Length * sizeof(int)));
-                    fds.CopyTo(new Span<int>(Libc.CMSG_DATA(cmsg), fds.Length));
-                }
+                Libc.PutRights(&msg, control, fds);
                 while (Libc.sendmsg(fd, &msg, Libc.MSG_NOSIGNAL) < 0)
                 {
                     if (Marshal.GetLastPInvokeError() != Libc.EINTR)

@@ -71,15 +71,7 @@ internal sealed unsafe class NotifySocketRecorder : IDisposable
                 if (n < 0)
                     continue;
                 var fds = new List<int>();
-                for (var cmsg = Libc.CMSG_FIRSTHDR(&msg); cmsg != null; cmsg = Libc.CMSG_NXTHDR(&msg, cmsg))
-                {
-                    if (cmsg->cmsg_level == Libc.SOL_SOCKET && cmsg->cmsg_type == Libc.SCM_RIGHTS)
-                    {
-                        var count = (int)((cmsg->cmsg_len - Libc.CMSG_LEN(0)) / sizeof(int));
-                        for (var i = 0; i < count; i++)
-                            fds.Add(((int*)Libc.CMSG_DATA(cmsg))[i]);
-                    }
-                }
+                Libc.TakeRights(&msg, fds.Add);
                 Record(Encoding.UTF8.GetString(buffer, 0, (int)n), fds);
             }
         }

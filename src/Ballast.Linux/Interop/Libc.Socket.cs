@@ -141,4 +141,40 @@ internal static unsafe partial class Libc
 
     [LibraryImport(LibC, SetLastError = true)]
     public static partial nint recv(int sockfd, void* buf, nuint len, int flags);
+
+    /// <summary>Control-buffer bytes for <paramref name="count"/> descriptors (one SCM_RIGHTS message).</summary>
+    public static int RightsSpace(int count) => count == 0 ? 0 : (int)CMSG_SPACE((nuint)(count * sizeof(int)));
+
+    /// <summary>
+    /// Attaches <paramref name="fds"/> to <paramref name="msg"/> as one SCM_RIGHTS control message in
+    /// <paramref name="control"/> (at least <see cref="RightsSpace"/> bytes); nothing for none.
+    /// </summary>
+    public static void PutRights(msghdr* msg, byte* control, ReadOnlySpan<int> fds)
+    {
+        if (fds.IsEmpty)
+            return;
+        var length = RightsSpace(fds.Length);
+        new Span<byte>(control, length).Clear();
+        msg->msg_control = control;
+        msg->msg_controllen = (nuint)length;
+        var cmsg = CMSG_FIRSTHDR(msg);
+        cmsg->cmsg_level = SOL_SOCKET;
+        cmsg->cmsg_type = SCM_RIGHTS;
+        cmsg->cmsg_len = CMSG_LEN((nuint)(fds.Length * sizeof(int)));
+        fds.CopyTo(new Span<int>(CMSG_DATA(cmsg), fds.Length));
+    }
+
+    /// <summary>Hands every descriptor of every SCM_RIGHTS control message of a received <paramref name="msg"/> to <paramref name="take"/>.</summary>
+    public static void TakeRights(msghdr* msg, Action<int> take)
+    {
+        for (var cmsg = CMSG_FIRSTHDR(msg); cmsg != null; cmsg = CMSG_NXTHDR(msg, cmsg))
+        {
+            if (cmsg->cmsg_level != SOL_SOCKET || cmsg->cmsg_type != SCM_RIGHTS || cmsg->cmsg_len < CMSG_LEN(0))
+                continue;
+            var count = (int)((cmsg->cmsg_len - CMSG_LEN(0)) / sizeof(int));
+            var data = (int*)CMSG_DATA(cmsg);
+            for (var i = 0; i < count; i++)
+                take(data[i]);
+        }
+    }
 }

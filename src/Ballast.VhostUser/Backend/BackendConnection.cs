@@ -287,38 +287,11 @@ internal sealed partial class BackendConnection : IDisposable
     /// </summary>
     private void Cleanup()
     {
+        // A handover leaves the device and everything kept as it is, for the next process; only our copies close.
         _detached = Volatile.Read(ref _handover) && _keeper is not null;
-        if (_detached)
-        {
-            CleanupForHandover();
-            return;
-        }
-        _keeper?.DropAll();
+        if (!_detached)
+            _keeper?.DropAll();
         _keeper?.Dispose();
-        foreach (var ring in _rings)
-        {
-            if (ring.Active is not null)
-            {
-                _device.AttachQueue(ring.Index, null);
-                ring.Active = null;
-            }
-            ring.Dispose();
-        }
-        _device.Reset();
-        _device.Memory = null;
-        _memory?.Dispose();
-        _memory = null;
-        _addressSpace = null;
-        Volatile.Write(ref _guestRamBytes, 0);
-        var channel = Interlocked.Exchange(ref _backendChannel, null);
-        channel?.Shutdown();
-        channel?.Dispose();
-        _channel.Dispose();
-    }
-
-    /// <summary>A handover: finish deferred releases, then close this process's copies; the device keeps its state.</summary>
-    private void CleanupForHandover()
-    {
         foreach (var ring in _rings)
         {
             if (ring.Active is not null)
@@ -328,16 +301,21 @@ internal sealed partial class BackendConnection : IDisposable
             }
             ring.Dispose();
         }
+        if (!_detached)
+            _device.Reset();
         _device.Memory = null;
         _memory?.Dispose();
         _memory = null;
         _addressSpace = null;
         Volatile.Write(ref _guestRamBytes, 0);
         var channel = Interlocked.Exchange(ref _backendChannel, null);
+        // shutdown(2) acts on the socket, not on this descriptor: never on one the next process goes on using.
+        if (!_detached)
+            channel?.Shutdown();
         channel?.Dispose();
-        _keeper?.Dispose();
         _channel.Dispose();
-        BackendLog.SessionHandedOver(_logger);
+        if (_detached)
+            BackendLog.SessionHandedOver(_logger);
     }
 
     /// <summary>True if the session ended in a handover (<see cref="StopForHandover"/>).</summary>

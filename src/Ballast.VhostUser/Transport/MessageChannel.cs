@@ -58,7 +58,8 @@ internal sealed class MessageChannel : IDisposable
             var deadline = Deadline.After(_ioTimeoutMs);
             if (peek)
                 Socket.ResetPeekOffset();
-            if (!Socket.ReceiveExact(head, fds, eofAllowed: true, deadline, VhostUserMessage.MaxFds, stop, peek))
+            if (!(peek ? Socket.PeekExact(head, fds, eofAllowed: true, deadline, VhostUserMessage.MaxFds, stop)
+                    : Socket.ReceiveExact(head, fds, eofAllowed: true, deadline, VhostUserMessage.MaxFds, stop)))
             {
                 fds.Dispose();
                 return null;

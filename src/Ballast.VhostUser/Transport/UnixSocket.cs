@@ -142,9 +142,7 @@ internal sealed unsafe class UnixSocket : IDisposable
         var deadline = Deadline.After(timeoutMs);
         if (fds.Length > MaxSendFds)
             throw new ArgumentOutOfRangeException(nameof(fds), fds.Length, $"at most {MaxSendFds} descriptors");
-        var controlLength = fds.IsEmpty ? 0 : (int)Libc.CMSG_SPACE((nuint)(fds.Length * sizeof(int)));
-        var control = stackalloc byte[Math.Max(controlLength, 1)];
-        new Span<byte>(control, Math.Max(controlLength, 1)).Clear();
+        var control = stackalloc byte[Math.Max(Libc.RightsSpace(fds.Length), 1)];
         var sent = 0;
         fixed (byte* p = data)
         {
@@ -152,16 +150,8 @@ internal sealed unsafe class UnixSocket : IDisposable
             {
                 var iov = new Libc.iovec { iov_base = p + sent, iov_len = (nuint)(data.Length - sent) };
                 var msg = new Libc.msghdr { msg_iov = &iov, msg_iovlen = 1 };
-                if (sent == 0 && controlLength > 0)
-                {
-                    msg.msg_control = control;
-                    msg.msg_controllen = (nuint)controlLength;
-                    var cmsg = Libc.CMSG_FIRSTHDR(&msg);
-                    cmsg->cmsg_level = Libc.SOL_SOCKET;
-                    cmsg->cmsg_type = Libc.SCM_RIGHTS;
-                    cmsg->cmsg_len = Libc.CMSG_LEN((nuint)(fds.Length * sizeof(int)));
-                    fds.CopyTo(new Span<int>(Libc.CMSG_DATA(cmsg), fds.Length));
-                }
+                if (sent == 0)
+                    Libc.PutRights(&msg, control, fds);
                 var n = Libc.sendmsg(Fd, &msg, Libc.MSG_NOSIGNAL | Libc.MSG_DONTWAIT);
                 if (n > 0)
                 {
@@ -192,26 +182,53 @@ internal sealed unsafe class UnixSocket : IDisposable
     /// <param name="stop">Ends the wait early (throws <see cref="OperationCanceledException"/>).</param>
     /// <exception cref="VhostUserException">The connection closed mid-message, the deadline passed, a call failed, or
     /// more descriptors came than a message may carry.</exception>
-    /// <param name="peek">
-    /// Leave the bytes in the socket (MSG_PEEK from the socket's peek offset, which each read advances; see
-    /// <see cref="ResetPeekOffset"/>): a message is read whole before any of it is taken off, and taken off with
-    /// <see cref="Discard"/> once handled. Descriptors come with every peek of the bytes they are attached to.
-    /// </param>
-    public bool ReceiveExact(Span<byte> buffer, FdList fds, bool eofAllowed, Deadline deadline, int maxFds, EventFd? stop, bool peek = false)
+    public bool ReceiveExact(Span<byte> buffer, FdList fds, bool eofAllowed, Deadline deadline, int maxFds, EventFd? stop) =>
+        Read(buffer, fds, eofAllowed, deadline, maxFds, stop, peek: false);
+
+    /// <summary>
+    /// Peeks all of <paramref name="buffer"/> — one whole message, from the socket's peek offset (set it with
+    /// <see cref="ResetPeekOffset"/>) — without taking it off the socket, with exactly the descriptors that came with it;
+    /// otherwise as <see cref="ReceiveExact"/>. Taken off with <see cref="Discard"/> once handled.
+    /// </summary>
+    /// <remarks>
+    /// A MSG_PEEK on an AF_UNIX stream socket that ends exactly where the next piece (skb) of the stream starts moves on
+    /// to that piece and hands out its descriptors too (Linux 6.x, unix_stream_read_generic: after the last chunk the
+    /// peek path goes to the next skb before it looks at the size left; a zero-byte "chunk" of it still attaches its
+    /// descriptors). So a message without descriptors would seem to carry the next message's. Each peek here asks for
+    /// one byte more than the message has left: if that byte came, the read went into the next message and the
+    /// descriptors of that read are the next message's (closed here); if not, the read stopped at the end of this
+    /// message's pieces — at a piece with descriptors, which stops a read, or at the end of what was sent — and every
+    /// descriptor it brought is this message's. Peeked bytes keep the socket readable, so poll(2) cannot say when more
+    /// arrive: a peek that found nothing new looks again after <see cref="PeekRetryMs"/>.
+    /// </remarks>
+    public bool PeekExact(Span<byte> buffer, FdList fds, bool eofAllowed, Deadline deadline, int maxFds, EventFd? stop) =>
+        Read(buffer, fds, eofAllowed, deadline, maxFds, stop, peek: true);
+
+    private bool Read(Span<byte> buffer, FdList fds, bool eofAllowed, Deadline deadline, int maxFds, EventFd? stop, bool peek)
     {
         var flags = Libc.MSG_CMSG_CLOEXEC | Libc.MSG_DONTWAIT | (peek ? Libc.MSG_PEEK : 0);
         var got = 0;
-        var control = stackalloc byte[(int)Libc.CMSG_SPACE(ControlFds * sizeof(int))];
         var controlLength = (int)Libc.CMSG_SPACE(ControlFds * sizeof(int));
+        var control = stackalloc byte[controlLength];
+        var iov = stackalloc Libc.iovec[2];
+        byte beyond;
         fixed (byte* p = buffer)
         {
             while (got < buffer.Length)
             {
-                var iov = new Libc.iovec { iov_base = p + got, iov_len = (nuint)(buffer.Length - got) };
-                var msg = new Libc.msghdr { msg_iov = &iov, msg_iovlen = 1, msg_control = control, msg_controllen = (nuint)controlLength };
+                iov[0] = new Libc.iovec { iov_base = p + got, iov_len = (nuint)(buffer.Length - got) };
+                iov[1] = new Libc.iovec { iov_base = &beyond, iov_len = 1 };
+                var msg = new Libc.msghdr { msg_iov = iov, msg_iovlen = peek ? 2u : 1u, msg_control = control, msg_controllen = (nuint)controlLength };
                 var n = Libc.recvmsg(Fd, &msg, flags);
+                if (n > buffer.Length - got)
+                {
+                    // A peek that went into the next message: whatever descriptors came are that message's.
+                    using var theirs = new FdList();
+                    Libc.TakeRights(&msg, theirs.Add);
+                    return true;
+                }
                 if (n > 0 || (n == 0 && msg.msg_controllen > 0))
-                    CollectFds(&msg, fds);
+                    Libc.TakeRights(&msg, fds.Add);
                 // Counted over the whole message: a peer could otherwise send up to ControlFds with every byte.
                 if (fds.Count > maxFds)
                     throw new VhostUserException($"the peer sent {fds.Count} descriptors with one message; at most {maxFds} are allowed");
@@ -236,83 +253,7 @@ internal sealed unsafe class UnixSocket : IDisposable
                 if (errno != Libc.EAGAIN)
                     throw new VhostUserException($"recvmsg failed: {Marshal.GetPInvokeErrorMessage(errno)} (errno {errno})",
                         new SyscallException("recvmsg", errno));
-                // Peeked bytes keep the socket readable: poll cannot tell when more arrive, so look again shortly.
-                var waited = peek ? WaitForMore(deadline, stop) : Wait(Libc.POLLIN, deadline.RemainingMs, stop);
-                switch (waited)
-                {
-                    case WaitResult.Stopped:
-                        throw new OperationCanceledException("stopped while receiving a message");
-                    case WaitResult.TimedOut:
-                        throw new VhostUserException($"the message did not arrive within {deadline.TimeoutMs} ms ({got} of {buffer.Length} bytes read)");
-                }
-            }
-        }
-        return true;
-    }
-
-    /// <summary>
-    /// Peeks all of <paramref name="buffer"/> — one whole message, from the socket's peek offset (set it with
-    /// <see cref="ResetPeekOffset"/>) — without taking it off the socket, with exactly the descriptors that came with it.
-    /// </summary>
-    /// <remarks>
-    /// A MSG_PEEK on an AF_UNIX stream socket that ends exactly where the next piece (skb) of the stream starts moves on
-    /// to that piece and hands out its descriptors too (Linux 6.x, unix_stream_read_generic: after the last chunk the
-    /// peek path goes to the next skb before it looks at the size left; a zero-byte "chunk" of it still attaches its
-    /// descriptors). So a message without descriptors would seem to carry the next message's. Each peek here asks for
-    /// one byte more than the message has left: if that byte came, the read went into the next message and the
-    /// descriptors of that read are the next message's (closed here); if not, the read stopped at the end of this
-    /// message's pieces — at a piece with descriptors, which stops a read, or at the end of what was sent — and every
-    /// descriptor it brought is this message's.
-    /// </remarks>
-    public bool PeekExact(Span<byte> buffer, FdList fds, bool eofAllowed, Deadline deadline, int maxFds, EventFd? stop)
-    {
-        var got = 0;
-        var control = stackalloc byte[(int)Libc.CMSG_SPACE(ControlFds * sizeof(int))];
-        var controlLength = (int)Libc.CMSG_SPACE(ControlFds * sizeof(int));
-        byte beyond;
-        var iov = stackalloc Libc.iovec[2];
-        fixed (byte* p = buffer)
-        {
-            while (got < buffer.Length)
-            {
-                iov[0] = new Libc.iovec { iov_base = p + got, iov_len = (nuint)(buffer.Length - got) };
-                iov[1] = new Libc.iovec { iov_base = &beyond, iov_len = 1 };
-                var msg = new Libc.msghdr { msg_iov = iov, msg_iovlen = 2, msg_control = control, msg_controllen = (nuint)controlLength };
-                var n = Libc.recvmsg(Fd, &msg, Libc.MSG_CMSG_CLOEXEC | Libc.MSG_DONTWAIT | Libc.MSG_PEEK);
-                if (n > buffer.Length - got)
-                {
-                    // Into the next message: whatever descriptors came are its own.
-                    using var theirs = new FdList();
-                    CollectFds(&msg, theirs);
-                    got = buffer.Length;
-                    break;
-                }
-                if (n > 0 || (n == 0 && msg.msg_controllen > 0))
-                    CollectFds(&msg, fds);
-                if (fds.Count > maxFds)
-                    throw new VhostUserException($"the peer sent {fds.Count} descriptors with one message; at most {maxFds} are allowed");
-                if (n > 0)
-                {
-                    if ((msg.msg_flags & Libc.MSG_CTRUNC) != 0)
-                        throw new VhostUserException($"the peer sent more than {ControlFds} descriptors with one piece of a message");
-                    got += (int)n;
-                    continue;
-                }
-                if (n == 0)
-                {
-                    if (got == 0 && eofAllowed)
-                        return false;
-                    throw new VhostUserException($"the peer closed the connection after {got} of {buffer.Length} bytes");
-                }
-                var errno = Marshal.GetLastPInvokeError();
-                if (errno == Libc.EINTR)
-                    continue;
-                if (errno == Libc.ECONNRESET && got == 0 && eofAllowed)
-                    return false;
-                if (errno != Libc.EAGAIN)
-                    throw new VhostUserException($"recvmsg failed: {Marshal.GetPInvokeErrorMessage(errno)} (errno {errno})",
-                        new SyscallException("recvmsg", errno));
-                switch (WaitForMore(deadline, stop))
+                switch (peek ? WaitForMore(deadline, stop) : Wait(Libc.POLLIN, deadline.RemainingMs, stop))
                 {
                     case WaitResult.Stopped:
                         throw new OperationCanceledException("stopped while receiving a message");
@@ -374,26 +315,13 @@ internal sealed unsafe class UnixSocket : IDisposable
             var n = Libc.recvmsg(Fd, &msg, Libc.MSG_CMSG_CLOEXEC | Libc.MSG_DONTWAIT);
             if (n > 0)
             {
-                CollectFds(&msg, fds);
+                Libc.TakeRights(&msg, fds.Add);
                 total += (int)n;
                 continue;
             }
             if (n < 0 && Marshal.GetLastPInvokeError() == Libc.EINTR)
                 continue;
             return total;
-        }
-    }
-
-    private static void CollectFds(Libc.msghdr* msg, FdList fds)
-    {
-        for (var cmsg = Libc.CMSG_FIRSTHDR(msg); cmsg != null; cmsg = Libc.CMSG_NXTHDR(msg, cmsg))
-        {
-            if (cmsg->cmsg_level != Libc.SOL_SOCKET || cmsg->cmsg_type != Libc.SCM_RIGHTS || cmsg->cmsg_len < Libc.CMSG_LEN(0))
-                continue;
-            var count = (int)((cmsg->cmsg_len - Libc.CMSG_LEN(0)) / sizeof(int));
-            var data = (int*)Libc.CMSG_DATA(cmsg);
-            for (var i = 0; i < count; i++)
-                fds.Add(data[i]);
         }
     }
 
