@@ -52,6 +52,13 @@ public static class ServeDaemon
             {
                 worker.ReceiveKept();
                 record = AttachRecord(device, worker, logger);
+                // The polling interval as the worker before this one left it (the API may have changed it).
+                if (worker.IsResuming && record.PollingIntervalSeconds is { } polling && StatisticsPoller.IsValidInterval(polling)
+                    && polling != poller.IntervalSeconds)
+                    poller.SetInterval(polling);
+                record.PollingIntervalSeconds = poller.IntervalSeconds;
+                var kept = record;
+                poller.IntervalChanged += seconds => kept.PollingIntervalSeconds = seconds;
             }
             // A socket left by a crashed daemon is replaced; one another process listens on is not. A resuming
             // worker serves the very socket the worker before it listened on.

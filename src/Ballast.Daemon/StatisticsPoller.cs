@@ -52,7 +52,11 @@ public sealed class StatisticsPoller : IDisposable
             _timer.Change(period, period);
         }
         DaemonLog.PollingInterval(_logger, seconds, seconds == 0 ? " (off)" : "");
+        IntervalChanged?.Invoke(seconds);
     }
+
+    /// <summary>Raised after <see cref="SetInterval"/> with the new interval.</summary>
+    public event Action<int>? IntervalChanged;
 
     private void Tick()
     {

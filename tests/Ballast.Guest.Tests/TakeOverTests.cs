@@ -77,9 +77,10 @@ public abstract partial class TakeOverTestsBase(GuestFixture fixture, SharedGues
             var daemon = await guest.TakeOverAsync();
             ReportPause(daemon);
 
-            // The new daemon runs with its own command line (no polling): ask again, and fresh numbers come.
-            await guest.Api.SetPollingIntervalAsync(1);
+            // The polling interval set through the API carries over (its command line says nothing of it): fresh
+            // numbers come without asking again.
             await WaitFreshStatisticsAsync(guest, DateTimeOffset.UtcNow);
+            Assert.Equal(1, (await guest.Api.GetStatisticsAsync()).PollingIntervalS);
             await BalloonScenarios.DeflateToZeroAsync(guest, 512 * MiB, s_balloonTimeout);
             await guest.Api.SetPollingIntervalAsync(0);
         });

@@ -54,7 +54,7 @@ public sealed unsafe class BalloonRecord : IDisposable
     public const ulong MaxFrameCapacity = 1UL << 36;
 
     private const int MagicOffset = 0, KindOffset = 8, VersionOffset = 12, CapacityOffset = 16;
-    private const int NumPagesOffset = 24, ActualOffset = 28, FlagsOffset = 32;
+    private const int NumPagesOffset = 24, ActualOffset = 28, FlagsOffset = 32, PollingOffset = 36;
     private const uint ClearingFlag = 1;   // ClearAll started and has not finished
     private const int FileGranule = 4096;  // the file grows in whole pages
 
@@ -127,6 +127,16 @@ public sealed unsafe class BalloonRecord : IDisposable
     {
         get => Read32(ActualOffset);
         set => Write32(ActualOffset, value);
+    }
+
+    /// <summary>
+    /// The host's statistics polling interval in seconds (0: off), so that a new worker polls as the one before did
+    /// after it was changed through the API; null if never set. Stored as seconds + 1 (a fresh record reads 0: unset).
+    /// </summary>
+    public int? PollingIntervalSeconds
+    {
+        get => Read32(PollingOffset) is var stored && stored == 0 ? null : (int)(stored - 1);
+        set => Write32(PollingOffset, value is { } seconds ? (uint)seconds + 1 : 0);
     }
 
     /// <summary>Frames recorded: a population count over the pages of the bitmap the file holds.</summary>

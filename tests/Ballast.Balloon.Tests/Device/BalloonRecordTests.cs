@@ -298,4 +298,20 @@ public sealed class BalloonRecordTests
         }
         return runs;
     }
+
+    [Fact]
+    public void PollingInterval_IsUnsetInANewRecord_AndSurvivesAReopen()
+    {
+        using var record = BalloonRecord.Create(64);
+        Assert.Null(record.PollingIntervalSeconds);
+
+        record.PollingIntervalSeconds = 0;
+        Assert.Equal(0, record.PollingIntervalSeconds);
+        record.PollingIntervalSeconds = 86_400;
+        using var reopened = BalloonRecord.Open(FdProbe.Dup(record.Fd));
+
+        Assert.Equal(86_400, reopened.PollingIntervalSeconds);
+        reopened.PollingIntervalSeconds = null;
+        Assert.Null(record.PollingIntervalSeconds);
+    }
 }
