@@ -151,6 +151,7 @@ public static class ServeDaemon
         DaemonLog.Stopped(logger);
         return exitCode;
     }
+
     /// <summary>
     /// The balloon's state outside the worker: the record a worker before this one kept (the ballooned frames, target
     /// and actual are resumed from it), or a new one, kept with the supervisor either way.
