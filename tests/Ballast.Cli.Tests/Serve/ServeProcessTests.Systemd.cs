@@ -74,20 +74,7 @@ public partial class ServeProcessTests
         start.ArgumentList.Add(script.ToString());
         var stdout = new LockedStringWriter();
         var stderr = new LockedStringWriter();
-        var process = new Process { StartInfo = start };
-        process.OutputDataReceived += (_, e) =>
-        {
-            if (e.Data is not null)
-                stdout.WriteLine(e.Data);
-        };
-        process.ErrorDataReceived += (_, e) =>
-        {
-            if (e.Data is not null)
-                stderr.WriteLine(e.Data);
-        };
-        Assert.True(process.Start());
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
+        var process = StartCaptured(start, stdout, stderr);
         return new Started(process, stdout, stderr);
     }
 }

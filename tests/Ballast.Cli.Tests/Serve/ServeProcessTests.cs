@@ -137,6 +137,12 @@ public partial class ServeProcessTests
         start.ArgumentList.Add(dll);
         foreach (var arg in args)
             start.ArgumentList.Add(arg);
+        return StartCaptured(start, stdout, stderr);
+    }
+
+    /// <summary>Starts <paramref name="start"/> (output redirected) with its output lines copied to the writers.</summary>
+    private static Process StartCaptured(ProcessStartInfo start, TextWriter stdout, TextWriter stderr)
+    {
         var process = new Process { StartInfo = start };
         process.OutputDataReceived += (_, e) =>
         {
