@@ -6,6 +6,8 @@ namespace Ballast.Linux.Interop;
 internal static unsafe partial class Libc
 {
     public const int O_RDONLY = 0;
+    public const int O_RDWR = 2;
+    public const int O_CREAT = 0x40;
     public const int O_NONBLOCK = 0x800;
     public const int O_CLOEXEC = 0x80000;
 
@@ -30,6 +32,15 @@ internal static unsafe partial class Libc
     [LibraryImport(LibC, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     public static partial int open(string path, int flags);
 
+    [LibraryImport(LibC, EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int open_mode(string path, int flags, int mode);
+
     [LibraryImport(LibC, SetLastError = true)]
     public static partial int fcntl(int fd, int cmd, int arg);
+
+    // sys/file.h: flock(2)
+    public const int LOCK_EX = 2;
+
+    [LibraryImport(LibC, SetLastError = true)]
+    public static partial int flock(int fd, int operation);
 }

@@ -12,6 +12,7 @@ internal static unsafe partial class Libc
     public static readonly nint MAP_FAILED = -1;
 
     public const int MADV_REMOVE = 9;
+    public const int MADV_HUGEPAGE = 14;
     public const int MADV_POPULATE_WRITE = 23;
 
     [LibraryImport(LibC, SetLastError = true)]

@@ -56,12 +56,28 @@ internal static unsafe partial class Libc
     public struct statx_t
     {
         [FieldOffset(0)] public uint stx_mask;
+        [FieldOffset(4)] public uint stx_blksize;
         [FieldOffset(20)] public uint stx_uid;
         [FieldOffset(24)] public uint stx_gid;
         [FieldOffset(28)] public ushort stx_mode;
         [FieldOffset(40)] public ulong stx_size;
         [FieldOffset(48)] public ulong stx_blocks;
     }
+
+    /// <summary>statx flag: operate on dirfd itself when pathname is empty.</summary>
+    public const int AT_EMPTY_PATH = 0x1000;
+
+    /// <summary>fstatfs f_type of hugetlbfs (linux/magic.h HUGETLBFS_MAGIC).</summary>
+    public const long HUGETLBFS_MAGIC = 0x958458f6;
+
+    /// <summary>fstatfs f_type of tmpfs and of memfds without MFD_HUGETLB (linux/magic.h TMPFS_MAGIC).</summary>
+    public const long TMPFS_MAGIC = 0x01021994;
+
+    /// <summary>A buffer larger than struct statfs (120 bytes on x86_64); f_type is its first field (long).</summary>
+    public const int StatfsBufferSize = 256;
+
+    [LibraryImport(LibC, SetLastError = true)]
+    public static partial int fstatfs(int fd, byte* buf);
 
     [LibraryImport(LibC, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     public static partial int statx(int dirfd, string pathname, int flags, uint mask, out statx_t statxbuf);

@@ -47,15 +47,48 @@ public sealed unsafe class GuestMemory : IDisposable
     /// guest: [0, 0xf0000) and [0x100000, ramBytes), with file offsets equal to guest addresses. The memfd is
     /// sealed as QEMU seals it (<see cref="Seals"/>), so it can be handed to a vhost-user back-end.
     /// </summary>
-    public static GuestMemory CreateMemfd(ulong ramBytes, string name = "ballast-guest")
+    /// <param name="ramBytes">Guest RAM; a multiple of 4096 above 1 MiB (of 2 MiB on <see cref="MemoryBacking.Hugetlb"/>).</param>
+    /// <param name="name">The memfd's name.</param>
+    /// <param name="backing">4 KiB pages, transparent huge pages (the memfd mapped with MADV_HUGEPAGE), or a 2 MiB
+    /// <c>MFD_HUGETLB</c> memfd.</param>
+    /// <exception cref="InvalidOperationException">The host cannot give that backing: no THP for shmem, or fewer free
+    /// 2 MiB huge pages than the guest needs. The message names the setting to change.</exception>
+    public static GuestMemory CreateMemfd(ulong ramBytes, string name = "ballast-guest", MemoryBacking backing = MemoryBacking.Pages4K)
     {
         if (ramBytes <= LowHoleEnd || ramBytes % PageSize != 0)
             throw new ArgumentOutOfRangeException(nameof(ramBytes), ramBytes, "guest RAM must be a multiple of 4096 above 1 MiB");
-        return CreateMemfd([(0, LowHoleStart, 0), (LowHoleEnd, ramBytes - LowHoleEnd, LowHoleEnd)], name);
+        return CreateMemfd([(0, LowHoleStart, 0), (LowHoleEnd, ramBytes - LowHoleEnd, LowHoleEnd)], name, backing);
     }
 
     /// <summary>
-    /// What <see cref="CreateMemfd(ulong, string)"/> seals its memfd with once it is sized: what QEMU's
+    /// Throws unless this host can back <paramref name="fileBytes"/> of guest RAM with <paramref name="backing"/>,
+    /// naming the exact setting a root user changes.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">It cannot.</exception>
+    public static void CheckBacking(MemoryBacking backing, ulong fileBytes)
+    {
+        switch (backing)
+        {
+            case MemoryBacking.Thp when !HugePageSettings.ShmemThpPossible():
+                throw new InvalidOperationException(
+                    $"transparent huge pages are off for shared memory (shmem_enabled is '{HugePageSettings.ShmemThpMode()}'): as root, "
+                    + $"'echo advise > {HugePageSettings.ShmemEnabledPath}'");
+            case MemoryBacking.Hugetlb:
+                var hugePage = HugePageSettings.HugetlbPageSize;
+                if (fileBytes % hugePage != 0)
+                    throw new InvalidOperationException($"guest RAM on hugetlb must be a multiple of 2 MiB ({fileBytes} bytes is not)");
+                var needed = (long)(fileBytes / hugePage);
+                var free = HugePageSettings.HugetlbFreePages();
+                if (free < needed)
+                    throw new InvalidOperationException(
+                        $"guest RAM on hugetlb needs {needed} free 2 MiB huge pages and the host has {free} (HugePages_Free in /proc/meminfo): "
+                        + $"as root, 'sysctl vm.nr_hugepages={HugePageSettings.HugetlbTotalPages() + needed - free}'");
+                break;
+        }
+    }
+
+    /// <summary>
+    /// What <see cref="CreateMemfd(ulong, string, MemoryBacking)"/> seals its memfd with once it is sized: what QEMU's
     /// <c>memory-backend-memfd</c> (seal=on, its default) uses — the file can never shrink or grow, and no other seal
     /// can be added. A vhost-user back-end maps guest RAM MAP_SHARED; had the file shrunk, its next access to a lost
     /// page would fault (SIGBUS), so Ballast's back-end refuses a region without F_SEAL_SHRINK. Punching holes
@@ -67,7 +100,8 @@ public sealed unsafe class GuestMemory : IDisposable
     /// Creates guest RAM on one new memfd with an explicit layout of (guest address, size, file offset) regions. The
     /// memfd is made with MFD_ALLOW_SEALING and sealed with <see cref="Seals"/> after sizing.
     /// </summary>
-    public static GuestMemory CreateMemfd(IReadOnlyList<(ulong GuestPhysAddr, ulong Size, ulong FdOffset)> layout, string name = "ballast-guest")
+    public static GuestMemory CreateMemfd(IReadOnlyList<(ulong GuestPhysAddr, ulong Size, ulong FdOffset)> layout, string name = "ballast-guest",
+        MemoryBacking backing = MemoryBacking.Pages4K)
     {
         ArgumentNullException.ThrowIfNull(layout);
         if (layout.Count == 0)
@@ -75,8 +109,12 @@ public sealed unsafe class GuestMemory : IDisposable
         ulong fileSize = 0;
         foreach (var (_, size, off) in layout)
             fileSize = Math.Max(fileSize, off + size);
+        if (backing == MemoryBacking.Hugetlb)
+            fileSize = (fileSize + HugePageSettings.HugetlbPageSize - 1) / HugePageSettings.HugetlbPageSize * HugePageSettings.HugetlbPageSize;
+        CheckBacking(backing, fileSize);
 
-        var fd = Libc.memfd_create(name, Libc.MFD_CLOEXEC | Libc.MFD_ALLOW_SEALING);
+        var flags = Libc.MFD_CLOEXEC | Libc.MFD_ALLOW_SEALING | (backing == MemoryBacking.Hugetlb ? Libc.MFD_HUGETLB | Libc.MFD_HUGE_2MB : 0);
+        var fd = Libc.memfd_create(name, flags);
         if (fd < 0)
             throw SyscallException.FromLastError("memfd_create");
         var specs = new RegionSpec[layout.Count];
@@ -93,7 +131,7 @@ public sealed unsafe class GuestMemory : IDisposable
                 var regionFd = made == 0 ? fd : Libc.dup(fd);
                 if (regionFd < 0)
                     throw SyscallException.FromLastError("dup");
-                specs[made] = new RegionSpec(regionFd, layout[made].FdOffset, layout[made].GuestPhysAddr, layout[made].Size, OwnsFd: true);
+                specs[made] = new RegionSpec(regionFd, layout[made].FdOffset, layout[made].GuestPhysAddr, layout[made].Size, OwnsFd: true, backing);
             }
         }
         catch
@@ -105,7 +143,21 @@ public sealed unsafe class GuestMemory : IDisposable
         }
         // FromRegions owns every descriptor from here on and closes them all if it fails: closing fd again here
         // would close whatever another thread was given that number in between.
-        return FromRegions(specs);
+        var memory = FromRegions(specs);
+        if (backing == MemoryBacking.Thp)
+        {
+            try
+            {
+                foreach (var r in memory._regions)
+                    r.AdviseHugePages();
+            }
+            catch
+            {
+                memory.Dispose();
+                throw;
+            }
+        }
+        return memory;
     }
 
     /// <summary>

@@ -23,9 +23,12 @@ public sealed unsafe class MemoryRegion
         if (spec.FdOffset > long.MaxValue - spec.Size)
             throw new ArgumentException("region fd offset overflows", nameof(spec));
 
-        // mmap needs a page-aligned offset; vhost-user's mmap_offset need not be one.
-        var slack = spec.FdOffset % GuestMemory.PageSize;
-        _mapLength = (nuint)(spec.Size + slack);
+        (Backing, HostPageSize) = DecideBacking(spec);
+        // mmap needs an offset aligned to the file's page (a huge page on hugetlbfs, which also wants whole pages
+        // mapped); vhost-user's mmap_offset need not be one.
+        var align = Backing == MemoryBacking.Hugetlb ? HostPageSize : GuestMemory.PageSize;
+        var slack = spec.FdOffset % align;
+        _mapLength = (nuint)((spec.Size + slack + align - 1) / align * align);
         _mapBase = Libc.mmap(0, _mapLength, Libc.PROT_READ | Libc.PROT_WRITE,
             Libc.MAP_SHARED | Libc.MAP_NORESERVE, spec.Fd, (long)(spec.FdOffset - slack));
         if (_mapBase == Libc.MAP_FAILED)
@@ -38,6 +41,12 @@ public sealed unsafe class MemoryRegion
         Size = spec.Size;
         HostAddress = _mapBase + (nint)slack;
     }
+
+    /// <summary>What backs this region's file (see <see cref="MemoryBacking"/> for how it is decided).</summary>
+    public MemoryBacking Backing { get; }
+
+    /// <summary>Bytes of one host page of the file: 4096, or the huge page size (2 MiB on x86-64).</summary>
+    public ulong HostPageSize { get; }
 
     /// <summary>Guest-physical address of the first byte.</summary>
     public ulong GuestPhysAddr { get; }
@@ -66,6 +75,49 @@ public sealed unsafe class MemoryRegion
     /// <summary>True if [gpa, gpa + length) lies entirely inside this region (no overflow).</summary>
     public bool Contains(ulong gpa, ulong length) =>
         gpa >= GuestPhysAddr && length <= Size && gpa - GuestPhysAddr <= Size - length;
+
+    /// <summary>
+    /// True if the host page at file offset <paramref name="fdOffset"/> (a multiple of <see cref="HostPageSize"/>)
+    /// lies entirely inside this region, so that its guest frames are <see cref="HostPageGuestAddress"/> onwards.
+    /// </summary>
+    public bool HoldsHostPage(ulong fdOffset) =>
+        fdOffset >= FdOffset && fdOffset - FdOffset <= Size - HostPageSize && HostPageSize <= Size;
+
+    /// <summary>The guest-physical address of file offset <paramref name="fdOffset"/> (inside this region).</summary>
+    public ulong HostPageGuestAddress(ulong fdOffset) => GuestPhysAddr + (fdOffset - FdOffset);
+
+    /// <summary>Advises the kernel to back this mapping with transparent huge pages (MADV_HUGEPAGE).</summary>
+    internal void AdviseHugePages()
+    {
+        if (Libc.madvise(_mapBase, _mapLength, Libc.MADV_HUGEPAGE) != 0)
+            throw SyscallException.FromLastError("madvise(MADV_HUGEPAGE)");
+    }
+
+    private static (MemoryBacking, ulong) DecideBacking(in RegionSpec spec)
+    {
+        FileHostPages probe;
+        try
+        {
+            probe = FileHostPages.Probe(spec.Fd);
+        }
+        catch (SyscallException)
+        {
+            return (spec.Backing ?? MemoryBacking.Pages4K, spec.Backing is MemoryBacking.Thp ? HugePageSettings.PmdSize() : GuestMemory.PageSize);
+        }
+        if (probe.Hugetlb)
+            return (MemoryBacking.Hugetlb, ValidPageSize(probe.BlockSize));
+        if (spec.Backing is { } known)
+            return known == MemoryBacking.Thp ? (known, HugePageSettings.PmdSize()) : (MemoryBacking.Pages4K, GuestMemory.PageSize);
+        if (probe.Shmem && probe.BlockSize > GuestMemory.PageSize)
+            return (MemoryBacking.Thp, ValidPageSize(probe.BlockSize));
+        if (probe.Shmem && HugePageSettings.ShmemThpMode() == "advise")
+            return (MemoryBacking.Thp, HugePageSettings.PmdSize());
+        return (MemoryBacking.Pages4K, GuestMemory.PageSize);
+    }
+
+    /// <summary>A host page size as the kernel reported it: a power of two of at least 4 KiB, else 4 KiB.</summary>
+    private static ulong ValidPageSize(ulong size) =>
+        size >= GuestMemory.PageSize && ulong.IsPow2(size) ? size : GuestMemory.PageSize;
 
     internal void Unmap()
     {

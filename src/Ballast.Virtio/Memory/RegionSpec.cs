@@ -11,4 +11,6 @@ namespace Ballast.Virtio.Memory;
 /// <param name="GuestPhysAddr">Guest-physical address of the region's first byte.</param>
 /// <param name="Size">Region size in bytes; a multiple of 4096.</param>
 /// <param name="OwnsFd">True if <see cref="GuestMemory"/> closes the descriptor when disposed.</param>
-public readonly record struct RegionSpec(int Fd, ulong FdOffset, ulong GuestPhysAddr, ulong Size, bool OwnsFd);
+/// <param name="Backing">What backs the file when the caller made it and knows; null: probe the file (see
+/// <see cref="MemoryBacking"/>).</param>
+public readonly record struct RegionSpec(int Fd, ulong FdOffset, ulong GuestPhysAddr, ulong Size, bool OwnsFd, MemoryBacking? Backing = null);
