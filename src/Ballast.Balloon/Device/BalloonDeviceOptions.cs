@@ -33,6 +33,9 @@ public sealed record BalloonDeviceOptions
     /// </summary>
     public bool DeferRelease { get; init; }
 
+    /// <summary>What the device releases on huge-page guest RAM (whole host pages by default).</summary>
+    public ReleaseGranularity Granularity { get; init; } = ReleaseGranularity.HostPage;
+
     /// <summary>Offer VIRTIO_F_EVENT_IDX.</summary>
     public bool EventIdx { get; init; } = true;
 

@@ -83,6 +83,16 @@ public sealed class ServeCommand : Command
         DefaultValueFactory = _ => s_releaseNames[0],
     }.AcceptOnlyFromAmong(s_releaseNames);
 
+    private readonly Option<string> _granularity = new Option<string>("--release-granularity")
+    {
+        Description = "On guest RAM backed by huge pages: host-page (release a huge page once all its 4 KiB frames are ballooned) or "
+            + "4k (release every frame at once; on transparent huge pages that splits them). hugetlb always uses host-page",
+        HelpName = "UNIT",
+        DefaultValueFactory = _ => s_granularityNames[0],
+    }.AcceptOnlyFromAmong(s_granularityNames);
+
+    private static readonly string[] s_granularityNames = ["host-page", "4k"];
+
     private readonly Option<bool> _deferRelease = new("--defer-release")
     {
         Description = "Return inflate buffers before the host memory behind them is released, and release it on another thread: the "
@@ -154,6 +164,7 @@ public sealed class ServeCommand : Command
         Options.Add(_sgBit);
         Options.Add(_release);
         Options.Add(_deferRelease);
+        Options.Add(_granularity);
         Options.Add(_allowUnsealedMemory);
         Options.Add(_statsInterval);
         Options.Add(_logLevel);
@@ -176,7 +187,11 @@ public sealed class ServeCommand : Command
                 parseResult.GetValue(_features) ?? ServeFeatureList.Default,
                 parseResult.GetValue(_sgBit),
                 parseResult.GetRequiredValue(_release) == "per-page" ? ReleasePolicy.PerPage : ReleasePolicy.Coalesce)
-                with { DeferRelease = parseResult.GetValue(_deferRelease) },
+                with
+                {
+                    DeferRelease = parseResult.GetValue(_deferRelease),
+                    Granularity = parseResult.GetRequiredValue(_granularity) == "4k" ? ReleaseGranularity.Page4K : ReleaseGranularity.HostPage,
+                },
             AllowUnsealedMemory = parseResult.GetValue(_allowUnsealedMemory),
             StatsIntervalSeconds = parseResult.GetValue(_statsInterval),
             LogLevel = ServeLogging.ParseLevel(parseResult.GetRequiredValue(_logLevel)),
