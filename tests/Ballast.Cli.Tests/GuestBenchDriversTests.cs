@@ -25,6 +25,16 @@ public sealed class GuestBenchDriversTests
     }
 
     [Theory]
+    [InlineData("stock", "ballast.module=virtio_balloon")]
+    [InlineData("sg", "ballast.module=ballast_balloon ballast.modargs=verbose=1")]
+    [InlineData("sg-highorder", "ballast.module=ballast_balloon ballast.modargs=alloc_order=9,verbose=1")]
+    public void Driver_Verbose_AsksBallastsModuleForItsBatchLines(string name, string kernelArguments)
+    {
+        Assert.True(GuestBenchDrivers.TryParse(name, out var driver));
+        Assert.Equal(kernelArguments, GuestBenchDrivers.KernelArguments(driver, verbose: true));
+    }
+
+    [Theory]
     [InlineData("qemu", "sg")]
     [InlineData("qemu", "sg-highorder")]
     [InlineData("qemu", "all")]
@@ -40,6 +50,7 @@ public sealed class GuestBenchDriversTests
     [InlineData("qemu", "stock")]
     [InlineData("ballast", "all")]
     [InlineData("both", "stock")]
+    [InlineData("both", "all")]
     public void SupportedCombinations_AreValid(string device, string driver) =>
         Assert.Empty(new GuestBenchOptions { Devices = GuestBenchDevices.Select(device), Drivers = GuestBenchDrivers.Select(driver) }.Validate(null));
 

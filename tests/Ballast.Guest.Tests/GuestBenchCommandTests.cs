@@ -26,7 +26,7 @@ public sealed class GuestBenchCommandTests(GuestFixture fixture)
         Assert.True(stdout.Count == 1, $"expected one line of JSON on standard output, got {stdout.Count}:\n{string.Join('\n', stdout)}");
         using var json = JsonDocument.Parse(stdout[0]);
         var root = json.RootElement;
-        Assert.Equal(["guest_mem_bytes", "inflate_bytes", "dirty_bytes", "runs"], root.EnumerateObject().Select(p => p.Name));
+        Assert.Equal(["guest_mem_bytes", "inflate_bytes", "dirty_bytes", "runs", "release_granularity"], root.EnumerateObject().Select(p => p.Name));
         Assert.Equal(2L << 30, root.GetProperty("guest_mem_bytes").GetInt64());
         Assert.Equal(InflateBytes, root.GetProperty("inflate_bytes").GetInt64());
         Assert.Equal(1600L << 20, root.GetProperty("dirty_bytes").GetInt64());
@@ -35,8 +35,9 @@ public sealed class GuestBenchCommandTests(GuestFixture fixture)
         Assert.Equal(["qemu", "ballast"], runs.Select(run => run.GetProperty("device").GetString()));
         foreach (var run in runs)
         {
-            Assert.Equal(["device", "driver", "inflate_ms", "deflate_ms", "host_bytes_before", "host_bytes_after", "release_ms"],
-                run.EnumerateObject().Select(p => p.Name));
+            Assert.Equal(["device", "driver", "inflate_ms", "deflate_ms", "host_bytes_before", "host_bytes_after", "release_ms", "backing", "ram_block_bytes",
+                "host_pages_before", "host_pages_after", "module_inflate", "module_deflate"], run.EnumerateObject().Select(p => p.Name));
+            Assert.Equal("4k", run.GetProperty("backing").GetString());
             Assert.Equal("stock", run.GetProperty("driver").GetString());
             // Both release before acknowledging (QEMU always, Ballast without --defer-release).
             Assert.Equal(run.GetProperty("inflate_ms").GetDouble(), run.GetProperty("release_ms").GetDouble());

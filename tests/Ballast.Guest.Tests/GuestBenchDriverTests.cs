@@ -30,15 +30,21 @@ public sealed class GuestBenchDriverTests(GuestFixture fixture)
         Assert.True(stdout.Count == 1, $"expected one line of JSON on standard output, got {stdout.Count}:\n{string.Join('\n', stdout)}");
         using var json = JsonDocument.Parse(stdout[0]);
         var root = json.RootElement;
-        Assert.Equal(["guest_mem_bytes", "inflate_bytes", "dirty_bytes", "runs"], root.EnumerateObject().Select(p => p.Name));
+        Assert.Equal(["guest_mem_bytes", "inflate_bytes", "dirty_bytes", "runs", "release_granularity"], root.EnumerateObject().Select(p => p.Name));
         Assert.Equal(InflateBytes, root.GetProperty("inflate_bytes").GetInt64());
 
         var runs = root.GetProperty("runs").EnumerateArray().ToList();
         Assert.Equal(["stock", "sg", "sg-highorder"], runs.Select(run => run.GetProperty("driver").GetString()));
         foreach (var run in runs)
         {
-            Assert.Equal(["device", "driver", "inflate_ms", "deflate_ms", "host_bytes_before", "host_bytes_after", "release_ms"],
-                run.EnumerateObject().Select(p => p.Name));
+            Assert.Equal(["device", "driver", "inflate_ms", "deflate_ms", "host_bytes_before", "host_bytes_after", "release_ms", "backing", "ram_block_bytes",
+                "host_pages_before", "host_pages_after", "module_inflate", "module_deflate"], run.EnumerateObject().Select(p => p.Name));
+            Assert.Equal("4k", run.GetProperty("backing").GetString());
+            // Ballast's module runs with verbose=1: its inflate batches (6 of 256 MiB) are summed in the JSON.
+            if (run.GetProperty("driver").GetString() == "stock")
+                Assert.Equal(JsonValueKind.Null, run.GetProperty("module_inflate").ValueKind);
+            else
+                Assert.True(run.GetProperty("module_inflate").GetProperty("batches").GetInt32() >= 1, run.ToString());
             Assert.Equal("ballast", run.GetProperty("device").GetString());
             var inflateMs = run.GetProperty("inflate_ms").GetDouble();
             var releaseMs = run.GetProperty("release_ms").GetDouble();

@@ -1,3 +1,4 @@
+using Ballast.Virtio.Memory;
 
 namespace Ballast.GuestLab.Tests;
 
@@ -117,6 +118,27 @@ public sealed class QemuGuestArgumentsTests : IDisposable
             microvm[device] = pciDevice + microvm[device][mmioDevice.Length..];
         }
         Assert.Equal(microvm, q35);
+    }
+
+    [Fact]
+    public void Backing_Hugetlb_IsAHugetlbMemfdOf2MiBPages_NothingElseChanges()
+    {
+        var plain = QemuGuest.BuildArguments(_environment, _directory, new QemuGuestOptions()).ToList();
+        var huge = QemuGuest.BuildArguments(_environment, _directory, new QemuGuestOptions { Backing = MemoryBacking.Hugetlb }).ToList();
+
+        Assert.Equal("memory-backend-memfd,id=mem,size=2048M,share=on,hugetlb=on,hugetlbsize=2M", ArgumentAfter(huge, "-object"));
+        plain[plain.IndexOf("-object") + 1] = huge[huge.IndexOf("-object") + 1];
+        Assert.Equal(plain, huge);
+    }
+
+    /// <summary>THP: a file on the guest's own huge=always tmpfs, mapped 2 MiB aligned (a memfd's mapping is not).</summary>
+    [Fact]
+    public void Backing_Thp_IsA2MiBAlignedFileOnTheRunDirectorysRamMount()
+    {
+        var args = QemuGuest.BuildArguments(_environment, _directory, new QemuGuestOptions { Backing = MemoryBacking.Thp, MemoryBytes = 512L << 20 });
+
+        Assert.Equal($"memory-backend-file,id=mem,size=512M,share=on,mem-path={_directory.InRootPath}/ram/guest-ram,align=2M", ArgumentAfter(args, "-object"));
+        Assert.Equal("microvm,acpi=off,memory-backend=mem", ArgumentAfter(args, "-M"));
     }
 
     [Fact]

@@ -1,3 +1,5 @@
+using Ballast.GuestLab;
+using Ballast.Virtio.Memory;
 using Ballast.Virtio.Units;
 
 namespace Ballast.GuestBench;
@@ -33,9 +35,25 @@ public sealed record GuestBenchOptions
 
     /// <summary>
     /// The guest drivers each device runs with, in order (<see cref="GuestBenchDrivers.Select"/>); QEMU's device only
-    /// with the stock driver.
+    /// with the stock driver (with both devices and SG drivers, QEMU's runs the stock one only).
     /// </summary>
     public IReadOnlyList<GuestBenchDriver> Drivers { get; init; } = [GuestBenchDriver.Stock];
+
+    /// <summary>
+    /// What backs guest RAM, in the order each repeat runs them (<see cref="GuestRamBackings.Select"/>): every device
+    /// and driver runs on each.
+    /// </summary>
+    public IReadOnlyList<MemoryBacking> Backings { get; init; } = [MemoryBacking.Pages4K];
+
+    /// <summary>The values <see cref="ReleaseGranularity"/> takes (<c>ballast serve --release-granularity</c>).</summary>
+    public static IReadOnlyList<string> ReleaseGranularities { get; } = ["host-page", "4k"];
+
+    /// <summary>
+    /// Ballast's daemon's <c>--release-granularity</c>: <c>host-page</c> (a huge page is released once all its 4 KiB
+    /// frames are ballooned) or <c>4k</c> (every frame at once; splits transparent huge pages); null for the daemon's
+    /// default (host-page). hugetlb always releases whole pages.
+    /// </summary>
+    public string? ReleaseGranularity { get; init; }
 
     /// <summary>
     /// Ballast's daemon runs with <c>--defer-release</c> (and offers must-tell-host, which that needs): inflate
@@ -81,8 +99,15 @@ public sealed record GuestBenchOptions
             errors.Add("no device to run");
         if (Drivers.Count == 0)
             errors.Add("no driver to run");
+        if (Backings.Count == 0)
+            errors.Add("no backing to run on");
+        if (ReleaseGranularity is not null && !ReleaseGranularities.Contains(ReleaseGranularity))
+            errors.Add($"--release-granularity must be one of {string.Join(", ", ReleaseGranularities)} (got '{ReleaseGranularity}')");
         var sgDrivers = Drivers.Where(GuestBenchDrivers.UsesSg).ToList();
-        if (Devices.Contains(GuestBenchDevice.Qemu) && sgDrivers.Count > 0)
+        // With both devices, QEMU's runs the stock driver and Ballast's every driver; alone, or without the stock
+        // driver to run, QEMU's device has nothing it can run an SG driver with.
+        if (Devices.Contains(GuestBenchDevice.Qemu) && sgDrivers.Count > 0
+            && (!Devices.Contains(GuestBenchDevice.Ballast) || !Drivers.Contains(GuestBenchDriver.Stock)))
         {
             errors.Add($"--device {GuestBenchDevices.Name(GuestBenchDevice.Qemu)} supports only --driver {GuestBenchDrivers.Name(GuestBenchDriver.Stock)} "
                 + $"(QEMU's balloon has no SG); {string.Join(", ", sgDrivers.Select(GuestBenchDrivers.Name))} needs --device {GuestBenchDevices.Name(GuestBenchDevice.Ballast)}");

@@ -1,6 +1,7 @@
 using Ballast.GuestLab;
 using System.Diagnostics;
 using System.Globalization;
+using Ballast.Virtio.Memory;
 using Ballast.Virtio.Units;
 
 namespace Ballast.GuestBench;
@@ -47,49 +48,92 @@ public sealed class GuestBenchRunner
     public static string DaemonFeatures(GuestBenchDriver driver, bool deferRelease = false) =>
         (GuestBenchDrivers.UsesSg(driver) ? BallastSgFeatures : BallastFeatures) + (deferRelease ? ",must-tell-host" : "");
 
-    /// <summary>Runs every repeat, the devices alternating within each; returns every run in order.</summary>
+    /// <summary>
+    /// Runs every repeat: within each, every backing in turn, and on each the devices alternating (QEMU's only with the
+    /// stock driver); returns every run in order.
+    /// </summary>
     public async Task<GuestBenchReport> RunAsync(GuestBenchOptions options, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(options);
         var runs = new List<GuestBenchRun>();
         for (var repeat = 1; repeat <= options.Repeat; repeat++)
         {
-            foreach (var device in options.Devices)
+            foreach (var backing in options.Backings)
             {
-                foreach (var driver in options.Drivers)
+                foreach (var device in options.Devices)
                 {
-                    var label = string.Create(CultureInfo.InvariantCulture, $"{GuestBenchDevices.Name(device)} {GuestBenchDrivers.Name(driver)} {repeat}/{options.Repeat}");
-                    var run = device switch
+                    foreach (var driver in options.Drivers)
                     {
-                        GuestBenchDevice.Qemu when driver == GuestBenchDriver.Stock => await RunQemuAsync(options, label, ct).ConfigureAwait(false),
-                        GuestBenchDevice.Qemu => throw new ArgumentException($"QEMU's device cannot run the {GuestBenchDrivers.Name(driver)} driver", nameof(options)),
-                        GuestBenchDevice.Ballast => await RunBallastAsync(options, driver, label, ct).ConfigureAwait(false),
-                        _ => throw new ArgumentException($"unknown device {device}", nameof(options)),
-                    };
-                    _log(string.Create(CultureInfo.InvariantCulture,
-                        $"{label}: inflate {run.InflateMs:0.0} ms (host released at {run.ReleaseMs:0.0} ms), deflate {run.DeflateMs:0.0} ms, host {SizeFormatter.MiBWithDecimal(run.HostBytesBefore)} -> {SizeFormatter.MiBWithDecimal(run.HostBytesAfter)} MiB"));
-                    runs.Add(run);
+                        if (device == GuestBenchDevice.Qemu && driver != GuestBenchDriver.Stock)
+                        {
+                            if (options.Devices.Contains(GuestBenchDevice.Ballast))
+                                continue;
+                            throw new ArgumentException($"QEMU's device cannot run the {GuestBenchDrivers.Name(driver)} driver", nameof(options));
+                        }
+                        var label = string.Create(CultureInfo.InvariantCulture,
+                            $"{GuestRamBackings.Name(backing)} {GuestBenchDevices.Name(device)} {GuestBenchDrivers.Name(driver)} {repeat}/{options.Repeat}");
+                        var run = device switch
+                        {
+                            GuestBenchDevice.Qemu => await RunQemuAsync(options, backing, label, ct).ConfigureAwait(false),
+                            GuestBenchDevice.Ballast => await RunBallastAsync(options, driver, backing, label, ct).ConfigureAwait(false),
+                            _ => throw new ArgumentException($"unknown device {device}", nameof(options)),
+                        };
+                        _log(string.Create(CultureInfo.InvariantCulture,
+                            $"{label}: inflate {run.InflateMs:0.0} ms (host released at {run.ReleaseMs:0.0} ms), deflate {run.DeflateMs:0.0} ms, host {SizeFormatter.MiBWithDecimal(run.HostBytesBefore)} -> {SizeFormatter.MiBWithDecimal(run.HostBytesAfter)} MiB; {Evidence(run)}"));
+                        runs.Add(run);
+                    }
                 }
             }
         }
-        return new GuestBenchReport(options.GuestMemBytes, options.InflateBytes, options.DirtyBytes, runs);
+        return new GuestBenchReport(options.GuestMemBytes, options.InflateBytes, options.DirtyBytes, runs) { ReleaseGranularity = options.ReleaseGranularity };
     }
 
-    private static QemuGuestOptions GuestOptions(GuestBenchOptions options, GuestBalloonDevice balloon, GuestBenchDriver driver) => new()
+    /// <summary>The huge-page evidence of a run, for the progress log.</summary>
+    public static string Evidence(GuestBenchRun run)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        var (before, after) = (run.HostPagesBefore, run.HostPagesAfter);
+        if (before is null || after is null)
+            return string.Create(CultureInfo.InvariantCulture, $"RAM block {run.RamBlockBytes} B");
+        return string.Create(CultureInfo.InvariantCulture,
+            $"RAM block {run.RamBlockBytes} B, HugePages_Free {before.HugetlbFreePages} -> {after.HugetlbFreePages}, "
+            + $"QEMU hugetlb {SizeFormatter.MiBWithDecimal(before.QemuHugetlbBytes)} -> {SizeFormatter.MiBWithDecimal(after.QemuHugetlbBytes)} MiB, "
+            + $"ShmemPmdMapped {SizeFormatter.MiBWithDecimal(before.QemuShmemPmdMappedBytes)} -> {SizeFormatter.MiBWithDecimal(after.QemuShmemPmdMappedBytes)} MiB");
+    }
+
+    private static QemuGuestOptions GuestOptions(GuestBenchOptions options, GuestBalloonDevice balloon, GuestBenchDriver driver, MemoryBacking backing) => new()
     {
         MemoryBytes = options.GuestMemBytes,
+        Backing = backing,
         Balloon = balloon,
         DeflateOnOom = true,
         Queues = 3,
-        // report=0: no periodic meminfo (busybox forks are slow under TCG and would run during the timing).
+        // report=0: no periodic meminfo (busybox forks are slow under TCG and would run during the timing). Ballast's
+        // module logs each batch (verbose=1): a printk into the ring buffer, copied out by /init once a second.
         Append = string.Create(CultureInfo.InvariantCulture,
-            $"{GuestBenchDrivers.KernelArguments(driver)} ballast.dirty={options.DirtyBytes / MiB} ballast.report=0"),
+            $"{GuestBenchDrivers.KernelArguments(driver, verbose: true)} ballast.dirty={options.DirtyBytes / MiB} ballast.report=0"),
     };
 
-    private async Task<GuestBenchRun> RunQemuAsync(GuestBenchOptions options, string label, CancellationToken ct)
+    /// <summary>
+    /// After boot: the guest's RAM is on <paramref name="backing"/> (QEMU's RAM file, and for huge backings the memory
+    /// the guest dirtied really on huge pages: hugetlb mapped by QEMU, or at least half of it PMD-mapped for THP).
+    /// Returns the RAM file's block size.
+    /// </summary>
+    private static long VerifyBacking(QemuGuest guest, MemoryBacking backing, long hostBytes, HostPageCounters pages)
+    {
+        var probe = guest.VerifyBacking();
+        if (backing == MemoryBacking.Hugetlb && pages.QemuHugetlbBytes < hostBytes / 2)
+            throw new InvalidOperationException($"hugetlb guest RAM holds {hostBytes} bytes but QEMU maps only {pages.QemuHugetlbBytes} bytes of hugetlb memory: {pages}");
+        if (backing == MemoryBacking.Thp && pages.QemuShmemPmdMappedBytes < hostBytes / 2)
+            throw new InvalidOperationException($"THP guest RAM holds {hostBytes} bytes but QEMU maps only {pages.QemuShmemPmdMappedBytes} bytes of it with huge pages: {pages}");
+        return (long)probe.BlockSize;
+    }
+
+    private async Task<GuestBenchRun> RunQemuAsync(GuestBenchOptions options, MemoryBacking backing, string label, CancellationToken ct)
     {
         using var directory = GuestRunDirectory.Create(_environment, "gbq");
-        await using var guest = await QemuGuest.StartAsync(_environment, directory, GuestOptions(options, GuestBalloonDevice.Builtin, GuestBenchDriver.Stock), ct).ConfigureAwait(false);
+        await using var guest = await QemuGuest.StartAsync(_environment, directory, GuestOptions(options, GuestBalloonDevice.Builtin, GuestBenchDriver.Stock, backing), ct)
+            .ConfigureAwait(false);
         try
         {
             await BootAsync(guest, options, GuestBenchDriver.Stock, label, ct).ConfigureAwait(false);
@@ -99,12 +143,15 @@ public sealed class GuestBenchRunner
             Func<CancellationToken, Task<bool>> At(long target) => async token => (actual = await qmp.QueryBalloonAsync(token).ConfigureAwait(false)) == target;
 
             var before = guest.HostMemoryBytes();
+            var pagesBefore = guest.HostPages();
+            var blockBytes = VerifyBacking(guest, backing, before, pagesBefore);
             var clock = Stopwatch.StartNew();
             await qmp.SetBalloonAsync(inflatedGuest, ct).ConfigureAwait(false);
             await GuestWait.UntilAsync(At(inflatedGuest), options.BalloonTimeout, options.PollInterval,
                 () => $"query-balloon actual {inflatedGuest} (last {actual})", guest.ExitReason, ct).ConfigureAwait(false);
             var inflateMs = clock.Elapsed.TotalMilliseconds;
             var after = guest.HostMemoryBytes();
+            var pagesAfter = guest.HostPages();
 
             clock.Restart();
             await qmp.SetBalloonAsync(options.GuestMemBytes, ct).ConfigureAwait(false);
@@ -114,7 +161,13 @@ public sealed class GuestBenchRunner
 
             await EndAsync(guest, label, ct).ConfigureAwait(false);
             // QEMU releases each page before it returns the buffer: the memory is gone when actual says so.
-            return new GuestBenchRun(GuestBenchDevice.Qemu, GuestBenchDriver.Stock, inflateMs, deflateMs, before, after, inflateMs);
+            return new GuestBenchRun(GuestBenchDevice.Qemu, GuestBenchDriver.Stock, inflateMs, deflateMs, before, after, inflateMs)
+            {
+                Backing = backing,
+                RamBlockBytes = blockBytes,
+                HostPagesBefore = pagesBefore,
+                HostPagesAfter = pagesAfter,
+            };
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -123,7 +176,23 @@ public sealed class GuestBenchRunner
         }
     }
 
-    private async Task<GuestBenchRun> RunBallastAsync(GuestBenchOptions options, GuestBenchDriver driver, string label, CancellationToken ct)
+    /// <summary>
+    /// <c>ballast serve</c>'s arguments beyond socket, API and features: <c>--defer-release</c>, <c>--release-granularity</c>
+    /// and what <paramref name="backing"/> needs (<see cref="GuestRamBackings.DaemonArguments"/>).
+    /// </summary>
+    public static IReadOnlyList<string> DaemonArguments(GuestBenchOptions options, MemoryBacking backing)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var args = new List<string>();
+        if (options.DeferRelease)
+            args.Add("--defer-release");
+        if (options.ReleaseGranularity is { } granularity)
+            args.AddRange(["--release-granularity", granularity]);
+        args.AddRange(GuestRamBackings.DaemonArguments(backing));
+        return args;
+    }
+
+    private async Task<GuestBenchRun> RunBallastAsync(GuestBenchOptions options, GuestBenchDriver driver, MemoryBacking backing, string label, CancellationToken ct)
     {
         using var directory = GuestRunDirectory.Create(_environment, "gbb");
         await using var daemon = await DaemonProcess.StartAsync(new DaemonOptions
@@ -131,9 +200,10 @@ public sealed class GuestBenchRunner
             SocketPath = directory.HostFile(QemuGuest.BalloonSocketName),
             ApiPath = directory.HostFile("api.sock"),
             Features = DaemonFeatures(driver, options.DeferRelease),
-            ExtraArguments = options.DeferRelease ? ["--defer-release"] : [],
+            ExtraArguments = DaemonArguments(options, backing),
         }, ct).ConfigureAwait(false);
-        await using var guest = await QemuGuest.StartAsync(_environment, directory, GuestOptions(options, GuestBalloonDevice.VhostUser, driver), ct).ConfigureAwait(false);
+        await using var guest = await QemuGuest.StartAsync(_environment, directory, GuestOptions(options, GuestBalloonDevice.VhostUser, driver, backing), ct)
+            .ConfigureAwait(false);
         using var api = daemon.CreateClient();
         try
         {
@@ -155,6 +225,8 @@ public sealed class GuestBenchRunner
             };
 
             var before = guest.HostMemoryBytes();
+            var pagesBefore = guest.HostPages();
+            var blockBytes = VerifyBacking(guest, backing, before, pagesBefore);
             var clock = Stopwatch.StartNew();
             await api.SetTargetAsync(options.InflateBytes, ct).ConfigureAwait(false);
             await GuestWait.UntilAsync(At(options.InflateBytes), options.BalloonTimeout, options.PollInterval,
@@ -172,6 +244,7 @@ public sealed class GuestBenchRunner
                 releaseMs = clock.Elapsed.TotalMilliseconds;
             }
             var after = guest.HostMemoryBytes();
+            var pagesAfter = guest.HostPages();
 
             clock.Restart();
             await api.SetTargetAsync(0, ct).ConfigureAwait(false);
@@ -180,7 +253,16 @@ public sealed class GuestBenchRunner
             var deflateMs = clock.Elapsed.TotalMilliseconds;
 
             await EndAsync(guest, label, ct).ConfigureAwait(false);
-            return new GuestBenchRun(GuestBenchDevice.Ballast, driver, inflateMs, deflateMs, before, after, releaseMs);
+            var serial = File.ReadAllLines(guest.Serial.Path);
+            return new GuestBenchRun(GuestBenchDevice.Ballast, driver, inflateMs, deflateMs, before, after, releaseMs)
+            {
+                Backing = backing,
+                RamBlockBytes = blockBytes,
+                HostPagesBefore = pagesBefore,
+                HostPagesAfter = pagesAfter,
+                ModuleInflate = GuestModuleBreakdown.Sum(serial, "inflate"),
+                ModuleDeflate = GuestModuleBreakdown.Sum(serial, "deflate"),
+            };
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -192,7 +274,7 @@ public sealed class GuestBenchRunner
 
     private async Task BootAsync(QemuGuest guest, GuestBenchOptions options, GuestBenchDriver driver, string label, CancellationToken ct)
     {
-        _log($"{label}: booting a {SizeFormatter.Format(options.GuestMemBytes)} guest ({GuestBenchDrivers.KernelArguments(driver)}), dirtying {SizeFormatter.Format(options.DirtyBytes)}");
+        _log($"{label}: booting a {SizeFormatter.Format(options.GuestMemBytes)} guest on {GuestRamBackings.Name(guest.Backing)} memory ({GuestBenchDrivers.KernelArguments(driver, verbose: true)}), dirtying {SizeFormatter.Format(options.DirtyBytes)}");
         await guest.WaitReadyAsync(options.BootTimeout, ct).ConfigureAwait(false);
         var module = GuestBenchDrivers.Module(driver);
         var virtio = guest.Serial.Last("virtio");

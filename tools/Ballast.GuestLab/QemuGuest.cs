@@ -2,6 +2,8 @@ using System.Globalization;
 using System.Net.Sockets;
 using System.Text;
 using Ballast.Balloon.Device;
+using Ballast.Linux;
+using Ballast.Virtio.Memory;
 
 namespace Ballast.GuestLab;
 
@@ -41,11 +43,13 @@ public sealed class QemuGuest : IAsyncDisposable
 
     private readonly ChildProcess _process;
     private readonly QemuGuestOptions _options;
+    private readonly GuestRam _ram;
 
-    private QemuGuest(ChildProcess process, GuestRunDirectory directory, QemuGuestOptions options)
+    private QemuGuest(ChildProcess process, GuestRunDirectory directory, QemuGuestOptions options, GuestRam ram)
     {
         _process = process;
         _options = options;
+        _ram = ram;
         RunDirectory = directory;
         Serial = new SerialLog(directory.HostFile(SerialLogName));
     }
@@ -90,7 +94,7 @@ public sealed class QemuGuest : IAsyncDisposable
         args.AddRange(
         [
             "-M", MachineArgument(options.Machine), "-accel", "tcg", "-m", mem, "-smp", "1",
-            "-object", $"memory-backend-memfd,id=mem,size={mem},share=on",
+            "-object", GuestRamBackings.QemuObject(options.Backing, options.MemoryBytes, GuestRam.FileInRoot(directory)),
         ]);
         if (options.Machine == GuestMachine.Microvm)
             args.AddRange(["-global", "virtio-mmio.force-legacy=false"]);
@@ -166,7 +170,20 @@ public sealed class QemuGuest : IAsyncDisposable
         File.WriteAllLines(directory.HostFile(CommandLineName), args.Prepend("chroot"));
         foreach (var stale in new[] { SerialLogName, ConsoleSocketName, QmpSocketName })
             File.Delete(directory.HostFile(stale));
-        var guest = new QemuGuest(ChildProcess.Start("chroot", args, "QEMU"), directory, options);
+        // Blocks while another process's huge-page guest or benchmark holds the settings (flock).
+        var ram = options.Backing == MemoryBacking.Pages4K
+            ? GuestRam.Prepare(directory, options)
+            : await Task.Run(() => GuestRam.Prepare(directory, options), ct).ConfigureAwait(false);
+        QemuGuest guest;
+        try
+        {
+            guest = new QemuGuest(ChildProcess.Start("chroot", args, "QEMU"), directory, options, ram);
+        }
+        catch
+        {
+            ram.Dispose();
+            throw;
+        }
         if (!args.Contains("--preconfig"))
             return guest;
         try
@@ -286,14 +303,37 @@ public sealed class QemuGuest : IAsyncDisposable
         return await _process.WaitForExitAsync(timeout, ct).ConfigureAwait(false) ? _process.ExitCode : null;
     }
 
+    /// <summary>What backs guest RAM (<see cref="QemuGuestOptions.Backing"/>).</summary>
+    public MemoryBacking Backing => _ram.Backing;
+
     /// <summary>Host memory behind guest RAM now (see <see cref="GuestRamFile"/>).</summary>
-    public long HostMemoryBytes() => GuestRamFile.AllocatedBytes(Pid);
+    public long HostMemoryBytes() => GuestRamFile.AllocatedBytes(Pid, _ram.LinkPrefix);
+
+    /// <summary>The guest RAM file's file system and block size, read from QEMU's descriptor (<see cref="GuestRamFile.Probe"/>).</summary>
+    public FileHostPages RamFile() => GuestRamFile.Probe(Pid, _ram.LinkPrefix);
+
+    /// <summary>The host's huge-page counters and QEMU's now (<see cref="HostPageCounters"/>).</summary>
+    public HostPageCounters HostPages() => HostPageCounters.Read(Pid);
+
+    /// <summary>
+    /// Checks that QEMU's guest RAM file is what <see cref="Backing"/> asked for (<see cref="GuestRamBackings.Mismatch"/>)
+    /// and returns its probe.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">It is not.</exception>
+    public FileHostPages VerifyBacking()
+    {
+        var probe = RamFile();
+        return GuestRamBackings.Mismatch(Backing, probe) is { } why ? throw new InvalidOperationException(why) : probe;
+    }
 
     /// <summary>The serial log's tail and QEMU's own output, for failure messages.</summary>
     public string Diagnostics(int lines = 40) =>
         $"--- serial log ({Serial.Path}), last {lines} lines ---\n{Serial.Tail(lines)}\n--- QEMU output ---\n{_process.Tail(20)}";
 
-    /// <summary>Stops QEMU if it still runs (SIGTERM, then SIGKILL after the grace time); the run directory is its owner's.</summary>
+    /// <summary>
+    /// Stops QEMU if it still runs (SIGTERM, then SIGKILL after the grace time), then lets go of its RAM's host side
+    /// (<see cref="GuestRam"/>: huge-page settings put back, THP tmpfs unmounted); the run directory is its owner's.
+    /// </summary>
     public async ValueTask DisposeAsync()
     {
         try
@@ -302,8 +342,15 @@ public sealed class QemuGuest : IAsyncDisposable
         }
         finally
         {
-            await _process.DisposeAsync().ConfigureAwait(false);
-            Serial.Dispose();
+            try
+            {
+                await _process.DisposeAsync().ConfigureAwait(false);
+                Serial.Dispose();
+            }
+            finally
+            {
+                _ram.Dispose();
+            }
         }
     }
 }

@@ -1,3 +1,5 @@
+using Ballast.Virtio.Memory;
+
 namespace Ballast.GuestLab;
 
 /// <summary>How a <see cref="QemuGuest"/> is started.</summary>
@@ -5,6 +7,13 @@ public sealed record QemuGuestOptions
 {
     /// <summary>Guest RAM (and memfd size), a whole number of MiB: 2 GiB by default.</summary>
     public long MemoryBytes { get; init; } = 2L << 30;
+
+    /// <summary>
+    /// What backs guest RAM on the host: 4 KiB shmem (a memfd, the default), 2 MiB hugetlb pages (a hugetlb memfd) or
+    /// transparent huge pages (a file on a <c>huge=always</c> tmpfs); see <see cref="GuestRamBackings"/>. A huge backing
+    /// holds a <see cref="GuestRam"/> (huge pages reserved, settings restored) while QEMU runs.
+    /// </summary>
+    public MemoryBacking Backing { get; init; } = MemoryBacking.Pages4K;
 
     /// <summary>The machine (and so the virtio transport): microvm with virtio-mmio by default, or q35 with virtio-PCI.</summary>
     public GuestMachine Machine { get; init; } = GuestMachine.Microvm;

@@ -44,6 +44,22 @@ public sealed class GuestBenchCommand : Command
         DefaultValueFactory = _ => GuestBenchDrivers.Name(GuestBenchDriver.Stock),
     }.AcceptOnlyFromAmong([.. GuestBenchDrivers.CommandLineValues]);
 
+    private readonly Option<string> _backing = new Option<string>("--backing")
+    {
+        Description = "What backs guest RAM: 4k (a shmem memfd), thp (transparent huge pages: a file on a huge=always tmpfs mounted for the guest; "
+            + "the daemon then runs with --allow-unsealed-memory), hugetlb (a 2 MiB hugetlb memfd: hugetlb=on,hugetlbsize=2M), or all (the three "
+            + "in that order, in every repeat). Huge backings reserve what they need (vm.nr_hugepages) while the guest runs and restore it",
+        HelpName = "BACKING",
+        DefaultValueFactory = _ => GuestRamBackings.Name(Virtio.Memory.MemoryBacking.Pages4K),
+    }.AcceptOnlyFromAmong([.. GuestRamBackings.CommandLineValues]);
+
+    private readonly Option<string?> _granularity = new Option<string?>("--release-granularity")
+    {
+        Description = "Ballast's daemon's --release-granularity: host-page (release a huge page once all its 4 KiB frames are ballooned) or 4k "
+            + "(every frame at once; splits transparent huge pages) [default: the daemon's, host-page]",
+        HelpName = "UNIT",
+    }.AcceptOnlyFromAmong([.. GuestBenchOptions.ReleaseGranularities]);
+
     private readonly Option<int> _repeat = new("--repeat")
     {
         Description = "Boot N guests per device; the table shows each run and the per-device medians, the JSON every run",
@@ -59,8 +75,10 @@ public sealed class GuestBenchCommand : Command
 
     private readonly Option<bool> _json = new("--json")
     {
-        Description = "Print exactly one JSON object and nothing else: guest_mem_bytes, inflate_bytes, dirty_bytes and runs[] (device, driver, "
-            + "inflate_ms, deflate_ms, host_bytes_before, host_bytes_after, release_ms), every run in order",
+        Description = "Print exactly one JSON object and nothing else: guest_mem_bytes, inflate_bytes, dirty_bytes, runs[] (device, driver, "
+            + "inflate_ms, deflate_ms, host_bytes_before, host_bytes_after, release_ms, backing, ram_block_bytes, host_pages_before/after: the "
+            + "hugetlb pool's free pages, shmem THP and QEMU's hugetlb and PMD-mapped memory, module_inflate/module_deflate: Ballast's module's "
+            + "verbose=1 batches summed), every run in order, and release_granularity",
     };
 
     /// <summary>The <c>guest-bench</c> command.</summary>
@@ -71,7 +89,8 @@ public sealed class GuestBenchCommand : Command
 
     /// <summary>The command with its view of host memory replaced, for tests.</summary>
     internal GuestBenchCommand(Func<long?> availableHostBytes)
-        : base("guest-bench", "Time real Linux guests (QEMU TCG, microvm; the stock virtio_balloon driver or Ballast's SG module) inflating and deflating their balloon with "
+        : base("guest-bench", "Time real Linux guests (QEMU TCG, microvm; the stock virtio_balloon driver or Ballast's SG module; RAM on 4 KiB pages, "
+            + "transparent huge pages or hugetlb) inflating and deflating their balloon with "
             + "Ballast's daemon over vhost-user and with QEMU's built-in virtio-balloon-device, and the host memory behind guest RAM before "
             + $"and after. Needs root; builds the guest kernel, initramfs and QEMU chroot first if missing. SIZE is {SizeParser.Syntax}. "
             + "Exit codes: 0 ok, 1 a run failed, 2 bad command line, 130 cancelled.")
@@ -83,6 +102,8 @@ public sealed class GuestBenchCommand : Command
         Options.Add(_dirty);
         Options.Add(_device);
         Options.Add(_driver);
+        Options.Add(_backing);
+        Options.Add(_granularity);
         Options.Add(_repeat);
         Options.Add(_deferRelease);
         Options.Add(_json);
@@ -100,6 +121,8 @@ public sealed class GuestBenchCommand : Command
             DirtyBytes = parseResult.GetValue(_dirty) ?? GuestBenchOptions.DefaultDirtyBytes,
             Devices = GuestBenchDevices.Select(parseResult.GetRequiredValue(_device)),
             Drivers = GuestBenchDrivers.Select(parseResult.GetRequiredValue(_driver)),
+            Backings = GuestRamBackings.Select(parseResult.GetRequiredValue(_backing)),
+            ReleaseGranularity = parseResult.GetValue(_granularity),
             Repeat = parseResult.GetValue(_repeat),
             DeferRelease = parseResult.GetValue(_deferRelease),
         };

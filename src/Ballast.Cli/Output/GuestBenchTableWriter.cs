@@ -1,6 +1,8 @@
 using System.Globalization;
 using System.Text;
+using Ballast.GuestLab;
 using Ballast.Simulation.Experiment;
+using Ballast.Virtio.Memory;
 using Ballast.Virtio.Units;
 using Ballast.GuestBench;
 
@@ -9,7 +11,8 @@ namespace Ballast.Cli.Output;
 /// <summary>
 /// The human output of <c>ballast guest-bench</c>: every run, then per device and driver the median of each figure
 /// (each field on its own, as <c>ballast bench --repeat</c> does) and, with both devices, Ballast's time as a share
-/// of QEMU's; with SG drivers, their time as a share of the stock driver's on Ballast.
+/// of QEMU's; with SG drivers, their time as a share of the stock driver's on Ballast; per backing, and with 4 KiB
+/// runs beside huge-page ones, each huge-page median as a share of the same device and driver on 4 KiB.
 /// </summary>
 /// <remarks>
 /// <code>
@@ -28,27 +31,32 @@ public static class GuestBenchTableWriter
     public static string Format(GuestBenchReport report)
     {
         ArgumentNullException.ThrowIfNull(report);
-        var devices = report.Runs.Select(Column).Distinct().ToList();
-        var perDevice = devices.Count == 0 ? 0 : report.Runs.Count / devices.Count;
+        var withBacking = report.Runs.Any(run => run.Backing != MemoryBacking.Pages4K);
+        string Key(GuestBenchRun run) => Column(run, withBacking);
+        var columns = report.Runs.Select(Key).Distinct().ToList();
+        var perColumn = columns.Count == 0 ? 0 : report.Runs.Count / columns.Count;
         var text = new StringBuilder();
         text.Append(CultureInfo.InvariantCulture,
             $"ballast guest-bench: guest {SizeFormatter.Format(report.GuestMemBytes)}, inflate {SizeFormatter.Format(report.InflateBytes)}, "
-            + $"dirty {SizeFormatter.Format(report.DirtyBytes)}, {perDevice} run{(perDevice == 1 ? "" : "s")} per device and driver\n\n");
+            + $"dirty {SizeFormatter.Format(report.DirtyBytes)}, {perColumn} run{(perColumn == 1 ? "" : "s")} per device and driver");
+        if (report.ReleaseGranularity is { } granularity)
+            text.Append(CultureInfo.InvariantCulture, $", release granularity {granularity}");
+        text.Append("\n\n");
 
-        text.Append("run  device    driver        inflate ms  release ms  deflate ms  host before MiB  host after MiB  released %\n");
+        text.Append("run  device    driver        backing  inflate ms  release ms  deflate ms  host before MiB  host after MiB  released %  huge pages free\n");
         var repeatOf = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var run in report.Runs)
         {
-            repeatOf[Column(run)] = repeatOf.GetValueOrDefault(Column(run)) + 1;
+            repeatOf[Key(run)] = repeatOf.GetValueOrDefault(Key(run)) + 1;
             text.Append(CultureInfo.InvariantCulture,
-                $"{repeatOf[Column(run)],3}  {GuestBenchDevices.Name(run.Device),-8}  {GuestBenchDrivers.Name(run.Driver),-12}  {Ms(run.InflateMs),10}  {Ms(run.ReleaseMs),10}  {Ms(run.DeflateMs),10}  {SizeFormatter.MiBWithDecimal(run.HostBytesBefore),15}  "
-                + $"{SizeFormatter.MiBWithDecimal(run.HostBytesAfter),14}  {Released(run.ReleasedBytes, report.InflateBytes),10}\n");
+                $"{repeatOf[Key(run)],3}  {GuestBenchDevices.Name(run.Device),-8}  {GuestBenchDrivers.Name(run.Driver),-12}  {GuestRamBackings.Name(run.Backing),-7}  {Ms(run.InflateMs),10}  {Ms(run.ReleaseMs),10}  {Ms(run.DeflateMs),10}  {SizeFormatter.MiBWithDecimal(run.HostBytesBefore),15}  "
+                + $"{SizeFormatter.MiBWithDecimal(run.HostBytesAfter),14}  {Released(run.ReleasedBytes, report.InflateBytes),10}  {HugePagesFree(run),15}\n");
         }
 
-        var medians = devices.Select(column => Median(report.Runs.Where(run => Column(run) == column).ToList())).ToList();
-        text.Append('\n').Append(CultureInfo.InvariantCulture, $"{(perDevice > 1 ? $"median of {perDevice}" : "result"),-18}");
-        foreach (var device in devices)
-            text.Append(CultureInfo.InvariantCulture, $"  {device,20}");
+        var medians = columns.Select(column => Median(report.Runs.Where(run => Key(run) == column).ToList())).ToList();
+        text.Append('\n').Append(CultureInfo.InvariantCulture, $"{(perColumn > 1 ? $"median of {perColumn}" : "result"),-18}");
+        foreach (var column in columns)
+            text.Append(CultureInfo.InvariantCulture, $"  {column,20}");
         text.Append('\n');
         Row(text, "inflate ms", medians, run => Ms(run.InflateMs));
         Row(text, "release ms", medians, run => Ms(run.ReleaseMs));
@@ -57,21 +65,33 @@ public static class GuestBenchTableWriter
         Row(text, "host after MiB", medians, run => SizeFormatter.MiBWithDecimal(run.HostBytesAfter));
         Row(text, "released %", medians, run => Released(run.ReleasedBytes, report.InflateBytes));
 
-        var qemu = medians.FirstOrDefault(run => run.Device == GuestBenchDevice.Qemu && run.Driver == GuestBenchDriver.Stock);
-        var ballast = medians.FirstOrDefault(run => run.Device == GuestBenchDevice.Ballast && run.Driver == GuestBenchDriver.Stock);
-        if (qemu is not null && ballast is not null)
-        {
-            text.Append(CultureInfo.InvariantCulture,
-                $"\nballast / qemu: inflate {Ratio(ballast.InflateMs, qemu.InflateMs)}, deflate {Ratio(ballast.DeflateMs, qemu.DeflateMs)} (medians)\n");
-        }
-        var separated = qemu is not null && ballast is not null;
-        foreach (var sg in medians.Where(run => ballast is not null && run.Device == GuestBenchDevice.Ballast && run.Driver != GuestBenchDriver.Stock))
+        var separated = false;
+        void Line(string line)
         {
             if (!separated)
                 text.Append('\n');
             separated = true;
-            text.Append(CultureInfo.InvariantCulture,
-                $"ballast {GuestBenchDrivers.Name(sg.Driver)} / ballast stock: inflate {Ratio(sg.InflateMs, ballast!.InflateMs)}, deflate {Ratio(sg.DeflateMs, ballast.DeflateMs)} (medians)\n");
+            text.Append(line).Append('\n');
+        }
+        foreach (var backing in medians.Select(run => run.Backing).Distinct())
+        {
+            var on = medians.Where(run => run.Backing == backing).ToList();
+            var where = withBacking ? $" on {GuestRamBackings.Name(backing)}" : "";
+            var qemu = on.FirstOrDefault(run => run.Device == GuestBenchDevice.Qemu && run.Driver == GuestBenchDriver.Stock);
+            var ballast = on.FirstOrDefault(run => run.Device == GuestBenchDevice.Ballast && run.Driver == GuestBenchDriver.Stock);
+            if (qemu is not null && ballast is not null)
+                Line($"ballast / qemu{where}: inflate {Ratio(ballast.InflateMs, qemu.InflateMs)}, deflate {Ratio(ballast.DeflateMs, qemu.DeflateMs)} (medians)");
+            foreach (var sg in on.Where(run => ballast is not null && run.Device == GuestBenchDevice.Ballast && run.Driver != GuestBenchDriver.Stock))
+                Line($"ballast {GuestBenchDrivers.Name(sg.Driver)} / ballast stock{where}: inflate {Ratio(sg.InflateMs, ballast!.InflateMs)}, deflate {Ratio(sg.DeflateMs, ballast.DeflateMs)} (medians)");
+        }
+        foreach (var huge in medians.Where(run => run.Backing != MemoryBacking.Pages4K))
+        {
+            var base4K = medians.FirstOrDefault(run => run.Backing == MemoryBacking.Pages4K && run.Device == huge.Device && run.Driver == huge.Driver);
+            if (base4K is not null)
+            {
+                Line($"{GuestRamBackings.Name(huge.Backing)} / 4k, {GuestBenchDevices.Name(huge.Device)} {GuestBenchDrivers.Name(huge.Driver)}: "
+                    + $"release {Ratio(huge.ReleaseMs, base4K.ReleaseMs)}, inflate {Ratio(huge.InflateMs, base4K.InflateMs)} (medians)");
+            }
         }
         return text.ToString();
     }
@@ -94,13 +114,28 @@ public static class GuestBenchTableWriter
             MedianAggregator.Median(runs.Select(run => run.DeflateMs)),
             MedianAggregator.Median(runs.Select(run => run.HostBytesBefore)),
             MedianAggregator.Median(runs.Select(run => run.HostBytesAfter)),
-            MedianAggregator.Median(runs.Select(run => run.ReleaseMs)));
+            MedianAggregator.Median(runs.Select(run => run.ReleaseMs)))
+        {
+            Backing = runs[0].Backing,
+            RamBlockBytes = runs[0].RamBlockBytes,
+        };
     }
 
-    /// <summary>The median column of a run: its device, with the driver unless it is the stock one.</summary>
-    private static string Column(GuestBenchRun run) => run.Driver == GuestBenchDriver.Stock
-        ? GuestBenchDevices.Name(run.Device)
-        : $"{GuestBenchDevices.Name(run.Device)} {GuestBenchDrivers.Name(run.Driver)}";
+    /// <summary>
+    /// The median column of a run: its device, with the driver unless it is the stock one, after its backing when
+    /// <paramref name="withBacking"/> (some run is not on 4 KiB pages).
+    /// </summary>
+    private static string Column(GuestBenchRun run, bool withBacking) =>
+        (withBacking ? GuestRamBackings.Name(run.Backing) + " " : "")
+        + (run.Driver == GuestBenchDriver.Stock
+            ? GuestBenchDevices.Name(run.Device)
+            : $"{GuestBenchDevices.Name(run.Device)} {GuestBenchDrivers.Name(run.Driver)}");
+
+    /// <summary>HugePages_Free before → after the inflate, when the hugetlb pool had any.</summary>
+    private static string HugePagesFree(GuestBenchRun run) =>
+        run.HostPagesBefore is { } before && run.HostPagesAfter is { } after && (before.HugetlbFreePages > 0 || after.HugetlbFreePages > 0)
+            ? string.Create(CultureInfo.InvariantCulture, $"{before.HugetlbFreePages} -> {after.HugetlbFreePages}")
+            : "-";
 
     private static void Row(StringBuilder text, string label, IReadOnlyList<GuestBenchRun> medians, Func<GuestBenchRun, string> cell)
     {

@@ -77,6 +77,7 @@ public sealed class BallastGuest : IAsyncDisposable
             {
                 Machine = options.Machine,
                 MemoryBytes = options.MemoryBytes,
+                Backing = options.Backing,
                 Balloon = GuestBalloonDevice.VhostUser,
                 Queues = options.Queues,
                 ReconnectMs = options.ReconnectMs,
@@ -100,7 +101,7 @@ public sealed class BallastGuest : IAsyncDisposable
         SocketPath = directory.HostFile(QemuGuest.BalloonSocketName),
         ApiPath = directory.HostFile("api.sock"),
         Features = options.Features,
-        ExtraArguments = options.DeferRelease ? ["--defer-release"] : [],
+        ExtraArguments = [.. options.DeferRelease ? ["--defer-release"] : Array.Empty<string>(), .. GuestRamBackings.DaemonArguments(options.Backing)],
     };
 
     /// <summary>Stops the daemon with SIGTERM and returns its exit status; the guest keeps running.</summary>

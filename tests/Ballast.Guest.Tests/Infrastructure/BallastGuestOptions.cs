@@ -1,4 +1,5 @@
 using Ballast.GuestLab;
+using Ballast.Virtio.Memory;
 
 namespace Ballast.Guest.Tests.Infrastructure;
 
@@ -19,6 +20,12 @@ public sealed record BallastGuestOptions
 
     /// <summary>The machine: microvm (virtio-mmio) by default, or q35 (virtio-PCI).</summary>
     public GuestMachine Machine { get; init; } = GuestMachine.Microvm;
+
+    /// <summary>
+    /// What backs guest RAM (<see cref="QemuGuestOptions.Backing"/>); a huge backing reserves its pages while QEMU
+    /// runs, and THP gives the daemon <c>--allow-unsealed-memory</c>.
+    /// </summary>
+    public MemoryBacking Backing { get; init; } = MemoryBacking.Pages4K;
 
     /// <summary>Guest RAM.</summary>
     public long MemoryBytes { get; init; } = 2L << 30;
