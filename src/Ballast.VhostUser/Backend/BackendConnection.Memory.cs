@@ -104,6 +104,11 @@ internal sealed partial class BackendConnection
             _table = regions;
             Volatile.Write(ref _guestRamBytes, memory.RamBytes);
             BackendLog.MemoryTable(_logger, regions.Length, memory.RamBytes);
+            for (var i = 0; i < memory.Regions.Count; i++)
+            {
+                var region = memory.Regions[i];
+                BackendLog.MemoryRegionBacking(_logger, i, region.GuestPhysAddr, region.Size, BackingName(region.Backing), region.HostPageSize);
+            }
             var result = startRings ? StartReadyRings() : RequestResult.Ok;
             old?.Dispose();
             return result;
@@ -117,4 +122,12 @@ internal sealed partial class BackendConnection
             }
         }
     }
+
+    /// <summary>How the log names a backing: 4 KiB pages, transparent huge pages or hugetlb.</summary>
+    private static string BackingName(MemoryBacking backing) => backing switch
+    {
+        MemoryBacking.Thp => "transparent huge pages",
+        MemoryBacking.Hugetlb => "hugetlb",
+        _ => "4 KiB pages",
+    };
 }
