@@ -49,18 +49,21 @@ internal static class BalloonScenarios
     /// <summary>
     /// Inflating to <paramref name="bytes"/>: actual, target and ballooned bytes reach it, MemFree drops by that much
     /// (±2%), and once the daemon has no release queued, the host memory behind guest RAM (the memfd's st_blocks) drops
-    /// by at least 95% of it.
+    /// by at least 95% of it. Returns the host's readings just before and after (st_blocks and the huge-page counters,
+    /// each pair read together).
     /// </summary>
-    public static async Task InflateReleasesHostMemoryAsync(BallastGuest guest, long bytes, TimeSpan timeout)
+    public static async Task<HostReadings> InflateReleasesHostMemoryAsync(BallastGuest guest, long bytes, TimeSpan timeout)
     {
         await guest.WaitConnectedAsync(TimeSpan.FromSeconds(10));
         var before = await guest.FreshMemInfoAsync();
         var hostBefore = guest.Qemu.HostMemoryBytes();
+        var pagesBefore = guest.Qemu.HostPages();
         Assert.True(hostBefore >= bytes, $"only {hostBefore / MiB} MiB behind guest RAM before inflating: did ballast.dirty run?");
 
         await guest.SetTargetAndWaitAsync(bytes, timeout);
         await guest.WaitReleasedAsync(timeout);
         var hostAfter = guest.Qemu.HostMemoryBytes();
+        var pagesAfter = guest.Qemu.HostPages();
         var after = await guest.FreshMemInfoAsync();
         var state = await guest.StateAsync();
 
@@ -74,7 +77,11 @@ internal static class BalloonScenarios
         var released = hostBefore - hostAfter;
         Assert.True(released >= bytes * 0.95,
             $"host memory behind guest RAM went {hostBefore / MiB} -> {hostAfter / MiB} MiB: {released / MiB} MiB released, less than 95% of {bytes / MiB} MiB");
+        return new HostReadings(hostBefore, hostAfter, pagesBefore, pagesAfter);
     }
+
+    /// <summary>Host memory behind guest RAM and the huge-page counters just before and just after an inflate.</summary>
+    public sealed record HostReadings(long HostBefore, long HostAfter, HostPageCounters PagesBefore, HostPageCounters PagesAfter);
 
     /// <summary>
     /// Deflating to 0 (after inflating to <paramref name="inflateFirst"/> if the balloon is empty, when run alone):
