@@ -133,9 +133,10 @@ internal sealed partial class BackendConnection
 
     /// <summary>
     /// Under THP's <c>shmem_enabled=advise</c> a shmem file's block size says 4 KiB whether or not it gets huge pages: the
-    /// front-end's mapping decides. THP if the front-end maps the file THP-eligible (or its mappings cannot be read:
-    /// QEMU, the usual front-end, advises MADV_HUGEPAGE on all guest RAM), 4 KiB if it maps it and not eligible; null
-    /// (let the file say) in every other case.
+    /// front-end's mapping decides. THP if the front-end maps the file THP-eligible; null (let the file say: 4 KiB)
+    /// otherwise, also when its mappings cannot be read. Wrongly taking THP pages for 4 KiB ones only splits them as they
+    /// are released; the other way round would hold back ballooned memory in pages that are not huge at all (QEMU
+    /// 11.1.3 advises MADV_HUGEPAGE on a memfd's guest RAM but maps it 4 KiB off a 2 MiB boundary: not eligible).
     /// </summary>
     private MemoryBacking? AdvisedBacking(int fd)
     {
@@ -154,6 +155,6 @@ internal sealed partial class BackendConnection
             return null;
         var pid = _channel.Socket.PeerCredentials(out _)?.ProcessId;
         var huge = pid is > 0 ? ThpEligibility.MapsHuge(pid.Value, probe.Inode) : null;
-        return huge == false ? MemoryBacking.Pages4K : MemoryBacking.Thp;
+        return huge == true ? MemoryBacking.Thp : null;
     }
 }

@@ -10,8 +10,8 @@ namespace Ballast.Virtio.Memory;
 /// <item><see cref="Thp"/>: a shmem file (tmpfs, memfd) whose block size is the PMD size — the kernel reports
 /// that when it gives the file transparent huge pages whoever maps it (<c>shmem_enabled</c> always, within_size or
 /// force, or a <c>huge=</c> mount). Under <c>advise</c> the file does not say (the mapping that faults a page in
-/// decides): the vhost-user back-end asks the front-end's mappings (<c>ThpEligibility</c>; QEMU advises MADV_HUGEPAGE
-/// on all guest RAM) and passes what it found as <see cref="RegionSpec.Backing"/>.</item>
+/// decides): the vhost-user back-end asks the front-end's mappings (<c>ThpEligibility</c>) and passes THP as
+/// <see cref="RegionSpec.Backing"/> when one of them is THP-eligible.</item>
 /// <item><see cref="Pages4K"/>: everything else.</item>
 /// </list>
 /// A region built by <see cref="GuestMemory.CreateMemfd(ulong, string, MemoryBacking)"/> says what it made instead.
