@@ -34,6 +34,7 @@ public sealed partial class ManagementApi
         var connected = _backend.IsConnected;
         // Negotiated features once a guest is there (empty until its driver accepts some), offered ones otherwise.
         var features = connected ? _device.NegotiatedFeatures : _device.OfferedFeatures;
+        var (backing, hostPage) = connected ? _device.HostPages : (MemoryBacking.Pages4K, GuestPage.Size);
         return new BalloonState(
             TargetBytes: _device.NumPages * PageBytes,
             ActualBytes: _device.Actual * PageBytes,
@@ -41,8 +42,20 @@ public sealed partial class ManagementApi
             GuestBytes: connected ? _backend.GuestRamBytes : 0,
             Features: BalloonFeatureNames.FromBits(features, _device.Options),
             Connected: connected,
-            ReleasePendingBytes: (ulong)_device.PendingReleaseBytes);
+            ReleasePendingBytes: (ulong)_device.PendingReleaseBytes,
+            Backing: BackingName(backing),
+            HostPageBytes: hostPage,
+            ReleaseGranularity: _device.Options.Granularity == ReleaseGranularity.Page4K ? "4k" : "host-page",
+            PartialHostPageBytes: connected ? (ulong)_device.HeldInPartialHostPagesBytes : 0);
     }
+
+    /// <summary>The API's name for <paramref name="backing"/>: 4k, thp or hugetlb (as <c>--backing</c> spells them).</summary>
+    public static string BackingName(MemoryBacking backing) => backing switch
+    {
+        MemoryBacking.Thp => "thp",
+        MemoryBacking.Hugetlb => "hugetlb",
+        _ => "4k",
+    };
 
     private Task GetBalloonAsync(HttpContext context) =>
         WriteJsonAsync(context, StatusCodes.Status200OK, CurrentState(), ApiJsonContext.Default.BalloonState);

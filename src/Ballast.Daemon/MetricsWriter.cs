@@ -49,6 +49,12 @@ public static class MetricsWriter
         Gauge(text, "ballooned_bytes", "Bytes the device saw inflated and not deflated.", device.BalloonedPages * PageBytes);
         Gauge(text, "guest_bytes", "The connected guest's RAM; 0 with no guest.", backend.GuestRamBytes);
         Gauge(text, "release_pending_bytes", "Ballooned bytes whose host release is still queued (--defer-release).", (ulong)device.PendingReleaseBytes);
+        var (backing, hostPage) = backend.IsConnected ? device.HostPages : (MemoryBacking.Pages4K, PageBytes);
+        Header(text, "memory_backing", "gauge", "1 for what backs guest RAM (4k, thp or hugetlb).");
+        Sample(text, "memory_backing", $"{{backing=\"{ManagementApi.BackingName(backing)}\"}}", 1);
+        Gauge(text, "host_page_bytes", "The host page size behind guest RAM: 4096, or the huge page size.", hostPage);
+        Gauge(text, "partial_host_page_bytes", "Ballooned bytes the host still holds because their huge page is not wholly ballooned.",
+            backend.IsConnected ? (ulong)device.HeldInPartialHostPagesBytes : 0);
         return text.ToString();
     }
 

@@ -174,7 +174,14 @@ public sealed partial class BalloonDevice
             }
             RecordSet(pfn, 1);
             Counters.PagesInflated++;
-            if (perPage)
+            if (perPage && WholeHostPages(region))
+            {
+                // QEMU's way on huge pages: look at this frame's host page now, release it if the frame completed it.
+                Counters.TranslateTicks += Stopwatch.GetTimestamp() - start;
+                ReleaseRun(pfn, 1);
+                start = Stopwatch.GetTimestamp();
+            }
+            else if (perPage)
             {
                 // QEMU's way: translate this one page now, release it on its own once the batch is full.
                 var offset = (pfn << PageShift) - region.GuestPhysAddr;
@@ -344,8 +351,18 @@ public sealed partial class BalloonDevice
     /// <summary>Releases the frames recorded in this drain as maximal runs: one translation and one release per run and region.</summary>
     private void FlushPending()
     {
-        foreach (var (pfn, count) in _pending.Drain())
-            ReleaseRun(pfn, count);
+        _flushing = true;
+        _hostPageMark = 0;
+        try
+        {
+            foreach (var (pfn, count) in _pending.Drain())
+                ReleaseRun(pfn, count);
+        }
+        finally
+        {
+            _flushing = false;
+            _hostPageMark = 0;
+        }
     }
 
     private void ReleaseRun(ulong pfn, ulong count)
@@ -362,12 +379,7 @@ public sealed partial class BalloonDevice
         }
         var deferred = ReleaseDeferred;
         for (var i = 0; i < n; i++)
-        {
-            if (deferred)
-                _releaser.Enqueue(_pieces[i]);
-            else
-                Release(_pieces[i]);
-        }
+            ReleasePiece(_pieces[i], deferred);
     }
 
     /// <summary>A deferred release, on the worker: nothing may escape a thread-pool thread.</summary>

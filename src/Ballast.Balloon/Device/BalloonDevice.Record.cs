@@ -120,8 +120,7 @@ public sealed partial class BalloonDevice
                     var offset = gpa - region.GuestPhysAddr;
                     Counters.Runs++;
                     runs++;
-                    if (Release(new HostRange(region, gpa, region.HostAddress + (nint)offset, region.FdOffset + offset, pieceEnd - gpa)))
-                        bytes += (long)(pieceEnd - gpa);
+                    bytes += ReleasePiece(new HostRange(region, gpa, region.HostAddress + (nint)offset, region.FdOffset + offset, pieceEnd - gpa), deferred: false);
                     gpa = pieceEnd;
                 }
             }

@@ -1,7 +1,8 @@
 namespace Ballast.Daemon.Api;
 
 /// <summary>
-/// <c>GET /balloon</c>: <c>{"target_bytes":N,"actual_bytes":N,"ballooned_bytes":N,"guest_bytes":N,"features":[…],"connected":bool,"release_pending_bytes":N}</c>.
+/// <c>GET /balloon</c>: <c>{"target_bytes":N,"actual_bytes":N,"ballooned_bytes":N,"guest_bytes":N,"features":[…],"connected":bool,"release_pending_bytes":N,
+/// "backing":"4k|thp|hugetlb","host_page_bytes":N,"release_granularity":"host-page|4k","partial_host_page_bytes":N}</c>.
 /// </summary>
 /// <param name="TargetBytes">num_pages × 4096: what the host asked the guest to give up.</param>
 /// <param name="ActualBytes">actual × 4096: what the guest says its balloon holds.</param>
@@ -16,6 +17,13 @@ namespace Ballast.Daemon.Api;
 /// Ballooned bytes whose host release is still queued (<c>serve --defer-release</c>); 0 otherwise. Host memory
 /// matches the balloon once this is 0.
 /// </param>
+/// <param name="Backing">What backs guest RAM: <c>4k</c>, <c>thp</c> or <c>hugetlb</c> (see <c>MemoryBacking</c>); 4k with no guest.</param>
+/// <param name="HostPageBytes">The host page of that backing: 4096, or the huge page size.</param>
+/// <param name="ReleaseGranularity"><c>host-page</c> or <c>4k</c> (<c>serve --release-granularity</c>).</param>
+/// <param name="PartialHostPageBytes">
+/// Ballooned bytes the host still holds because their huge page is not wholly ballooned (released once it is); 0 on
+/// 4 KiB memory.
+/// </param>
 public sealed record BalloonState(
     ulong TargetBytes,
     ulong ActualBytes,
@@ -23,4 +31,8 @@ public sealed record BalloonState(
     ulong GuestBytes,
     IReadOnlyList<string> Features,
     bool Connected,
-    ulong ReleasePendingBytes = 0);
+    ulong ReleasePendingBytes = 0,
+    string Backing = "4k",
+    ulong HostPageBytes = 4096,
+    string ReleaseGranularity = "host-page",
+    ulong PartialHostPageBytes = 0);

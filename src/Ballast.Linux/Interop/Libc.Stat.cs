@@ -38,6 +38,7 @@ internal static unsafe partial class Libc
     public const uint STATX_MODE = 0x2;
     public const uint STATX_UID = 0x8;
     public const uint STATX_GID = 0x10;
+    public const uint STATX_INO = 0x100;
     public const uint STATX_SIZE = 0x200;
     public const uint STATX_BLOCKS = 0x400;
 
@@ -60,6 +61,7 @@ internal static unsafe partial class Libc
         [FieldOffset(20)] public uint stx_uid;
         [FieldOffset(24)] public uint stx_gid;
         [FieldOffset(28)] public ushort stx_mode;
+        [FieldOffset(32)] public ulong stx_ino;
         [FieldOffset(40)] public ulong stx_size;
         [FieldOffset(48)] public ulong stx_blocks;
     }

@@ -82,7 +82,7 @@ internal sealed partial class BackendConnection
 
             var specs = new RegionSpec[regions.Length];
             for (var i = 0; i < regions.Length; i++)
-                specs[i] = new RegionSpec(fds[i], regions[i].MmapOffset, regions[i].GuestPhysAddr, regions[i].MemorySize, OwnsFd: true);
+                specs[i] = new RegionSpec(fds[i], regions[i].MmapOffset, regions[i].GuestPhysAddr, regions[i].MemorySize, OwnsFd: true, AdvisedBacking(fds[i]));
             GuestMemory memory;
             owned = false;
             try
@@ -104,6 +104,11 @@ internal sealed partial class BackendConnection
             _table = regions;
             Volatile.Write(ref _guestRamBytes, memory.RamBytes);
             BackendLog.MemoryTable(_logger, regions.Length, memory.RamBytes);
+            for (var i = 0; i < memory.Regions.Count; i++)
+            {
+                var region = memory.Regions[i];
+                BackendLog.MemoryRegionBacking(_logger, i, region.GuestPhysAddr, region.Size, BackingName(region.Backing), region.HostPageSize);
+            }
             var result = startRings ? StartReadyRings() : RequestResult.Ok;
             old?.Dispose();
             return result;
@@ -116,5 +121,39 @@ internal sealed partial class BackendConnection
                     _ = Ballast.Linux.Interop.Libc.close(fd);
             }
         }
+    }
+
+    /// <summary>How the log names a backing: 4 KiB pages, transparent huge pages or hugetlb.</summary>
+    private static string BackingName(MemoryBacking backing) => backing switch
+    {
+        MemoryBacking.Thp => "transparent huge pages",
+        MemoryBacking.Hugetlb => "hugetlb",
+        _ => "4 KiB pages",
+    };
+
+    /// <summary>
+    /// Under THP's <c>shmem_enabled=advise</c> a shmem file's block size says 4 KiB whether or not it gets huge pages: the
+    /// front-end's mapping decides. THP if the front-end maps the file THP-eligible (or its mappings cannot be read:
+    /// QEMU, the usual front-end, advises MADV_HUGEPAGE on all guest RAM), 4 KiB if it maps it and not eligible; null
+    /// (let the file say) in every other case.
+    /// </summary>
+    private MemoryBacking? AdvisedBacking(int fd)
+    {
+        if (HugePageSettings.ShmemThpMode() != "advise")
+            return null;
+        FileHostPages probe;
+        try
+        {
+            probe = FileHostPages.Probe(fd);
+        }
+        catch (SyscallException)
+        {
+            return null;
+        }
+        if (!probe.Shmem || probe.BlockSize > GuestMemory.PageSize)
+            return null;
+        var pid = _channel.Socket.PeerCredentials(out _)?.ProcessId;
+        var huge = pid is > 0 ? ThpEligibility.MapsHuge(pid.Value, probe.Inode) : null;
+        return huge == false ? MemoryBacking.Pages4K : MemoryBacking.Thp;
     }
 }

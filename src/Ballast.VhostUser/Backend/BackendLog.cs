@@ -53,6 +53,9 @@ internal static partial class BackendLog
     [LoggerMessage(120, LogLevel.Information, "memory table: {Regions} regions, {Bytes} bytes of guest RAM")]
     public static partial void MemoryTable(ILogger logger, int regions, ulong bytes);
 
+    [LoggerMessage(122, LogLevel.Information, "memory region {Index}: guest-physical 0x{Address:x}, {Bytes} bytes, backed by {Backing} (host page {HostPage} bytes)")]
+    public static partial void MemoryRegionBacking(ILogger logger, int index, ulong address, ulong bytes, string backing, ulong hostPage);
+
     [LoggerMessage(121, LogLevel.Debug, "ring {Index} started: size {Size}, descriptors 0x{Desc:x}, available 0x{Avail:x}, used 0x{Used:x} (guest-physical), next available {NextAvail}")]
     public static partial void RingStarted(ILogger logger, int index, int size, ulong desc, ulong avail, ulong used, ushort nextAvail);
 

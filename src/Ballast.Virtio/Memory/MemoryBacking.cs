@@ -7,10 +7,11 @@ namespace Ballast.Virtio.Memory;
 /// <item><see cref="Hugetlb"/>: the file is on hugetlbfs (fstatfs <c>f_type</c> = HUGETLBFS_MAGIC: a
 /// <c>MFD_HUGETLB</c> memfd, QEMU's <c>memory-backend-memfd,hugetlb=on</c>, or a file on a hugetlbfs mount); the page
 /// size is the file's block size (statx <c>stx_blksize</c>).</item>
-/// <item><see cref="Thp"/>: a shmem file (tmpfs, memfd) whose block size is the PMD size — the kernel reports that
-/// when it gives the file transparent huge pages whoever maps it (<c>shmem_enabled</c> always, within_size or force,
-/// or a <c>huge=</c> mount) — or any shmem file while <c>shmem_enabled</c> is <c>advise</c>: there the mapping that
-/// faults a page in decides, and QEMU advises MADV_HUGEPAGE on all guest RAM (<c>ram_block_add</c>).</item>
+/// <item><see cref="Thp"/>: a shmem file (tmpfs, memfd) whose block size is the PMD size — the kernel reports
+/// that when it gives the file transparent huge pages whoever maps it (<c>shmem_enabled</c> always, within_size or
+/// force, or a <c>huge=</c> mount). Under <c>advise</c> the file does not say (the mapping that faults a page in
+/// decides): the vhost-user back-end asks the front-end's mappings (<c>ThpEligibility</c>; QEMU advises MADV_HUGEPAGE
+/// on all guest RAM) and passes what it found as <see cref="RegionSpec.Backing"/>.</item>
 /// <item><see cref="Pages4K"/>: everything else.</item>
 /// </list>
 /// A region built by <see cref="GuestMemory.CreateMemfd(ulong, string, MemoryBacking)"/> says what it made instead.

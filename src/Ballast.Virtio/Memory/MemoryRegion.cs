@@ -110,8 +110,6 @@ public sealed unsafe class MemoryRegion
             return known == MemoryBacking.Thp ? (known, HugePageSettings.PmdSize()) : (MemoryBacking.Pages4K, GuestMemory.PageSize);
         if (probe.Shmem && probe.BlockSize > GuestMemory.PageSize)
             return (MemoryBacking.Thp, ValidPageSize(probe.BlockSize));
-        if (probe.Shmem && HugePageSettings.ShmemThpMode() == "advise")
-            return (MemoryBacking.Thp, HugePageSettings.PmdSize());
         return (MemoryBacking.Pages4K, GuestMemory.PageSize);
     }
 

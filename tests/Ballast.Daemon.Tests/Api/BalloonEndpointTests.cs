@@ -28,7 +28,11 @@ public class BalloonEndpointTests
         Assert.Equal(1L << 30, root.GetProperty("guest_bytes").GetInt64());
         Assert.True(root.GetProperty("connected").GetBoolean());
         Assert.Equal(0, root.GetProperty("release_pending_bytes").GetInt64());
-        Assert.Equal(7, root.EnumerateObject().Count());
+        Assert.Equal("4k", root.GetProperty("backing").GetString());          // the fake backend has no guest memory
+        Assert.Equal(4096, root.GetProperty("host_page_bytes").GetInt64());
+        Assert.Equal("host-page", root.GetProperty("release_granularity").GetString());
+        Assert.Equal(0, root.GetProperty("partial_host_page_bytes").GetInt64());
+        Assert.Equal(11, root.EnumerateObject().Count());
     }
 
     [Fact]
