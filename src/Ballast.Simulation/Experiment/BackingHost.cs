@@ -7,9 +7,11 @@ namespace Ballast.Simulation.Experiment;
 /// <summary>
 /// Makes the host ready for guest RAM on a backing (issue #14: "benchmarks reserve what they need themselves, and
 /// restore it"): as root, a <see cref="HugePageReservation"/> — enough free 2 MiB huge pages for a hugetlb guest,
-/// THP's <c>shmem_enabled</c> set to <c>advise</c> for a THP guest when it is <c>never</c> or <c>deny</c> — which puts
-/// the settings back when disposed; as anyone else, a check that the host already can
-/// (<see cref="GuestMemory.CheckBacking"/>). Whatever fails is a <see cref="BenchHostException"/> naming the setting.
+/// THP's <c>shmem_enabled</c> set to <c>advise</c> for a THP guest when it is <c>never</c> or <c>deny</c>, and on 4 KiB
+/// pages just its lock, so that no other Ballast process changes the settings or runs huge-page guests while the
+/// host-wide counters of the evidence are read — which puts the settings back when disposed; as anyone else, a check
+/// that the host already can (<see cref="GuestMemory.CheckBacking"/>). Whatever fails is a
+/// <see cref="BenchHostException"/> naming the setting.
 /// </summary>
 public static class BackingHost
 {
@@ -51,22 +53,25 @@ public static class BackingHost
 
     /// <summary>
     /// Sets the host up for guest RAM of <paramref name="guestBytes"/> on <paramref name="backing"/>, or checks that it
-    /// is (not root). The returned reservation (root only; null otherwise and for 4 KiB) holds the settings, and the
-    /// lock other Ballast processes take before changing them, until it is disposed.
+    /// is (not root). The returned reservation (root only; null otherwise) holds the settings, and the lock other Ballast
+    /// processes take before changing them, until it is disposed; it blocks while another process holds that lock.
     /// </summary>
     /// <exception cref="BenchHostException">The host cannot; the message names the sysctl.</exception>
     public static IDisposable? Reserve(BenchBacking backing, ulong guestBytes)
     {
         Check(backing, guestBytes);
-        if (backing == BenchBacking.Pages4K || !Environment.IsPrivilegedProcess)
+        if (!Environment.IsPrivilegedProcess)
             return null;
 
         HugePageReservation reservation;
         try
         {
-            reservation = backing == BenchBacking.Hugetlb
-                ? HugePageReservation.Acquire(HugePagesFor(guestBytes))
-                : HugePageReservation.Acquire(0, HugePageSettings.ShmemThpPossible() ? null : "advise");
+            reservation = backing switch
+            {
+                BenchBacking.Hugetlb => HugePageReservation.Acquire(HugePagesFor(guestBytes)),
+                BenchBacking.Thp => HugePageReservation.Acquire(0, HugePageSettings.ShmemThpPossible() ? null : "advise"),
+                _ => HugePageReservation.Acquire(0),
+            };
         }
         catch (Exception e) when (e is InvalidOperationException or IOException or UnauthorizedAccessException or SyscallException)
         {

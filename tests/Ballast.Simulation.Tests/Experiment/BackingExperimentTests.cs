@@ -1,5 +1,4 @@
 using Ballast.Balloon.Device;
-using Ballast.Linux;
 using Ballast.Simulation.Experiment;
 using Ballast.TestKit;
 
@@ -97,8 +96,7 @@ public sealed class BackingExperimentTests
     [HugePageFact]
     public void Engine_OnEveryBacking_ReportsEachWithItsEvidenceAndPutsTheHostBack()
     {
-        var nrHugePages = File.ReadAllText(HugePageReservation.NrHugePagesPath).Trim();
-        var shmemMode = HugePageSettings.ShmemThpMode();
+        var host = HugePageHostState.Read();
         var options = new BenchOptions
         {
             GuestMemBytes = 128 * MiB,
@@ -109,8 +107,7 @@ public sealed class BackingExperimentTests
 
         var report = new BenchEngine().Run(options, progress: null, CancellationToken.None);
 
-        Assert.Equal(nrHugePages, File.ReadAllText(HugePageReservation.NrHugePagesPath).Trim());
-        Assert.Equal(shmemMode, HugePageSettings.ShmemThpMode());
+        Assert.Equal(host, HugePageHostState.Read());
         Assert.Empty(report.Warnings);
         Assert.Equal(options.Backings, report.Backings.Select(b => b.Backing));
         Assert.Equal([4096L, HugePage, HugePage], report.Backings.Select(b => b.HostPageSize));

@@ -1,9 +1,9 @@
 namespace Ballast.Simulation.Tests.Experiment;
 
 /// <summary>
-/// Tests that change the host's huge-page settings (vm.nr_hugepages, THP shmem_enabled) run alone: while
-/// shmem_enabled is 'advise', a vhost-user back-end takes every memfd it is handed for THP memory, which would change
-/// what the 4 KiB tests of this assembly see.
+/// Tests that change the host's huge-page settings (vm.nr_hugepages, THP shmem_enabled) run alone, one after another,
+/// and not beside this assembly's other tests: the settings are host-wide, and the huge-page counters the tests read
+/// (/proc/meminfo) are too.
 /// </summary>
 [CollectionDefinition(Name, DisableParallelization = true)]
 public sealed class HugePageCollection
