@@ -1,5 +1,6 @@
 using Ballast.Balloon.Device;
 using Ballast.Simulation.Experiment;
+using Ballast.Simulation.Guest;
 using Ballast.TestKit;
 
 namespace Ballast.Simulation.Tests.Experiment;
@@ -91,6 +92,36 @@ public sealed class BackingExperimentTests
         // Only the guest's kernel part (an eighth of its RAM) was ever written, so only that is in huge pages.
         Assert.InRange(m.HugePageBytesBefore, GuestBytes / 8 - HugePage, GuestBytes / 8 + 2 * HugePage);
         Assert.Equal(m.HugePageBytesBefore, m.HugePageBytesAfter);
+    }
+
+    [Fact]
+    public void Floor_On4KPages_ReleasesEveryFrameItAllocated()
+    {
+        using var guest = SimulatedGuest.Create((ulong)GuestBytes);
+        var before = guest.HostBytes;
+
+        Assert.True(BalloonExperiment.MeasureFloor(guest, (ulong)InflateBytes / 4096, zeroOnAlloc: false) > 0);
+
+        Assert.Equal(InflateBytes, before - guest.HostBytes);
+    }
+
+    [HugePageTheory]
+    [InlineData(BenchBacking.Hugetlb)]
+    [InlineData(BenchBacking.Thp)]
+    public void Floor_OnHugePages_ReleasesTheWholeHostPagesOfWhatItAllocated(BenchBacking backing)
+    {
+        using var host = BackingHost.Reserve(backing, GuestBytes);
+        using var guest = SimulatedGuest.Create((ulong)GuestBytes, backing: BenchBackings.ToMemoryBacking(backing));
+        var before = guest.HostBytes;
+        var hugeBefore = guest.HugePageBytes;
+
+        Assert.True(BalloonExperiment.MeasureFloor(guest, (ulong)InflateBytes / 4096, zeroOnAlloc: false, wholeHostPages: true) > 0);
+
+        // The frames come from the top of a 4 MiB-aligned free area: whole huge pages, all released, none split.
+        var freed = before - guest.HostBytes;
+        Assert.Equal(0, freed % HugePage);
+        Assert.InRange(freed, InflateBytes - 2 * HugePage, InflateBytes);
+        Assert.Equal(freed, hugeBefore - guest.HugePageBytes);
     }
 
     [HugePageFact]
