@@ -72,7 +72,8 @@ public sealed class BenchCommand : Command
     {
         Description = "What backs the simulated guest's RAM: 4k (a memfd on 4 KiB pages), thp (a memfd with transparent huge pages, "
             + "MADV_HUGEPAGE) or hugetlb (a 2 MiB MFD_HUGETLB memfd); a comma-separated list (4k,hugetlb) runs every mode on each in turn. "
-            + "As root the bench reserves what it needs (vm.nr_hugepages, THP shmem_enabled=advise) and puts it back afterwards; "
+            + "As root the bench reserves what it needs (vm.nr_hugepages, THP shmem_enabled=advise) and puts it back afterwards, "
+            + "holding " + HugePageReservation.LockPath + " meanwhile (and waiting for it while another Ballast process holds it); "
             + "otherwise the host must be set up already.",
         HelpName = "BACKING[,BACKING…]",
         DefaultValueFactory = _ => BenchBackings.Name(BenchBacking.Pages4K),
