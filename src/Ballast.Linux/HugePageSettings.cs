@@ -35,6 +35,11 @@ public static class HugePageSettings
     /// <summary>Pages in the default hugetlb pool (<c>HugePages_Total</c> = vm.nr_hugepages), or 0.</summary>
     public static long HugetlbTotalPages() => MemInfoCount("HugePages_Total:") ?? 0;
 
+    /// <summary>
+    /// Bytes of shared memory (tmpfs, memfds) held in transparent huge pages host-wide (<c>ShmemHugePages</c>), or 0.
+    /// </summary>
+    public static long ShmemHugeBytes() => (MemInfoCount("ShmemHugePages:", "kB") ?? 0) * 1024;
+
     /// <summary>The bracketed word of a sysfs choice line ("always [madvise] never" → "madvise").</summary>
     public static string? Selected(string? choices)
     {
@@ -45,15 +50,20 @@ public static class HugePageSettings
         return close > open + 1 ? choices[(open + 1)..close] : null;
     }
 
-    private static long? MemInfoCount(string key)
+    /// <summary>The number on <paramref name="key"/>'s line of /proc/meminfo, without its <paramref name="unit"/> if it has one.</summary>
+    private static long? MemInfoCount(string key, string unit = "")
     {
         var text = ReadOrNull(HostMemory.MemInfoPath);
         if (text is null)
             return null;
         foreach (var line in text.AsSpan().EnumerateLines())
         {
-            if (line.StartsWith(key, StringComparison.Ordinal)
-                && long.TryParse(line[key.Length..].Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var n))
+            if (!line.StartsWith(key, StringComparison.Ordinal))
+                continue;
+            var value = line[key.Length..].Trim();
+            if (unit.Length > 0 && value.EndsWith(unit, StringComparison.Ordinal))
+                value = value[..^unit.Length].TrimEnd();
+            if (long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var n))
                 return n;
         }
         return null;

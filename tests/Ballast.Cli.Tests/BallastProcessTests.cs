@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Ballast.Daemon;
+using Ballast.TestKit;
 
 namespace Ballast.Cli.Tests;
 
@@ -65,6 +66,36 @@ public class BallastProcessTests
             Assert.Equal(448L << 20 >> 12, run.GetProperty("pages").GetInt64());
             var freed = run.GetProperty("host_bytes_before").GetInt64() - run.GetProperty("host_bytes_after").GetInt64();
             Assert.True(freed >= (448L << 20) * 95 / 100, $"{run.GetProperty("mode")}: freed {freed} bytes");
+        }
+    }
+
+    [HugePageFact]
+    public async Task Bench_OnHugePages_ReservesWhatItNeedsReportsTheEvidenceAndPutsTheHostBack()
+    {
+        var host = HugePageHostState.Read();
+
+        var result = await RunBallast("bench", "--backing", "hugetlb,thp", "--guest-mem", "256M", "--inflate", "192M", "--json");
+
+        Assert.True(result.ExitCode == 0, result.StdErr);
+        Assert.Equal(host, HugePageHostState.Read());
+        using var json = System.Text.Json.JsonDocument.Parse(result.StdOut);
+        var root = json.RootElement;
+        Assert.Empty(root.GetProperty("warnings").EnumerateArray());
+        Assert.Equal(["hugetlb", "thp"], root.GetProperty("backings").EnumerateArray().Select(b => b.GetProperty("backing").GetString()));
+        var runs = root.GetProperty("runs").EnumerateArray().ToList();
+        Assert.Equal(6, runs.Count);
+        foreach (var run in runs)
+        {
+            var what = $"{run.GetProperty("backing")} {run.GetProperty("mode")}";
+            Assert.Equal("ok", run.GetProperty("integrity").GetString());
+            Assert.Equal(2L << 20, run.GetProperty("host_page_size").GetInt64());
+            Assert.True(run.GetProperty("huge_page_bytes_before").GetInt64() >= (256L << 20) * 9 / 10, what);
+            if (run.GetProperty("mode").GetString() == "pfn-per-page")
+                continue;
+            var freed = run.GetProperty("host_bytes_before").GetInt64() - run.GetProperty("host_bytes_after").GetInt64();
+            Assert.True(freed >= (192L << 20) * 95 / 100, $"{what}: freed {freed} bytes");
+            var hugeFreed = run.GetProperty("huge_page_bytes_before").GetInt64() - run.GetProperty("huge_page_bytes_after").GetInt64();
+            Assert.True(hugeFreed >= (192L << 20) * 95 / 100, $"{what}: {hugeFreed} bytes of huge pages freed");
         }
     }
 

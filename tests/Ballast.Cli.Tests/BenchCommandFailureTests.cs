@@ -66,4 +66,40 @@ public class BenchCommandFailureTests
         Assert.Equal(0, result.ExitCode);
         Assert.Contains("median of 4 runs", result.StdOut, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task HostNotSetUpForTheBacking_ExitsOneWithOneLineAndNoStackTrace()
+    {
+        using var engine = new FakeBenchEngine
+        {
+            OnRun = (_, _, _) => throw new BenchHostException(
+                "guest RAM on hugetlb needs 4097 free 2 MiB huge pages and the host has 0 (HugePages_Free in /proc/meminfo): as root, 'sysctl vm.nr_hugepages=4097'"),
+        };
+        var result = await CliHarness.RunAsync(engine, "bench", "--backing", "hugetlb", "--json");
+
+        Assert.Equal(ExitCodes.Failure, result.ExitCode);
+        Assert.Equal(string.Empty, result.StdOut);
+        Assert.Equal(
+            "ballast bench: guest RAM on hugetlb needs 4097 free 2 MiB huge pages and the host has 0 (HugePages_Free in /proc/meminfo): as root, 'sysctl vm.nr_hugepages=4097'",
+            result.StdErr.TrimEnd());
+        Assert.True(engine.Disposed);
+    }
+
+    [Fact]
+    public async Task RealEngine_HugetlbGuestNoHostCanHold_SaysWhichSysctlInOneLine()
+    {
+        // MemAvailable unknown to the command, so only the engine's own check stands between the request and the host:
+        // as root it refuses to grow vm.nr_hugepages beyond the memory there is, otherwise the pool is too small.
+        var pool = UnixMode.IsRoot ? HugePageHostState.Read() : default;
+        var result = await CliHarness.RunAsync(() => new BenchEngine(), availableHostBytes: null, CancellationToken.None,
+            "bench", "--backing", "4k,hugetlb", "--guest-mem", "1T", "--json");
+
+        Assert.Equal(ExitCodes.Failure, result.ExitCode);
+        Assert.Equal(string.Empty, result.StdOut);
+        var line = Assert.Single(result.StdErr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith("ballast bench: ", line, StringComparison.Ordinal);
+        Assert.Contains("vm.nr_hugepages", line, StringComparison.Ordinal);
+        if (UnixMode.IsRoot)
+            Assert.Equal(pool, HugePageHostState.Read());
+    }
 }

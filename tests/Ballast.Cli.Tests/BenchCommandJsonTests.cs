@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Ballast.Balloon.Device;
 using Ballast.Simulation.Experiment;
 using Ballast.TestKit;
 using Ballast.Cli.Tests.Infrastructure;
@@ -7,12 +8,15 @@ namespace Ballast.Cli.Tests;
 
 public class BenchCommandJsonTests
 {
+    // The fields every earlier bench printed come first, in their order; huge-page guest RAM (#14) added the rest.
     private static readonly string[] s_topFields =
-        ["guest_mem_bytes", "inflate_bytes", "profile", "clean", "zero_on_alloc", "floor_ms", "runs"];
+        ["guest_mem_bytes", "inflate_bytes", "profile", "clean", "zero_on_alloc", "floor_ms", "runs",
+         "release_granularity", "backings", "warnings"];
 
     private static readonly string[] s_runFields =
         ["mode", "total_ms", "alloc_ms", "send_ms", "translate_ms", "release_ms", "deflate_ms", "pages", "buffers",
-         "kicks", "runs", "release_calls", "host_bytes_before", "host_bytes_after", "integrity"];
+         "kicks", "runs", "release_calls", "host_bytes_before", "host_bytes_after", "integrity",
+         "backing", "release_granularity", "host_page_size", "huge_page_bytes_before", "huge_page_bytes_after"];
 
     [Fact]
     public async Task Json_PrintsExactlyOneObjectWithTheSpecifiedFields()
@@ -96,5 +100,70 @@ public class BenchCommandJsonTests
         var expected = SampleRuns.For(BenchMode.PfnPerPage, 7L << 30, 8L << 30, scale: 2);
         Assert.Equal(Math.Round(expected.AllocMs, 2), runs[0].GetProperty("alloc_ms").GetDouble());
         Assert.Equal(Math.Round(expected.TotalMs, 2), runs[0].GetProperty("total_ms").GetDouble());
+    }
+
+    [Fact]
+    public async Task Json_PassesBackingsAndGranularityToTheEngineAndEchoesThem()
+    {
+        using var engine = new FakeBenchEngine
+        {
+            OnRun = (options, _, _) => BenchReport.For(options,
+                [.. options.Backings.Select(backing => new BenchBackingSummary
+                {
+                    Backing = backing,
+                    HostPageSize = backing == BenchBacking.Pages4K ? 4096 : 2 << 20,
+                    HugePageSource = backing == BenchBacking.Hugetlb ? "HugePages_Free" : "ShmemHugePages",
+                    FloorMs = backing == BenchBacking.Pages4K ? 380.456 : 3.5,
+                })],
+                [.. options.Backings.SelectMany(backing => options.Modes.Select(mode =>
+                    SampleRuns.For(mode, options.InflateBytes, options.GuestMemBytes) with
+                    {
+                        Backing = backing,
+                        ReleaseGranularity = options.Granularity,
+                        HostPageSize = backing == BenchBacking.Pages4K ? 4096 : 2 << 20,
+                        HugePageBytesBefore = backing == BenchBacking.Pages4K ? 0 : options.GuestMemBytes,
+                        HugePageBytesAfter = backing == BenchBacking.Pages4K ? 0 : options.GuestMemBytes - options.InflateBytes,
+                    }))],
+                ["thp: just so"]),
+        };
+        var result = await CliHarness.RunAsync(engine, "bench", "--json", "--backing", "4k,hugetlb", "--release-granularity", "4k", "--mode", "sg");
+
+        Assert.Equal(0, result.ExitCode);
+        var options = Assert.Single(engine.Calls);
+        Assert.Equal([BenchBacking.Pages4K, BenchBacking.Hugetlb], options.Backings);
+        Assert.Equal(ReleaseGranularity.Page4K, options.Granularity);
+        Assert.Equal("ballast bench: warning: thp: just so", result.StdErr.TrimEnd());
+
+        using var doc = JsonDocument.Parse(result.StdOut);
+        var root = doc.RootElement;
+        Assert.Equal(s_topFields, root.EnumerateObject().Select(p => p.Name));
+        Assert.Equal("4k", root.GetProperty("release_granularity").GetString());
+        Assert.Equal(380.46, root.GetProperty("floor_ms").GetDouble());
+        var backings = root.GetProperty("backings").EnumerateArray().ToList();
+        Assert.Equal(["4k", "hugetlb"], backings.Select(b => b.GetProperty("backing").GetString()));
+        Assert.Equal([4096L, 2L << 20], backings.Select(b => b.GetProperty("host_page_size").GetInt64()));
+        Assert.Equal([380.46, 3.5], backings.Select(b => b.GetProperty("floor_ms").GetDouble()));
+        Assert.Equal("HugePages_Free", backings[1].GetProperty("huge_page_source").GetString());
+        var runs = root.GetProperty("runs").EnumerateArray().ToList();
+        Assert.Equal(["4k", "hugetlb"], runs.Select(run => run.GetProperty("backing").GetString()));
+        Assert.All(runs, run => Assert.Equal("4k", run.GetProperty("release_granularity").GetString()));
+        Assert.Equal(8L << 30, runs[1].GetProperty("huge_page_bytes_before").GetInt64());
+        Assert.Equal(1L << 30, runs[1].GetProperty("huge_page_bytes_after").GetInt64());
+        Assert.Equal(["thp: just so"], root.GetProperty("warnings").EnumerateArray().Select(w => w.GetString()));
+    }
+
+    [Fact]
+    public async Task Json_ByDefault_Runs4KPagesReleasedAHostPageAtATime()
+    {
+        using var engine = new FakeBenchEngine();
+        var result = await CliHarness.RunAsync(engine, "bench", "--json");
+
+        Assert.Equal(0, result.ExitCode);
+        var options = Assert.Single(engine.Calls);
+        Assert.Equal([BenchBacking.Pages4K], options.Backings);
+        Assert.Equal(ReleaseGranularity.HostPage, options.Granularity);
+        using var doc = JsonDocument.Parse(result.StdOut);
+        Assert.All(doc.RootElement.GetProperty("runs").EnumerateArray(), run => Assert.Equal("4k", run.GetProperty("backing").GetString()));
+        Assert.Equal("host-page", doc.RootElement.GetProperty("release_granularity").GetString());
     }
 }

@@ -11,13 +11,19 @@ public class BenchJsonWriterTests
     public void Serialize_UsesSnakeCaseNamesInDeclaredOrder()
     {
         using var doc = JsonDocument.Parse(BenchJsonWriter.Serialize(SampleReports.AllModes()));
+        // The earlier fields first and in their order; what huge-page guest RAM (#14) added after them.
         Assert.Equal(
-            ["guest_mem_bytes", "inflate_bytes", "profile", "clean", "zero_on_alloc", "floor_ms", "runs"],
+            ["guest_mem_bytes", "inflate_bytes", "profile", "clean", "zero_on_alloc", "floor_ms", "runs",
+             "release_granularity", "backings", "warnings"],
             doc.RootElement.EnumerateObject().Select(p => p.Name));
         Assert.Equal(
             ["mode", "total_ms", "alloc_ms", "send_ms", "translate_ms", "release_ms", "deflate_ms", "pages", "buffers",
-             "kicks", "runs", "release_calls", "host_bytes_before", "host_bytes_after", "integrity"],
+             "kicks", "runs", "release_calls", "host_bytes_before", "host_bytes_after", "integrity",
+             "backing", "release_granularity", "host_page_size", "huge_page_bytes_before", "huge_page_bytes_after"],
             doc.RootElement.GetProperty("runs")[0].EnumerateObject().Select(p => p.Name));
+        using var two = JsonDocument.Parse(BenchJsonWriter.Serialize(SampleReports.TwoBackings()));
+        Assert.Equal(["backing", "host_page_size", "huge_page_source", "floor_ms"],
+            two.RootElement.GetProperty("backings")[0].EnumerateObject().Select(p => p.Name));
     }
 
     [Fact]
@@ -29,6 +35,15 @@ public class BenchJsonWriterTests
         Assert.Equal(
             ["pfn-per-page", "pfn", "sg"],
             doc.RootElement.GetProperty("runs").EnumerateArray().Select(run => run.GetProperty("mode").GetString()));
+    }
+
+    [Fact]
+    public void Serialize_RoundsEachBackingsFloor()
+    {
+        var report = SampleReports.TwoBackings();
+        report = report with { Backings = [.. report.Backings.Select(b => b with { FloorMs = b.FloorMs + 0.004449 })] };
+        using var doc = JsonDocument.Parse(BenchJsonWriter.Serialize(report));
+        Assert.Equal([380.5, 12.25], doc.RootElement.GetProperty("backings").EnumerateArray().Select(b => b.GetProperty("floor_ms").GetDouble()));
     }
 
     [Fact]

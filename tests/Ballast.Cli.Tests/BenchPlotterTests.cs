@@ -23,4 +23,8 @@ public class BenchPlotterTests
         report = report with { Runs = [report.Runs[2]] };
         Assert.NotEmpty(BenchPlotter.RenderPng(report, repeat: 1));
     }
+
+    [Fact]
+    public void RenderPng_DrawsEveryBackingsRunsAndFloors() =>
+        Assert.Equal([0x89, 0x50, 0x4E, 0x47], BenchPlotter.RenderPng(SampleReports.TwoBackings(), repeat: 3)[..4]);
 }

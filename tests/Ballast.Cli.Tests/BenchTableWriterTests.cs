@@ -78,6 +78,37 @@ public class BenchTableWriterTests
         Assert.Contains("pfn 7 not released", Row(BenchTableWriter.Format(report, 1), "integrity"), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void Format_OnTwoBackings_GivesEachAHeadingATableAndAFloorThenComparesThemWith4K()
+    {
+        var table = BenchTableWriter.Format(SampleReports.TwoBackings(), repeat: 1);
+        var lines = table.Split('\n');
+
+        var fourK = Array.IndexOf(lines, "backing 4k: 4 KiB host pages");
+        var hugetlb = Array.IndexOf(lines,
+            "backing hugetlb: 2 MiB host pages, release granularity host-page, huge pages seen in HugePages_Free (/proc/meminfo)");
+        Assert.True(fourK > 0 && hugetlb > fourK, table);
+        Assert.Equal(2, lines.Count(line => line.Contains("pfn-per-page", StringComparison.Ordinal) && line.TrimEnd().EndsWith("sg", StringComparison.Ordinal)));
+        var floors = lines.Where(line => line.StartsWith("floor ", StringComparison.Ordinal)).ToList();
+        Assert.Equal(2, floors.Count);
+        Assert.Contains(" 380.5 ", floors[0], StringComparison.Ordinal);
+        Assert.Contains(" 12.3 ", floors[1], StringComparison.Ordinal);
+        // The huge-page evidence only under the huge-page backing.
+        var huge = lines.Select((line, i) => (line, i)).Where(x => x.line.StartsWith("huge pages before ", StringComparison.Ordinal)).ToList();
+        Assert.True(Assert.Single(huge).i > hugetlb);
+        Assert.Contains(" 8192.0 ", huge[0].line, StringComparison.Ordinal);
+        Assert.Contains(" 1024.0", lines.Single(line => line.StartsWith("huge pages after ", StringComparison.Ordinal)), StringComparison.Ordinal);
+        // vs floor uses each backing's own floor: hugetlb sg = 1184.45 * 0.05 / 12.25.
+        Assert.EndsWith(" 4.8x", lines.Where(line => line.StartsWith("vs floor ", StringComparison.Ordinal)).Last(), StringComparison.Ordinal);
+        Assert.Equal("hugetlb vs 4k: total pfn-per-page 0.050x, pfn 0.050x, sg 0.050x; release pfn-per-page 0.050x, pfn 0.050x, sg 0.050x", lines[^2]);
+    }
+
+    [Fact]
+    public void Format_ShowsReleaseTimePerGiB() =>
+        // sg: 380.7 ms for 7 GiB.
+        Assert.EndsWith(" 54.4", BenchTableWriter.Format(SampleReports.AllModes(), 1).Split('\n')
+            .Single(line => line.StartsWith("release per GiB ms ", StringComparison.Ordinal)), StringComparison.Ordinal);
+
     /// <summary>The row labelled exactly <paramref name="label"/> ("release" is not "release calls").</summary>
     private static string Row(string table, string label) =>
         table.Split('\n').Single(line => line.StartsWith(label + "  ", StringComparison.Ordinal));

@@ -4,6 +4,7 @@ using Ballast.Linux;
 using Ballast.Cli.Output;
 using Ballast.Virtio.Units;
 using Ballast.Daemon;
+using Ballast.Balloon.Device;
 
 namespace Ballast.Cli.Commands;
 
@@ -67,6 +68,25 @@ public sealed class BenchCommand : Command
         DefaultValueFactory = _ => "in-process",
     }.AcceptOnlyFromAmong("in-process", "vhost-user");
 
+    private readonly Option<string> _backing = new Option<string>("--backing")
+    {
+        Description = "What backs the simulated guest's RAM: 4k (a memfd on 4 KiB pages), thp (a memfd with transparent huge pages, "
+            + "MADV_HUGEPAGE) or hugetlb (a 2 MiB MFD_HUGETLB memfd); a comma-separated list (4k,hugetlb) runs every mode on each in turn. "
+            + "As root the bench reserves what it needs (vm.nr_hugepages, THP shmem_enabled=advise) and puts it back afterwards, "
+            + "holding " + HugePageReservation.LockPath + " meanwhile (and waiting for it while another Ballast process holds it); "
+            + "otherwise the host must be set up already.",
+        HelpName = "BACKING[,BACKING…]",
+        DefaultValueFactory = _ => BenchBackings.Name(BenchBacking.Pages4K),
+    };
+
+    private readonly Option<string> _granularity = new Option<string>("--release-granularity")
+    {
+        Description = "On huge-page RAM: host-page (the device releases a huge page once all its 4 KiB frames are ballooned) or 4k "
+            + "(every frame at once; on transparent huge pages that splits them). hugetlb always releases whole host pages.",
+        HelpName = "UNIT",
+        DefaultValueFactory = _ => ReleaseGranularities.Name(ReleaseGranularity.HostPage),
+    }.AcceptOnlyFromAmong([.. ReleaseGranularities.CommandLineValues]);
+
     private readonly Option<int> _repeat = new("--repeat")
     {
         Description = "Run each mode N times and report, per mode, the median of each field on its own (stages, total, counts, host memory; "
@@ -79,8 +99,11 @@ public sealed class BenchCommand : Command
     private readonly Option<bool> _json = new("--json")
     {
         Description = "Print exactly one JSON object to stdout and nothing else: guest_mem_bytes, inflate_bytes, profile, clean, "
-            + "zero_on_alloc, floor_ms and runs[] (mode, total_ms, alloc_ms, send_ms, translate_ms, release_ms, deflate_ms, pages, "
-            + "buffers, kicks, runs, release_calls, host_bytes_before, host_bytes_after, integrity); ms rounded to 0.01.",
+            + "zero_on_alloc, floor_ms (the first backing's), runs[] (mode, total_ms, alloc_ms, send_ms, translate_ms, release_ms, deflate_ms, "
+            + "pages, buffers, kicks, runs, release_calls, host_bytes_before, host_bytes_after, integrity, backing, release_granularity, "
+            + "host_page_size, huge_page_bytes_before, huge_page_bytes_after), release_granularity, backings[] (backing, host_page_size, "
+            + "huge_page_source, floor_ms) and warnings[]; ms rounded to 0.01. huge_page_bytes_* is the evidence of huge pages: how far "
+            + "/proc/meminfo's HugePages_Free fell (hugetlb) or ShmemHugePages grew since the guest was made, before and after inflating.",
     };
 
     private readonly Option<string?> _plot = new("--plot")
@@ -121,6 +144,8 @@ public sealed class BenchCommand : Command
         Options.Add(_clean);
         Options.Add(_zeroOnAlloc);
         Options.Add(_transport);
+        Options.Add(_backing);
+        Options.Add(_granularity);
         Options.Add(_repeat);
         Options.Add(_json);
         Options.Add(_plot);
@@ -132,6 +157,10 @@ public sealed class BenchCommand : Command
         var stdout = parseResult.InvocationConfiguration.Output;
         var stderr = parseResult.InvocationConfiguration.Error;
 
+        var errors = new List<string>();
+        if (!BenchBackings.TryParseList(parseResult.GetRequiredValue(_backing), out var backings, out var backingError))
+            errors.Add(backingError);
+
         var options = new BenchOptions
         {
             GuestMemBytes = parseResult.GetValue(_guestMem) ?? DefaultGuestMemBytes,
@@ -142,11 +171,14 @@ public sealed class BenchCommand : Command
             ZeroOnAlloc = parseResult.GetValue(_zeroOnAlloc),
             Repeat = parseResult.GetValue(_repeat),
             Transport = parseResult.GetRequiredValue(_transport) == "vhost-user" ? BenchTransport.VhostUser : BenchTransport.InProcess,
+            // A --backing in error is reported as such; the rest is checked as for the default.
+            Backings = backingError is null ? backings : [BenchBacking.Pages4K],
+            Granularity = ReleaseGranularities.Parse(parseResult.GetRequiredValue(_granularity)),
         };
         var json = parseResult.GetValue(_json);
         var plotPath = parseResult.GetValue(_plot);
 
-        var errors = new List<string>(options.Validate(_availableHostBytes()));
+        errors.AddRange(options.Validate(_availableHostBytes()));
         if (plotPath is not null && PlotPathError(plotPath) is { } plotError)
             errors.Add(plotError);
         if (errors.Count > 0)
@@ -173,6 +205,13 @@ public sealed class BenchCommand : Command
             await stderr.WriteLineAsync("ballast bench: cancelled").ConfigureAwait(false);
             return ExitCodes.Cancelled;
         }
+        catch (BenchHostException ex)
+        {
+            // The host is not set up for a backing and the bench could not set it up: one line naming the setting.
+            progress?.Dispose();
+            await stderr.WriteLineAsync($"ballast bench: {ex.Message}").ConfigureAwait(false);
+            return ExitCodes.Failure;
+        }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
             progress?.Dispose();
@@ -190,6 +229,8 @@ public sealed class BenchCommand : Command
         else
             BenchTableWriter.Write(report, options.Repeat, stdout);
         await stdout.FlushAsync(CancellationToken.None).ConfigureAwait(false);
+        foreach (var warning in report.Warnings)
+            await stderr.WriteLineAsync($"ballast bench: warning: {warning}").ConfigureAwait(false);
 
         if (plotPath is not null)
         {

@@ -13,7 +13,10 @@ namespace Ballast.Cli.Output;
 /// {"guest_mem_bytes":N,"inflate_bytes":N,"profile":"idle","clean":false,"zero_on_alloc":false,
 ///  "floor_ms":X,"runs":[{"mode":"pfn-per-page","total_ms":X,"alloc_ms":X,"send_ms":X,
 ///  "translate_ms":X,"release_ms":X,"deflate_ms":X,"pages":N,"buffers":N,"kicks":N,"runs":N,
-///  "release_calls":N,"host_bytes_before":N,"host_bytes_after":N,"integrity":"ok"}, …]}
+///  "release_calls":N,"host_bytes_before":N,"host_bytes_after":N,"integrity":"ok","backing":"4k",
+///  "release_granularity":"host-page","host_page_size":4096,"huge_page_bytes_before":N,"huge_page_bytes_after":N}, …],
+///  "release_granularity":"host-page","backings":[{"backing":"4k","host_page_size":4096,"huge_page_source":"ShmemHugePages",
+///  "floor_ms":X}, …],"warnings":[…]}
 /// </code>
 /// </remarks>
 public static class BenchJsonWriter
@@ -39,6 +42,7 @@ public static class BenchJsonWriter
     internal static BenchReport Rounded(BenchReport report) => report with
     {
         FloorMs = Round(report.FloorMs),
+        Backings = [.. report.Backings.Select(backing => backing with { FloorMs = Round(backing.FloorMs) })],
         Runs = [.. report.Runs.Select(run => run with
         {
             TotalMs = Round(run.TotalMs),

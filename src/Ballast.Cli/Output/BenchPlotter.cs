@@ -99,18 +99,28 @@ public static class BenchPlotter
         foreach (var (name, _, color) in s_stages)
             plot.Legend.ManualItems.Add(new LegendItem { LabelText = name, FillColor = color });
 
-        if (report.FloorMs > 0 && double.IsFinite(report.FloorMs))
+        // One floor per backing (the report's own when it names none); each backing's bars are labelled with it when there are several.
+        var backings = runs.Select(run => run.Backing).Distinct().ToList();
+        var several = backings.Count > 1;
+        IReadOnlyList<(string Name, double Ms)> floors = several
+            ? [.. backings.Select(backing => ($"floor {BenchBackings.Name(backing)}", report.FloorFor(backing)))]
+            : [("floor", report.FloorMs)];
+        var patterns = new[] { LinePattern.Dashed, LinePattern.Dotted, LinePattern.DenselyDashed };
+        for (var i = 0; i < floors.Count; i++)
         {
-            var floor = plot.Add.HorizontalLine(report.FloorMs);
+            var (name, floorMs) = floors[i];
+            if (floorMs <= 0 || !double.IsFinite(floorMs))
+                continue;
+            var floor = plot.Add.HorizontalLine(floorMs);
             floor.Color = Colors.Black;
             floor.LineWidth = 2;
-            floor.LinePattern = LinePattern.Dashed;
+            floor.LinePattern = patterns[i % patterns.Length];
             plot.Legend.ManualItems.Add(new LegendItem
             {
-                LabelText = $"floor {Ms(report.FloorMs)}",
+                LabelText = $"{name} {Ms(floorMs)}",
                 LineColor = Colors.Black,
                 LineWidth = 2,
-                LinePattern = LinePattern.Dashed,
+                LinePattern = patterns[i % patterns.Length],
             });
         }
 
@@ -118,12 +128,12 @@ public static class BenchPlotter
         plot.ShowLegend(Edge.Right);
         plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericManual(
             [.. Enumerable.Range(0, runs.Count).Select(i => (double)i)],
-            [.. runs.Select(run => BenchModes.Name(run.Mode))]);
+            [.. runs.Select(run => several ? $"{BenchBackings.Name(run.Backing)}\n{BenchModes.Name(run.Mode)}" : BenchModes.Name(run.Mode))]);
         plot.Axes.Bottom.MajorTickStyle.Length = 0;
         plot.Axes.Bottom.TickLabelStyle.FontSize = 16;
         plot.Axes.Margins(bottom: 0, top: 0.12);
         plot.YLabel("ms");
-        plot.XLabel("mode");
+        plot.XLabel(several ? "backing, mode" : "mode");
 
         var title = string.Create(CultureInfo.InvariantCulture,
             $"ballast bench: inflate {SizeFormatter.Format(report.InflateBytes)} of {SizeFormatter.Format(report.GuestMemBytes)}, {BenchProfiles.Name(report.Profile)}");

@@ -7,14 +7,17 @@ using Ballast.Virtio.Units;
 namespace Ballast.Cli.Output;
 
 /// <summary>
-/// Writes a <see cref="BenchReport"/> as the human table of <c>ballast bench</c>: one column per
-/// mode; the seed's four inflate stages in ms and as a percentage of the total; then deflate,
-/// counters, host memory and integrity; and the floor every mode is measured against.
+/// Writes a <see cref="BenchReport"/> as the human table of <c>ballast bench</c>: per backing a heading and one
+/// column per mode; the seed's four inflate stages in ms and as a percentage of the total; then deflate,
+/// release time per GiB, counters, host memory (and on huge pages the huge-page evidence) and integrity; and the
+/// floor every mode is measured against. With 4k and another backing, a line per other backing compares each mode's
+/// total and release time with 4k's.
 /// </summary>
 /// <remarks>
 /// <code>
 /// ballast bench: guest 8 GiB, inflate 7 GiB (1835008 pages), profile idle, clean no, zero-on-alloc no
 ///
+/// backing 4k: 4 KiB host pages
 ///                        pfn-per-page              pfn               sg
 /// alloc         ms    812.0  20.1%     ...
 /// </code>
@@ -46,7 +49,35 @@ public static class BenchTableWriter
             text.Append(CultureInfo.InvariantCulture, $"median of {repeat} runs per mode, each field on its own\n");
         text.Append('\n');
 
-        var runs = report.Runs;
+        var backings = report.Runs.Select(run => run.Backing).Distinct().ToList();
+        if (backings.Count == 0)
+            backings.Add(report.Backings.Count > 0 ? report.Backings[0].Backing : BenchBacking.Pages4K);
+        for (var b = 0; b < backings.Count; b++)
+        {
+            if (b > 0)
+                text.Append('\n');
+            AppendBacking(text, report, backings[b], [.. report.Runs.Where(run => run.Backing == backings[b])]);
+        }
+
+        if (backings.Contains(BenchBacking.Pages4K))
+        {
+            var first = true;
+            foreach (var backing in backings.Where(backing => backing != BenchBacking.Pages4K))
+            {
+                if (first)
+                    text.Append('\n');
+                first = false;
+                AppendLine(text, Comparison(report, backing));
+            }
+        }
+        return text.ToString();
+    }
+
+    /// <summary>The heading, rows and floor of the runs on one backing.</summary>
+    private static void AppendBacking(StringBuilder text, BenchReport report, BenchBacking backing, IReadOnlyList<BenchRun> runs)
+    {
+        AppendLine(text, Heading(report, backing, runs));
+        var huge = backing != BenchBacking.Pages4K;
         var rows = new List<Row>
         {
             Stage("alloc", runs, run => run.AllocMs),
@@ -54,9 +85,10 @@ public static class BenchTableWriter
             Stage("translate", runs, run => run.TranslateMs),
             Stage("release", runs, run => run.ReleaseMs),
             new("total", "ms", [.. runs.Select(run => new Cell(Ms(run.TotalMs), Percent(run.TotalMs, run.TotalMs)))]),
-            new("vs floor", "", [.. runs.Select(run => new Cell(Times(run.TotalMs, report.FloorMs)))]),
+            new("vs floor", "", [.. runs.Select(run => new Cell(Times(run.TotalMs, report.FloorFor(backing))))]),
             Row.Separator,
             new("deflate", "ms", [.. runs.Select(run => new Cell(Ms(run.DeflateMs)))]),
+            new("release per GiB", "ms", [.. runs.Select(run => new Cell(PerGiB(run.ReleaseMs, run.Pages)))]),
             Count("pages", runs, run => run.Pages),
             Count("buffers", runs, run => run.Buffers),
             Count("kicks", runs, run => run.Kicks),
@@ -64,8 +96,13 @@ public static class BenchTableWriter
             Count("release calls", runs, run => run.ReleaseCalls),
             new("host before", "MiB", [.. runs.Select(run => new Cell(SizeFormatter.MiBWithDecimal(run.HostBytesBefore)))]),
             new("host after", "MiB", [.. runs.Select(run => new Cell(SizeFormatter.MiBWithDecimal(run.HostBytesAfter)))]),
-            new("integrity", "", [.. runs.Select(run => new Cell(run.Integrity))]),
         };
+        if (huge)
+        {
+            rows.Add(new("huge pages before", "MiB", [.. runs.Select(run => new Cell(SizeFormatter.MiBWithDecimal(run.HugePageBytesBefore)))]));
+            rows.Add(new("huge pages after", "MiB", [.. runs.Select(run => new Cell(SizeFormatter.MiBWithDecimal(run.HugePageBytesAfter)))]));
+        }
+        rows.Add(new("integrity", "", [.. runs.Select(run => new Cell(run.Integrity))]));
 
         var labelWidth = rows.Max(row => row.Label.Length);
         var unitWidth = rows.Max(row => row.Unit.Length);
@@ -110,9 +147,8 @@ public static class BenchTableWriter
         text.Append('\n');
         // The floor's value lines up with the values of the first column.
         var floorWidth = runs.Count == 0 ? 0 : columnWidths[0] - (percentWidths[0] > 0 ? 1 + percentWidths[0] : 0);
-        AppendLine(text, $"{"floor".PadRight(labelWidth)} {"ms".PadRight(unitWidth)}{ColumnGap}{Ms(report.FloorMs).PadLeft(floorWidth)}"
+        AppendLine(text, $"{"floor".PadRight(labelWidth)} {"ms".PadRight(unitWidth)}{ColumnGap}{Ms(report.FloorFor(backing)).PadLeft(floorWidth)}"
             + "   (the engine's lower bound for releasing the inflated memory; \"vs floor\" = total / floor)");
-        return text.ToString();
     }
 
     private static Row Stage(string label, IReadOnlyList<BenchRun> runs, Func<BenchRun, double> stage) =>
@@ -120,6 +156,41 @@ public static class BenchTableWriter
 
     private static Row Count(string label, IReadOnlyList<BenchRun> runs, Func<BenchRun, long> count) =>
         new(label, "", [.. runs.Select(run => new Cell(count(run).ToString(CultureInfo.InvariantCulture)))]);
+
+    /// <summary>"backing hugetlb: 2 MiB host pages, release granularity host-page, huge pages seen in HugePages_Free".</summary>
+    private static string Heading(BenchReport report, BenchBacking backing, IReadOnlyList<BenchRun> runs)
+    {
+        var summary = report.Backings.FirstOrDefault(b => b.Backing == backing);
+        var pageSize = summary?.HostPageSize ?? runs.Select(run => run.HostPageSize).FirstOrDefault();
+        var heading = new StringBuilder($"backing {BenchBackings.Name(backing)}");
+        if (pageSize > 0)
+            heading.Append(CultureInfo.InvariantCulture, $": {SizeFormatter.Format(pageSize)} host pages");
+        if (backing != BenchBacking.Pages4K)
+        {
+            heading.Append(CultureInfo.InvariantCulture, $", release granularity {ReleaseGranularities.Name(runs.Count > 0 ? runs[0].ReleaseGranularity : report.ReleaseGranularity)}");
+            if (summary is not null)
+                heading.Append(CultureInfo.InvariantCulture, $", huge pages seen in {summary.HugePageSource} (/proc/meminfo)");
+        }
+        return heading.ToString();
+    }
+
+    /// <summary>"hugetlb vs 4k: total pfn-per-page 0.95x, pfn 0.10x, sg 0.05x; release …": each mode's time on <paramref name="backing"/> over its time on 4 KiB pages.</summary>
+    private static string Comparison(BenchReport report, BenchBacking backing)
+    {
+        var pairs = report.Runs.Where(run => run.Backing == backing)
+            .Select(run => (Run: run, Base: report.Runs.FirstOrDefault(b => b.Backing == BenchBacking.Pages4K && b.Mode == run.Mode)))
+            .Where(pair => pair.Base is not null)
+            .ToList();
+        string Ratios(Func<BenchRun, double> ms) =>
+            string.Join(", ", pairs.Select(pair => $"{BenchModes.Name(pair.Run.Mode)} {Ratio(ms(pair.Run), ms(pair.Base!))}"));
+        return $"{BenchBackings.Name(backing)} vs 4k: total {Ratios(run => run.TotalMs)}; release {Ratios(run => run.ReleaseMs)}";
+    }
+
+    private static string Ratio(double part, double whole) =>
+        whole > 0 && double.IsFinite(part) ? (part / whole).ToString(part / whole < 0.1 ? "0.000" : "0.00", CultureInfo.InvariantCulture) + "x" : "-";
+
+    private static string PerGiB(double ms, long pages) =>
+        pages > 0 && double.IsFinite(ms) ? (ms * (1L << 30) / (pages * GuestPage.Size)).ToString("0.0", CultureInfo.InvariantCulture) : "-";
 
     private static string Ms(double ms) => ms.ToString("0.0", CultureInfo.InvariantCulture);
 

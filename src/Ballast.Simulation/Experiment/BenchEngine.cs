@@ -1,6 +1,7 @@
-using Ballast.Virtio.Memory;
 using Ballast.Balloon.Device;
+using Ballast.Linux;
 using Ballast.Simulation.Guest;
+using Ballast.Virtio.Memory;
 
 namespace Ballast.Simulation.Experiment;
 
@@ -18,39 +19,95 @@ public sealed class BenchEngine : IBenchEngine
     public int QueueSize { get; init; } = 128;
 
     /// <inheritdoc />
+    /// <exception cref="BenchHostException">The host cannot give a backing asked for (checked before anything runs,
+    /// and again under the reservation each backing takes).</exception>
     public BenchReport Run(BenchOptions options, IProgress<BenchProgress>? progress, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(options);
+        // A backing the host cannot give fails now, not after the backings before it ran.
+        foreach (var backing in options.Backings)
+            BackingHost.Check(backing, (ulong)options.GuestMemBytes);
+
         var runs = new List<BenchRun>();
-        var floor = double.MaxValue;
-        WarmUp(options, ct);
-        for (var r = 0; r < options.Repeat; r++)
+        var backings = new List<BenchBackingSummary>();
+        var warnings = new List<string>();
+        foreach (var backing in options.Backings)
         {
-            foreach (var mode in options.Modes)
-            {
-                ct.ThrowIfCancellationRequested();
-                runs.Add(RunMode(options, mode, progress, ct));
-            }
             ct.ThrowIfCancellationRequested();
-            // The floor is a lower bound: keep the cheapest of the repeats.
-            floor = Math.Min(floor, MeasureFloor(options, progress));
+            // Root: huge pages reserved (THP switched on) for this backing only, and put back before the next one.
+            using var host = BackingHost.Reserve(backing, (ulong)options.GuestMemBytes);
+            var first = runs.Count;
+            BenchBackingSummary? summary = null;
+            WarmUp(options, backing, ct);
+            for (var r = 0; r < options.Repeat; r++)
+            {
+                foreach (var mode in options.Modes)
+                {
+                    ct.ThrowIfCancellationRequested();
+                    runs.Add(RunMode(options, backing, mode, progress, ct));
+                }
+                ct.ThrowIfCancellationRequested();
+                // The floor is a lower bound: keep the cheapest of the repeats.
+                var floor = MeasureFloor(options, backing, progress);
+                if (summary is null || floor.FloorMs < summary.FloorMs)
+                    summary = floor;
+            }
+            backings.Add(summary!);
+            warnings.AddRange(Warnings(options, backing, runs[first..]));
         }
-        return BenchReport.For(options, floor, runs);
+        return BenchReport.For(options, backings, runs, warnings);
     }
 
     /// <summary>
-    /// Runs every requested mode and the floor once on a 64 MiB guest, untimed, so that what is measured afterwards
-    /// is the code's steady state and not the JIT compiling it (as BenchmarkDotNet's warm-up does).
+    /// What makes the runs on <paramref name="backing"/> doubtful, from the huge-page evidence: huge-page RAM that did
+    /// not show up in huge pages (THP falls back to 4 KiB pages silently), 4 KiB RAM that did, and a device that saw
+    /// another host page size than the backing has.
     /// </summary>
-    private void WarmUp(BenchOptions options, CancellationToken ct)
+    public static IEnumerable<string> Warnings(BenchOptions options, BenchBacking backing, IEnumerable<BenchRun> runs)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(runs);
+        var name = BenchBackings.Name(backing);
+        var counter = backing == BenchBacking.Hugetlb ? "HugePages_Free fell" : "ShmemHugePages grew";
+        // What the guest wrote before inflating: all of it, or (clean) its kernel part (SimulatedGuest's default).
+        var written = options.Clean ? Math.Min(1L << 30, options.GuestMemBytes / 8) : options.GuestMemBytes;
+        var expectedPage = backing == BenchBacking.Pages4K ? GuestPage.Size : (long)HugePageSettings.HugetlbPageSize;
+        var said = new HashSet<string>();
+        foreach (var run in runs)
+        {
+            string? warning = null;
+            if (backing == BenchBacking.Thp && run.HugePageBytesBefore <= 0)
+                warning = $"{name}: no transparent huge pages appeared behind the guest's RAM ({counter} by {Mib(run.HugePageBytesBefore)} MiB; "
+                    + $"shmem_enabled is '{HugePageSettings.ShmemThpMode()}'): the {name} runs ran on 4 KiB pages";
+            else if (backing != BenchBacking.Pages4K && run.HugePageBytesBefore < written * 9 / 10)
+                warning = $"{name}: only {Mib(run.HugePageBytesBefore)} MiB of huge pages appeared for the {Mib(written)} MiB the guest wrote "
+                    + $"({counter} by that much; host-wide counter: another process may have used or freed huge pages meanwhile)";
+            else if (backing == BenchBacking.Pages4K && run.HugePageBytesBefore > written / 10)
+                warning = $"{name}: shared memory in transparent huge pages grew by {Mib(run.HugePageBytesBefore)} MiB while the 4 KiB guest was made "
+                    + $"(shmem_enabled is '{HugePageSettings.ShmemThpMode()}', or another process)";
+            if (warning is not null && said.Add("huge"))
+                yield return warning;
+            if (run.HostPageSize != 0 && run.HostPageSize != expectedPage && said.Add("page"))
+                yield return $"{name}: the device saw {run.HostPageSize}-byte host pages under the guest's RAM, not {expectedPage}";
+        }
+    }
+
+    private static long Mib(long bytes) => bytes / (1L << 20);
+
+    /// <summary>
+    /// Runs every requested mode and the floor once on a 64 MiB guest on <paramref name="backing"/>, untimed, so that
+    /// what is measured afterwards is the code's steady state and not the JIT compiling it (as BenchmarkDotNet's
+    /// warm-up does).
+    /// </summary>
+    private void WarmUp(BenchOptions options, BenchBacking backing, CancellationToken ct)
     {
         var small = options with { GuestMemBytes = 64L << 20, InflateBytes = 32L << 20, Repeat = 1 };
         foreach (var mode in options.Modes)
-            RunMode(small, mode, progress: null, ct);
-        MeasureFloor(small, progress: null);
+            RunMode(small, backing, mode, progress: null, ct);
+        MeasureFloor(small, backing, progress: null);
     }
 
-    private BenchRun RunMode(BenchOptions options, BenchMode mode, IProgress<BenchProgress>? progress, CancellationToken ct)
+    private BenchRun RunMode(BenchOptions options, BenchBacking backing, BenchMode mode, IProgress<BenchProgress>? progress, CancellationToken ct)
     {
         var sg = mode == BenchMode.Sg;
         var release = mode == BenchMode.PfnPerPage ? ReleasePolicy.PerPage : ReleasePolicy.Coalesce;
@@ -66,16 +123,28 @@ public sealed class BenchEngine : IBenchEngine
             Release = release,
             ZeroOnAlloc = options.ZeroOnAlloc,
             QueueSize = QueueSize,
+            Backing = BenchBackings.ToMemoryBacking(backing),
+            Granularity = options.Granularity,
         });
         var m = BalloonExperiment.Measure(rig.Guest, rig.Device, rig.Driver, (ulong)(options.InflateBytes >> PageShift), inflateProgress, deflateProgress);
-        return new BenchRun(mode, m);
+        return new BenchRun(mode, backing, options.Granularity, m);
     }
 
-    private static double MeasureFloor(BenchOptions options, IProgress<BenchProgress>? progress)
+    private static BenchBackingSummary MeasureFloor(BenchOptions options, BenchBacking backing, IProgress<BenchProgress>? progress)
     {
         progress?.Report(new BenchProgress(options.Modes[^1], "floor", 0, options.InflateBytes));
-        using var guest = SimulatedGuest.Create((ulong)options.GuestMemBytes, Profile(options), options.Clean);
-        return BalloonExperiment.MeasureFloor(guest, (ulong)(options.InflateBytes >> PageShift), options.ZeroOnAlloc);
+        using var guest = SimulatedGuest.Create((ulong)options.GuestMemBytes, Profile(options), options.Clean,
+            backing: BenchBackings.ToMemoryBacking(backing));
+        // On huge pages released a host page at a time, the floor releases the whole host pages of each run.
+        var wholeHostPages = backing == BenchBacking.Hugetlb || (backing == BenchBacking.Thp && options.Granularity == ReleaseGranularity.HostPage);
+        var ms = BalloonExperiment.MeasureFloor(guest, (ulong)(options.InflateBytes >> PageShift), options.ZeroOnAlloc, wholeHostPages);
+        return new BenchBackingSummary
+        {
+            Backing = backing,
+            HostPageSize = (long)guest.HostPageSize,
+            HugePageSource = guest.HugePageSource,
+            FloorMs = ms,
+        };
     }
 
     private static GuestProfile Profile(BenchOptions options) =>

@@ -1,3 +1,4 @@
+using Ballast.Balloon.Device;
 using Ballast.Virtio.Memory;
 using Ballast.Virtio.Units;
 
@@ -38,6 +39,15 @@ public sealed record BenchOptions
 
     /// <summary>How driver and device talk (<c>--transport</c>, default in-process).</summary>
     public BenchTransport Transport { get; init; } = BenchTransport.InProcess;
+
+    /// <summary>
+    /// What backs the guest's RAM (<c>--backing</c>, default 4k): every mode (and the floor) runs on each backing in
+    /// turn, in this order, so one run compares them.
+    /// </summary>
+    public IReadOnlyList<BenchBacking> Backings { get; init; } = [BenchBacking.Pages4K];
+
+    /// <summary>What the device releases at a time on huge-page RAM (<c>--release-granularity</c>, default host-page).</summary>
+    public ReleaseGranularity Granularity { get; init; } = ReleaseGranularity.HostPage;
 
     /// <summary>Guest memory comes in 4 MiB blocks (the simulated guest's allocation granule).</summary>
     public const long GuestMemGranule = 4 * SizeFormatter.MiB;
@@ -81,6 +91,9 @@ public sealed record BenchOptions
 
         if (Modes.Count == 0)
             errors.Add("no mode to run: --mode must name at least one mode.");
+
+        if (Backings.Count == 0)
+            errors.Add("no backing to run on: --backing must name at least one of 4k, thp, hugetlb.");
 
         if (Repeat < 1)
             errors.Add($"--repeat must be at least 1 (got {Repeat}).");

@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+using Ballast.Balloon.Device;
 
 namespace Ballast.Simulation.Experiment;
 
@@ -34,8 +36,27 @@ public sealed record BenchReport
     /// </summary>
     public required double FloorMs { get; init; }
 
-    /// <summary><c>runs</c>: the runs, in the order the modes ran.</summary>
+    /// <summary><c>runs</c>: the runs, in the order the modes ran (backing after backing).</summary>
     public required IReadOnlyList<BenchRun> Runs { get; init; }
+
+    /// <summary><c>release_granularity</c>: <see cref="BenchOptions.Granularity"/>.</summary>
+    [JsonConverter(typeof(ReleaseGranularities.NameConverter))]
+    public ReleaseGranularity ReleaseGranularity { get; init; } = ReleaseGranularity.HostPage;
+
+    /// <summary>
+    /// <c>backings</c>: one entry per backing run, in that order, with its own floor (<see cref="FloorMs"/> is the
+    /// first one's). Empty in a report that did not say.
+    /// </summary>
+    public IReadOnlyList<BenchBackingSummary> Backings { get; init; } = [];
+
+    /// <summary>
+    /// <c>warnings</c>: what makes figures doubtful, one sentence each — e.g. THP asked for and no huge pages seen.
+    /// </summary>
+    public IReadOnlyList<string> Warnings { get; init; } = [];
+
+    /// <summary>The floor of <paramref name="backing"/>: its entry in <see cref="Backings"/>, else <see cref="FloorMs"/>.</summary>
+    public double FloorFor(BenchBacking backing) =>
+        Backings.FirstOrDefault(b => b.Backing == backing)?.FloorMs ?? FloorMs;
 
     /// <summary>A report with the header fields of <paramref name="options"/> and the given floor and runs.</summary>
     public static BenchReport For(BenchOptions options, double floorMs, IReadOnlyList<BenchRun> runs)
@@ -51,6 +72,19 @@ public sealed record BenchReport
             ZeroOnAlloc = options.ZeroOnAlloc,
             FloorMs = floorMs,
             Runs = runs,
+            ReleaseGranularity = options.Granularity,
         };
+    }
+
+    /// <summary>
+    /// A report with the header fields of <paramref name="options"/>, one summary per backing (the first one's floor
+    /// as <see cref="FloorMs"/>), the runs and the warnings.
+    /// </summary>
+    public static BenchReport For(BenchOptions options, IReadOnlyList<BenchBackingSummary> backings, IReadOnlyList<BenchRun> runs,
+        IReadOnlyList<string> warnings)
+    {
+        ArgumentNullException.ThrowIfNull(backings);
+        ArgumentNullException.ThrowIfNull(warnings);
+        return For(options, backings.Count > 0 ? backings[0].FloorMs : 0, runs) with { Backings = backings, Warnings = warnings };
     }
 }

@@ -34,13 +34,14 @@ public abstract class ExperimentRig : IDisposable
     {
         ArgumentNullException.ThrowIfNull(setup);
         loggerFactory ??= NullLoggerFactory.Instance;
-        var guest = SimulatedGuest.Create(setup.GuestMemBytes, setup.Profile, setup.Clean);
+        var guest = SimulatedGuest.Create(setup.GuestMemBytes, setup.Profile, setup.Clean, backing: setup.Backing);
         try
         {
             var device = new BalloonDevice(new BalloonDeviceOptions
             {
                 ScatterGather = setup.ScatterGather,
                 Release = setup.Release,
+                Granularity = setup.Granularity,
                 MustTellHost = true,
             }, loggerFactory.CreateLogger<BalloonDevice>());
             return transport switch

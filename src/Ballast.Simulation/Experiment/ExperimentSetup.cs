@@ -1,5 +1,6 @@
 using Ballast.Balloon.Device;
 using Ballast.Simulation.Guest;
+using Ballast.Virtio.Memory;
 
 namespace Ballast.Simulation.Experiment;
 
@@ -23,6 +24,12 @@ public sealed record ExperimentSetup
 
     /// <summary>The driver zeroes each page it allocates (the guest's init_on_alloc).</summary>
     public bool ZeroOnAlloc { get; init; }
+
+    /// <summary>What backs guest RAM: 4 KiB pages, transparent huge pages or hugetlb (the host must be able to give it).</summary>
+    public MemoryBacking Backing { get; init; } = MemoryBacking.Pages4K;
+
+    /// <summary>What the device releases at a time on huge-page RAM.</summary>
+    public ReleaseGranularity Granularity { get; init; } = ReleaseGranularity.HostPage;
 
     /// <summary>Virtqueue size the transport sets up.</summary>
     public int QueueSize { get; init; } = 128;

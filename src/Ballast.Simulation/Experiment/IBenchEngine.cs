@@ -22,10 +22,12 @@ public interface IBenchEngine
     /// </param>
     /// <param name="ct">Cancelled on Ctrl+C; the engine should stop and throw <see cref="OperationCanceledException"/>.</param>
     /// <returns>
-    /// A report whose header fields echo <paramref name="options"/> (see <see cref="BenchReport.For"/>)
-    /// and whose <see cref="BenchReport.Runs"/> holds every run, <c>Modes.Count × Repeat</c> of them,
-    /// in the order they ran. The command takes the median per mode; an engine that returns one
+    /// A report whose header fields echo <paramref name="options"/> (see
+    /// <see cref="BenchReport.For(BenchOptions, IReadOnlyList{BenchBackingSummary}, IReadOnlyList{BenchRun}, IReadOnlyList{string})"/>)
+    /// and whose <see cref="BenchReport.Runs"/> holds every run, <c>Backings.Count × Modes.Count × Repeat</c> of them,
+    /// in the order they ran. The command takes the median per backing and mode; an engine that returns one
     /// run per mode is fine too.
     /// </returns>
+    /// <exception cref="BenchHostException">The host cannot give a backing asked for; the message is for the user.</exception>
     BenchReport Run(BenchOptions options, IProgress<BenchProgress>? progress, CancellationToken ct);
 }

@@ -2,7 +2,7 @@
 namespace Ballast.Simulation.Experiment;
 
 /// <summary>
-/// Reduces the repeated runs of <c>ballast bench --repeat N</c> to one run per mode, taking the
+/// Reduces the repeated runs of <c>ballast bench --repeat N</c> to one run per mode and backing, taking the
 /// median of each field on its own.
 /// </summary>
 /// <remarks>
@@ -15,14 +15,14 @@ namespace Ballast.Simulation.Experiment;
 public static class MedianAggregator
 {
     /// <summary>
-    /// One median run per mode, modes in the order they first appear in <paramref name="report"/>;
+    /// One median run per mode and backing, in the order they first appear in <paramref name="report"/>;
     /// the header fields and floor are kept as they are.
     /// </summary>
     public static BenchReport Aggregate(BenchReport report)
     {
         ArgumentNullException.ThrowIfNull(report);
         var byMode = report.Runs
-            .GroupBy(run => run.Mode)
+            .GroupBy(run => (run.Backing, run.Mode))
             .Select(group => Aggregate([.. group]))
             .ToList();
         return report with { Runs = byMode };
@@ -38,6 +38,8 @@ public static class MedianAggregator
         var mode = runs[0].Mode;
         if (runs.Any(run => run.Mode != mode))
             throw new ArgumentException("runs of different modes cannot be aggregated together", nameof(runs));
+        if (runs.Any(run => run.Backing != runs[0].Backing))
+            throw new ArgumentException("runs on different backings cannot be aggregated together", nameof(runs));
         if (runs.Count == 1)
             return runs[0];
 
@@ -58,6 +60,11 @@ public static class MedianAggregator
             HostBytesBefore = Median(runs, run => run.HostBytesBefore),
             HostBytesAfter = Median(runs, run => run.HostBytesAfter),
             Integrity = runs.FirstOrDefault(run => run.Integrity != BenchRun.IntegrityOk)?.Integrity ?? BenchRun.IntegrityOk,
+            Backing = runs[0].Backing,
+            ReleaseGranularity = runs[0].ReleaseGranularity,
+            HostPageSize = Median(runs, run => run.HostPageSize),
+            HugePageBytesBefore = Median(runs, run => run.HugePageBytesBefore),
+            HugePageBytesAfter = Median(runs, run => run.HugePageBytesAfter),
         };
     }
 

@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 
 namespace Ballast.Simulation.Experiment;
 
@@ -49,4 +50,23 @@ public record ModeMeasurement
 
     /// <summary>"ok", or "corrupt:&lt;pages&gt;".</summary>
     public required string Integrity { get; init; }
+
+    /// <summary>
+    /// Bytes of one host page under guest RAM as the device sees it (its own mapping over vhost-user): 4096, or 2 MiB
+    /// on huge pages. 0 where not measured.
+    /// </summary>
+    [JsonPropertyOrder(3)]
+    public long HostPageSize { get; init; }
+
+    /// <summary>
+    /// Evidence of huge pages, before inflating: bytes of huge pages the guest's RAM took since it was made, from the
+    /// host-wide counters of /proc/meminfo (hugetlb: the fall of <c>HugePages_Free</c>; otherwise the growth of
+    /// <c>ShmemHugePages</c>, 0 on 4 KiB pages).
+    /// </summary>
+    [JsonPropertyOrder(4)]
+    public long HugePageBytesBefore { get; init; }
+
+    /// <summary>The same after inflating: what the balloon left in huge pages.</summary>
+    [JsonPropertyOrder(5)]
+    public long HugePageBytesAfter { get; init; }
 }

@@ -21,11 +21,13 @@ public sealed unsafe class SimulatedGuest : IDisposable
 
     private readonly XBitmap _driverOwned = new();
     private readonly ulong _kernelEnd;      // frames [first usable, _kernelEnd) are the profile's "kernel"
+    private readonly HugePageCount _hostAtCreate;
     private ulong _nextDriverPfn;           // bump pointer into the top of the kernel area
 
-    private SimulatedGuest(GuestMemory memory, GuestProfile profile, bool clean, ulong inUseBytes, int seed)
+    private SimulatedGuest(GuestMemory memory, GuestProfile profile, bool clean, ulong inUseBytes, int seed, HugePageCount hostAtCreate)
     {
         Memory = memory;
+        _hostAtCreate = hostAtCreate;
         Profile = profile;
         Clean = clean;
         var ranges = memory.Regions.Select(r => (r.GuestPhysAddr >> PageShift, r.Size >> PageShift)).ToList();
@@ -42,10 +44,12 @@ public sealed unsafe class SimulatedGuest : IDisposable
     /// Creates a guest of <paramref name="ramBytes"/> (a multiple of 4 MiB) with <paramref name="profile"/>.
     /// <paramref name="inUseBytes"/> is the "kernel and apps" part (default: 1 GiB, at most an eighth of RAM).
     /// Unless <paramref name="clean"/>, all memory is written once (the free part "used once and freed"), so the
-    /// host really holds it, and pattern-stamped.
+    /// host really holds it, and pattern-stamped. <paramref name="backing"/> is the host pages under its RAM
+    /// (<see cref="GuestMemory.CreateMemfd(ulong, string, MemoryBacking)"/>; the host must be able to give them).
     /// </summary>
+    /// <exception cref="InvalidOperationException">The host cannot give <paramref name="backing"/> (the message names the setting).</exception>
     public static SimulatedGuest Create(ulong ramBytes, GuestProfile profile = GuestProfile.Idle, bool clean = false,
-        ulong? inUseBytes = null, int seed = 1)
+        ulong? inUseBytes = null, int seed = 1, MemoryBacking backing = MemoryBacking.Pages4K)
     {
         const ulong fourMiB = 4UL << 20;
         if (ramBytes < 32UL << 20 || ramBytes % fourMiB != 0)
@@ -53,10 +57,11 @@ public sealed unsafe class SimulatedGuest : IDisposable
         var inUse = inUseBytes ?? Math.Min(1UL << 30, ramBytes / 8);
         if (inUse < fourMiB || inUse % fourMiB != 0 || inUse >= ramBytes)
             throw new ArgumentOutOfRangeException(nameof(inUseBytes), inUse, "memory in use must be a multiple of 4 MiB below guest memory");
-        var memory = GuestMemory.CreateMemfd(ramBytes, "ballast-sim-guest");
+        var hostAtCreate = HugePageCount.Now();
+        var memory = GuestMemory.CreateMemfd(ramBytes, "ballast-sim-guest", backing);
         try
         {
-            var guest = new SimulatedGuest(memory, profile, clean, inUse, seed);
+            var guest = new SimulatedGuest(memory, profile, clean, inUse, seed, hostAtCreate);
             guest.StampPatterns();
             return guest;
         }
@@ -84,6 +89,25 @@ public sealed unsafe class SimulatedGuest : IDisposable
 
     /// <summary>Host bytes behind guest memory now.</summary>
     public long HostBytes => Memory.AllocatedBytes();
+
+    /// <summary>What backs guest RAM (of its main region, from 1 MiB up).</summary>
+    public MemoryBacking Backing => Memory.Regions[^1].Backing;
+
+    /// <summary>Bytes of one host page under guest RAM (of its main region, from 1 MiB up).</summary>
+    public ulong HostPageSize => Memory.Regions[^1].HostPageSize;
+
+    /// <summary>
+    /// Where <see cref="HugePageBytes"/> comes from: <c>HugePages_Free</c> for hugetlb RAM, <c>ShmemHugePages</c>
+    /// otherwise (both in /proc/meminfo).
+    /// </summary>
+    public string HugePageSource => Backing == MemoryBacking.Hugetlb ? "HugePages_Free" : "ShmemHugePages";
+
+    /// <summary>
+    /// Evidence of what backs guest RAM, host-wide: bytes of huge pages taken since this guest was made — hugetlb: how
+    /// far <c>HugePages_Free</c> fell; otherwise how far <c>ShmemHugePages</c> (shared memory in transparent huge pages)
+    /// grew. Host-wide counters: another process using huge pages at the same time shows up here too.
+    /// </summary>
+    public long HugePageBytes => HugePageCount.Now().InUseSince(_hostAtCreate, Backing);
 
     /// <summary>
     /// Hands the driver 2^<paramref name="order"/> contiguous frames of "kernel" memory (for rings and buffers),
@@ -164,3 +188,4 @@ public sealed unsafe class SimulatedGuest : IDisposable
     /// <summary>Unmaps and closes guest memory.</summary>
     public void Dispose() => Memory.Dispose();
 }
+

@@ -111,4 +111,25 @@ public class MedianAggregatorTests
         Assert.Throws<ArgumentException>(() => MedianAggregator.Aggregate([pfn, sg]));
         Assert.Throws<ArgumentException>(() => MedianAggregator.Aggregate(Array.Empty<BenchRun>()));
     }
+
+    [Fact]
+    public void Aggregate_KeepsBackingsApart()
+    {
+        var sg = SampleRuns.For(BenchMode.Sg, 7L << 30, 8L << 30);
+        var runs = new List<BenchRun>
+        {
+            sg with { TotalMs = 300 },
+            sg with { TotalMs = 100 },
+            sg with { Backing = BenchBacking.Hugetlb, TotalMs = 3, HostPageSize = 2 << 20, HugePageBytesBefore = 8L << 30, HugePageBytesAfter = 1L << 30 },
+            sg with { Backing = BenchBacking.Hugetlb, TotalMs = 1, HostPageSize = 2 << 20, HugePageBytesBefore = 8L << 30, HugePageBytesAfter = 3L << 30 },
+        };
+
+        var report = MedianAggregator.Aggregate(BenchReport.For(s_options, 5, runs));
+
+        Assert.Equal([BenchBacking.Pages4K, BenchBacking.Hugetlb], report.Runs.Select(run => run.Backing));
+        Assert.Equal([200.0, 2.0], report.Runs.Select(run => run.TotalMs));
+        Assert.Equal(2L << 20, report.Runs[1].HostPageSize);
+        Assert.Equal(2L << 30, report.Runs[1].HugePageBytesAfter);
+        Assert.Throws<ArgumentException>(() => MedianAggregator.Aggregate([runs[0], runs[2]]));
+    }
 }
