@@ -38,26 +38,35 @@ public static class HostMemory
     public static long? ParseMemAvailable(string memInfo)
     {
         ArgumentNullException.ThrowIfNull(memInfo);
-        foreach (var line in memInfo.AsSpan().EnumerateLines())
+        if (!TryParseField(memInfo, "MemAvailable", out var amount, out var kilobytes))
+            return null;
+        var scale = kilobytes ? 1024L : 1L;
+        return amount <= long.MaxValue / scale ? amount * scale : null;
+    }
+
+    /// <summary>
+    /// The number on the first <c>KEY:</c> line of a /proc status text (<c>/proc/meminfo</c>, <c>smaps_rollup</c>):
+    /// <c>HugePages_Free:  12</c> or <c>ShmemHugePages:  2048 kB</c>. False if there is no such line or its value is
+    /// not a non-negative number; <paramref name="kilobytes"/> says whether it carried the kB unit (not applied).
+    /// </summary>
+    public static bool TryParseField(string text, string key, out long value, out bool kilobytes)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        ArgumentNullException.ThrowIfNull(key);
+        value = 0;
+        kilobytes = false;
+        foreach (var line in text.AsSpan().EnumerateLines())
         {
-            const string key = "MemAvailable:";
-            if (!line.StartsWith(key, StringComparison.Ordinal))
+            if (line.Length <= key.Length || !line.StartsWith(key, StringComparison.Ordinal) || line[key.Length] != ':')
                 continue;
-
-            var value = line[key.Length..].Trim();
-            var scale = 1L;
-            if (value.EndsWith("kB", StringComparison.Ordinal))
+            var field = line[(key.Length + 1)..].Trim();
+            if (field.EndsWith("kB", StringComparison.Ordinal))
             {
-                value = value[..^2].TrimEnd();
-                scale = 1024;
+                field = field[..^2].TrimEnd();
+                kilobytes = true;
             }
-
-            return long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var amount)
-                && amount <= long.MaxValue / scale
-                ? amount * scale
-                : null;
+            return long.TryParse(field, NumberStyles.None, CultureInfo.InvariantCulture, out value);
         }
-
-        return null;
+        return false;
     }
 }

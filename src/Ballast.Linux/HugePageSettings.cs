@@ -30,15 +30,15 @@ public static class HugePageSettings
             : HugetlbPageSize;
 
     /// <summary>Free pages in the default hugetlb pool (<c>HugePages_Free</c>), or 0.</summary>
-    public static long HugetlbFreePages() => MemInfoCount("HugePages_Free:") ?? 0;
+    public static long HugetlbFreePages() => MemInfoCount("HugePages_Free") ?? 0;
 
     /// <summary>Pages in the default hugetlb pool (<c>HugePages_Total</c> = vm.nr_hugepages), or 0.</summary>
-    public static long HugetlbTotalPages() => MemInfoCount("HugePages_Total:") ?? 0;
+    public static long HugetlbTotalPages() => MemInfoCount("HugePages_Total") ?? 0;
 
     /// <summary>
     /// Bytes of shared memory (tmpfs, memfds) held in transparent huge pages host-wide (<c>ShmemHugePages</c>), or 0.
     /// </summary>
-    public static long ShmemHugeBytes() => (MemInfoCount("ShmemHugePages:", "kB") ?? 0) * 1024;
+    public static long ShmemHugeBytes() => (MemInfoCount("ShmemHugePages") ?? 0) * 1024;
 
     /// <summary>The bracketed word of a sysfs choice line ("always [madvise] never" → "madvise").</summary>
     public static string? Selected(string? choices)
@@ -50,24 +50,9 @@ public static class HugePageSettings
         return close > open + 1 ? choices[(open + 1)..close] : null;
     }
 
-    /// <summary>The number on <paramref name="key"/>'s line of /proc/meminfo, without its <paramref name="unit"/> if it has one.</summary>
-    private static long? MemInfoCount(string key, string unit = "")
-    {
-        var text = ReadOrNull(HostMemory.MemInfoPath);
-        if (text is null)
-            return null;
-        foreach (var line in text.AsSpan().EnumerateLines())
-        {
-            if (!line.StartsWith(key, StringComparison.Ordinal))
-                continue;
-            var value = line[key.Length..].Trim();
-            if (unit.Length > 0 && value.EndsWith(unit, StringComparison.Ordinal))
-                value = value[..^unit.Length].TrimEnd();
-            if (long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var n))
-                return n;
-        }
-        return null;
-    }
+    /// <summary>The number on <paramref name="key"/>'s line of /proc/meminfo (without its kB unit), or null.</summary>
+    private static long? MemInfoCount(string key) =>
+        ReadOrNull(HostMemory.MemInfoPath) is { } text && HostMemory.TryParseField(text, key, out var n, out _) ? n : null;
 
     private static string? ReadOrNull(string path)
     {

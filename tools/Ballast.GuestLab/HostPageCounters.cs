@@ -1,4 +1,3 @@
-using System.Globalization;
 using Ballast.Linux;
 
 namespace Ballast.GuestLab;
@@ -47,18 +46,5 @@ public sealed record HostPageCounters(long HugetlbFreePages, long ShmemHugeBytes
     }
 
     /// <summary>The number after <c>KEY:</c> on its own line (kB for sizes), or 0.</summary>
-    private static long Field(string text, string key)
-    {
-        foreach (var line in text.AsSpan().EnumerateLines())
-        {
-            if (line.Length <= key.Length || !line.StartsWith(key, StringComparison.Ordinal) || line[key.Length] != ':')
-                continue;
-            var value = line[(key.Length + 1)..].Trim();
-            var space = value.IndexOf(' ');
-            if (space >= 0)
-                value = value[..space];
-            return long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : 0;
-        }
-        return 0;
-    }
+    private static long Field(string text, string key) => HostMemory.TryParseField(text, key, out var n, out _) ? n : 0;
 }
