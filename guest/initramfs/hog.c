@@ -13,15 +13,28 @@
 // checks every page's byte once a second: a page that lost it (a host that released memory the
 // guest still uses reads back zeros) prints
 //   BALLAST hog corrupt t=<ms> pid=<pid> page=<index> byte=<value>
-// and exits with status 3 (`BALLAST hog exited ... rc=3`).
+// and exits with status 3 (`BALLAST hog exited ... rc=3`). SIGUSR1 (the console's `unhog`) makes it
+// check every page once more and give its memory back: it prints
+//   BALLAST hog freed t=<ms> pid=<pid> mib=<MIB>
+// and exits 0 (3 if the last check found a changed page), so its pages become free guest memory —
+// what free page reporting hands to the host.
 // Built by build-initramfs.sh with `gcc -static -Os`, no dependencies but the kernel.
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
+
+static volatile sig_atomic_t freeing;
+
+static void on_usr1(int sig)
+{
+	(void)sig;
+	freeing = 1;
+}
 
 static long long boot_ms(void)
 {
@@ -65,8 +78,11 @@ int main(int argc, char **argv)
 		if (fd >= 0)
 			close(fd);
 	}
+	struct sigaction sa = { .sa_handler = on_usr1 };
+	sigaction(SIGUSR1, &sa, NULL);
 	for (;;) {
-		sleep(1);
+		if (!freeing)
+			sleep(1);
 		for (size_t off = 0; off < len; off += 4096) {
 			if (p[off] == ((unsigned char)(off >> 12) | 1))
 				continue;
@@ -76,5 +92,10 @@ int main(int argc, char **argv)
 				return 1;
 			return 3;
 		}
+		if (freeing)
+			break;
 	}
+	munmap(p, len);
+	n = snprintf(line, sizeof line, "BALLAST hog freed t=%lld pid=%d mib=%ld\n", boot_ms(), (int)getpid(), mib);
+	return write(STDOUT_FILENO, line, (size_t)n) == n ? 0 : 1;
 }

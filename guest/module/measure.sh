@@ -112,9 +112,9 @@ one_run() {
 	[[ $name == *+* ]] && more=${name#*+}
 	case ${name%%+*} in
 	stock) module=virtio_balloon features=stats,deflate-on-oom modargs= ;;
-	pfn) module=ballast_balloon features=stats,deflate-on-oom modargs=verbose=1 ;;
-	sg) module=ballast_balloon features=stats,deflate-on-oom,sg modargs=verbose=1 ;;
-	sg-o9) module=ballast_balloon features=stats,deflate-on-oom,sg modargs=verbose=1,alloc_order=9 ;;
+	pfn) module=ballast_balloon features=stats,deflate-on-oom modargs=dyndbg=+p ;;
+	sg) module=ballast_balloon features=stats,deflate-on-oom,sg modargs=dyndbg=+p ;;
+	sg-o9) module=ballast_balloon features=stats,deflate-on-oom,sg modargs=dyndbg=+p,alloc_order=9 ;;
 	*) die "unknown case $name" ;;
 	esac
 	[[ -z $more ]] || modargs=$modargs,$more

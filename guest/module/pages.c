@@ -1,47 +1,71 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Batches of balloon pages: allocating them (in high-order blocks when asked), handing them to the
- * balloon-compaction core, taking them back from it, and giving them to the page allocator.
+ * balloon, taking them back from it, and giving them to the page allocator.
  *
- * Every balloon page is an order-0 page on the b_dev_info list, so compaction can isolate and
- * migrate each one on its own (core.c's migratepage). High-order blocks are only a faster way to
- * allocate: split_page() turns a block into 2^order independent order-0 pages right away.
+ * The balloon holds two kinds of memory. Order-0 pages sit on the b_dev_info list, so compaction
+ * can isolate and migrate each one on its own (core.c's migratepage). Blocks of pageblock order or
+ * more (keep_blocks) stay whole on vb->blocks: enqueueing 512 order-0 pages per 2 MiB through the
+ * balloon-compaction core (a trylock, list insert and unlock each) was the largest guest-side cost
+ * of an inflate on huge-page host memory, and a block that fills whole pageblocks gives compaction
+ * nothing to gain. Smaller blocks are split into order-0 pages right away. A deflate takes whole
+ * blocks while they fit, then order-0 pages, and splits a block only for the remainder.
  */
 #include <linux/gfp.h>
 #include <linux/list.h>
 #include <linux/log2.h>
 #include <linux/minmax.h>
 #include <linux/mm.h>
+#include <linux/page-flags.h>
+#include <linux/pageblock-flags.h>
 #include <linux/sched.h>
+#include <linux/vmstat.h>
 
 #include "ballast_balloon.h"
 
 /*
  * A high-order block is taken only if the buddy allocator has one free: no direct reclaim, no
- * compaction and no kswapd wake-up for it (GFP_HIGHUSER_MOVABLE minus __GFP_RECLAIM). Making room
+ * compaction and no kswapd wake-up for it (the balloon's own mask minus __GFP_RECLAIM). Making room
  * is left to the order-0 fallback, balloon_page_alloc(), which reclaims with __GFP_NORETRY like the
- * stock driver. Movable, like every balloon page, so the blocks come from movable pageblocks.
+ * stock driver. The mask is movable when balloon compaction is built in, like every balloon page.
  */
-#define BB_GFP_BLOCK ((GFP_HIGHUSER_MOVABLE & ~__GFP_RECLAIM) | \
-		      __GFP_NOMEMALLOC | __GFP_NORETRY | __GFP_NOWARN)
+static gfp_t bb_gfp_block(void)
+{
+	return (balloon_mapping_gfp_mask() & ~__GFP_RECLAIM) |
+	       __GFP_NOMEMALLOC | __GFP_NORETRY | __GFP_NOWARN;
+}
 
 /*
- * Single pages: balloon_page_alloc()'s flags (movable, no emergency reserves, no retrying reclaim),
- * taken BB_BULK at a time from the per-CPU free lists by the bulk allocator, which checks the
- * watermark, takes the pcp lock and counts the events once per call instead of once per page.
- * Under TCG that cuts the cost of an order-0 page to about a third (measured: guest/README.md).
- * The bulk allocator never reclaims; when it returns nothing (the zone is near its low watermark),
+ * Single pages: balloon_page_alloc()'s flags (no emergency reserves, no retrying reclaim), taken
+ * BB_BULK at a time from the per-CPU free lists by the bulk allocator, which checks the watermark,
+ * takes the pcp lock and counts the events once per call instead of once per page. Under TCG that
+ * cuts the cost of an order-0 page to about a third (measured: guest/README.md). The bulk
+ * allocator never reclaims; when it returns nothing (the zone is near its low watermark),
  * balloon_page_alloc() takes one page the ordinary way, reclaiming as the stock driver does.
  */
-#define BB_GFP_PAGE (balloon_mapping_gfp_mask() | __GFP_NOMEMALLOC | __GFP_NORETRY | __GFP_NOWARN)
+static gfp_t bb_gfp_page(void)
+{
+	return balloon_mapping_gfp_mask() | __GFP_NOMEMALLOC | __GFP_NORETRY | __GFP_NOWARN;
+}
+
+unsigned int bb_block_order(struct page *head)
+{
+	return (unsigned int)page_private(head);
+}
+
+static unsigned long bb_block_pages(struct page *head)
+{
+	return 1UL << bb_block_order(head);
+}
 
 void bb_batch_init(struct bb_batch *b)
 {
 	INIT_LIST_HEAD(&b->pages);
+	INIT_LIST_HEAD(&b->blocks);
 	b->count = 0;
 	b->pfn_min = ULONG_MAX;
 	b->pfn_max = 0;
-	b->blocks = 0;
+	b->hi_allocs = 0;
 }
 
 static void bb_batch_note(struct bb_batch *b, unsigned long pfn, unsigned long n)
@@ -51,16 +75,54 @@ static void bb_batch_note(struct bb_batch *b, unsigned long pfn, unsigned long n
 	b->pfn_max = max(b->pfn_max, pfn + n - 1);
 }
 
+/* One high-order block of 2^@o pages onto @b: kept whole, or split into order-0 pages. */
+static void bb_batch_add_block(struct bb_batch *b, struct page *page, unsigned int o, bool keep)
+{
+	unsigned long i;
+
+	if (keep) {
+		set_page_private(page, o);
+		list_add_tail(&page->lru, &b->blocks);
+	} else {
+		split_page(page, o);
+		for (i = 0; i < (1UL << o); i++)
+			list_add_tail(&nth_page(page, i)->lru, &b->pages);
+	}
+	bb_batch_note(b, page_to_pfn(page), 1UL << o);
+	b->hi_allocs++;
+}
+
+/* Up to @n order-0 pages onto @b from the bulk allocator, or one reclaiming; 0 when none. */
+static unsigned long bb_batch_add_pages(struct bb_batch *b, unsigned long n)
+{
+	struct page *page;
+	LIST_HEAD(bulk);
+
+	n = alloc_pages_bulk_list(bb_gfp_page(), n, &bulk);
+	if (!n) {
+		page = balloon_page_alloc();
+		if (!page)
+			return 0;
+		list_add_tail(&page->lru, &bulk);
+		n = 1;
+	}
+	list_for_each_entry(page, &bulk, lru)
+		bb_batch_note(b, page_to_pfn(page), 1);
+	list_splice_tail(&bulk, &b->pages);
+	return n;
+}
+
 /*
  * Allocates pages onto @b until it holds @want, or @max_allocs allocations succeeded (0), or one
  * failed (-ENOMEM). *@order > 0: blocks of 2^*@order pages (a smaller one for the last few pages
  * wanted); a failure lowers *@order by one for good (the caller keeps it for its next call), down
- * to single pages, and only a failed single page counts as running out.
+ * to single pages, and only a failed single page counts as running out. @keep_blocks: blocks of
+ * pageblock order or more stay whole.
  */
 int bb_batch_alloc(struct bb_batch *b, unsigned long want, unsigned int *order,
-		   unsigned long max_allocs)
+		   unsigned long max_allocs, bool keep_blocks)
 {
-	unsigned long i, allocs = 0;
+	unsigned long n, allocs = 0;
 	struct page *page;
 
 	while (b->count < want && allocs < max_allocs) {
@@ -70,57 +132,84 @@ int bb_batch_alloc(struct bb_batch *b, unsigned long want, unsigned int *order,
 		if (o && (1UL << o) > left)
 			o = ilog2(left);
 		if (o) {
-			page = alloc_pages(BB_GFP_BLOCK, o);
+			page = alloc_pages(bb_gfp_block(), o);
 			if (!page) {
 				*order = o - 1;
 				continue;
 			}
-			split_page(page, o);
-			for (i = 0; i < (1UL << o); i++)
-				list_add_tail(&nth_page(page, i)->lru, &b->pages);
-			bb_batch_note(b, page_to_pfn(page), 1UL << o);
-			b->blocks++;
+			bb_batch_add_block(b, page, o, keep_blocks && o >= pageblock_order);
+			allocs++;
 		} else {
-			unsigned long n = min3(left, max_allocs - allocs, (unsigned long)BB_BULK);
-			LIST_HEAD(bulk);
-
-			n = alloc_pages_bulk_list(BB_GFP_PAGE, n, &bulk);
-			if (!n) {
-				page = balloon_page_alloc();
-				if (!page)
-					return -ENOMEM;
-				list_add_tail(&page->lru, &bulk);
-				n = 1;
-			}
-			list_for_each_entry(page, &bulk, lru)
-				bb_batch_note(b, page_to_pfn(page), 1);
-			list_splice_tail(&bulk, &b->pages);
+			n = bb_batch_add_pages(b, min3(left, max_allocs - allocs,
+						       (unsigned long)BB_BULK));
+			if (!n)
+				return -ENOMEM;
 			allocs += n;
-			cond_resched();
-			continue;
 		}
-		allocs++;
 		cond_resched();
 	}
 	return 0;
 }
 
-/* Moves every page of @from to the end of @to. */
+/* Moves every page and block of @from to the end of @to. */
 void bb_batch_splice(struct bb_batch *to, struct bb_batch *from)
 {
 	if (!from->count)
 		return;
 	list_splice_tail_init(&from->pages, &to->pages);
+	list_splice_tail_init(&from->blocks, &to->blocks);
 	to->count += from->count;
 	to->pfn_min = min(to->pfn_min, from->pfn_min);
 	to->pfn_max = max(to->pfn_max, from->pfn_max);
-	to->blocks += from->blocks;
+	to->hi_allocs += from->hi_allocs;
 	bb_batch_init(from);
 }
 
+/* Marks (or unmarks) every page of a block offline, as balloon_page_insert() does for one page. */
+static void bb_block_offline(struct page *head, bool offline)
+{
+	unsigned long i, n = bb_block_pages(head);
+
+	for (i = 0; i < n; i++) {
+		if (offline)
+			__SetPageOffline(nth_page(head, i));
+		else
+			__ClearPageOffline(nth_page(head, i));
+	}
+}
+
 /*
- * Hands every page of @b to the balloon-compaction core (they become movable balloon pages), in
- * chunks so that b_dev_info->pages_lock is never held with interrupts off for long. Empties @b.
+ * Puts order-0 pages on the balloon list without counting BALLOON_INFLATE (they are back, or
+ * moved from a block, not newly inflated): balloon_page_list_enqueue() without its event, a chunk
+ * per hold of the irq-off pages_lock.
+ */
+static void bb_balloon_insert(struct ballast_balloon *vb, struct list_head *pages)
+{
+	struct page *page, *next;
+	unsigned long flags;
+	unsigned int n = 0;
+
+	spin_lock_irqsave(&vb->b_dev_info.pages_lock, flags);
+	list_for_each_entry_safe(page, next, pages, lru) {
+		list_del(&page->lru);
+		/* Ours alone (one reference): the page lock cannot be contended. */
+		if (WARN_ON_ONCE(!trylock_page(page)))
+			continue;
+		balloon_page_insert(&vb->b_dev_info, page);
+		unlock_page(page);
+		if (++n % BB_CHUNK == 0) {
+			spin_unlock_irqrestore(&vb->b_dev_info.pages_lock, flags);
+			cond_resched();
+			spin_lock_irqsave(&vb->b_dev_info.pages_lock, flags);
+		}
+	}
+	spin_unlock_irqrestore(&vb->b_dev_info.pages_lock, flags);
+}
+
+/*
+ * Hands every page of @b to the balloon: order-0 pages to the balloon-compaction core (they become
+ * movable balloon pages), in chunks so that b_dev_info->pages_lock is never held with interrupts
+ * off for long; blocks to vb->blocks. Empties @b.
  */
 void bb_batch_enqueue(struct ballast_balloon *vb, struct bb_batch *b)
 {
@@ -129,7 +218,7 @@ void bb_batch_enqueue(struct ballast_balloon *vb, struct bb_batch *b)
 	unsigned int n = 0;
 
 	list_for_each_entry_safe(page, next, &b->pages, lru) {
-		/* Without deflate-on-OOM the balloon's memory leaves the guest's total, as in the stock driver. */
+		/* Without deflate-on-OOM the balloon leaves the guest's total (as Linux's). */
 		if (!vb->deflate_on_oom)
 			adjust_managed_page_count(page, -1);
 		list_move_tail(&page->lru, &chunk);
@@ -141,20 +230,75 @@ void bb_batch_enqueue(struct ballast_balloon *vb, struct bb_batch *b)
 	}
 	if (n)
 		balloon_page_list_enqueue(&vb->b_dev_info, &chunk);
-	b->count = 0;
+
+	list_for_each_entry(page, &b->blocks, lru) {
+		if (!vb->deflate_on_oom)
+			adjust_managed_page_count(page, -(long)bb_block_pages(page));
+		bb_block_offline(page, true);
+		count_vm_events(BALLOON_INFLATE, bb_block_pages(page));
+		cond_resched();
+	}
+	list_splice_tail_init(&b->blocks, &vb->blocks);
+	bb_batch_init(b);
 }
 
 /*
- * Takes up to @want pages out of the balloon onto @b (no longer balloon pages, still not free).
- * Returns how many @b holds: fewer if pages are isolated for migration at the moment.
- * Allocates nothing, so the OOM notifier can use it.
+ * A deflate that could not tell the host (a dead queue, or an OOM deflate that gave up waiting):
+ * its pages and blocks go back into the balloon as they were. Empties @b.
+ */
+void bb_batch_requeue(struct ballast_balloon *vb, struct bb_batch *b)
+{
+	bb_balloon_insert(vb, &b->pages);
+	list_splice_init(&b->blocks, &vb->blocks);
+	bb_batch_init(b);
+}
+
+/*
+ * Splits the block @head so that its first @n pages go onto @b as order-0 pages (no longer
+ * offline, ready to be freed) and the rest join the balloon list as order-0 balloon pages.
+ */
+static void bb_split_block(struct ballast_balloon *vb, struct bb_batch *b, struct page *head,
+			   unsigned long n)
+{
+	unsigned long i, total = bb_block_pages(head);
+	struct page *page;
+	LIST_HEAD(rest);
+
+	list_del(&head->lru);
+	set_page_private(head, 0);
+	split_page(head, ilog2(total));
+	for (i = 0; i < total; i++) {
+		page = nth_page(head, i);
+		/* A plain page again; balloon_page_insert() marks those staying offline again. */
+		__ClearPageOffline(page);
+		list_add_tail(&page->lru, i < n ? &b->pages : &rest);
+	}
+	bb_batch_note(b, page_to_pfn(head), n);
+	count_vm_events(BALLOON_DEFLATE, n);
+	bb_balloon_insert(vb, &rest);
+}
+
+/*
+ * Takes up to @want pages out of the balloon onto @b (no longer balloon pages, still not free):
+ * whole blocks while they fit, then order-0 pages, then part of a block if still short. Returns
+ * how many @b holds: fewer if pages are isolated for migration at the moment. Allocates nothing,
+ * so the OOM notifier can use it.
  */
 unsigned long bb_batch_dequeue(struct ballast_balloon *vb, struct bb_batch *b, unsigned long want)
 {
-	struct page *page;
+	struct page *page, *next;
 	LIST_HEAD(chunk);
 	size_t n;
 
+	list_for_each_entry_safe(page, next, &vb->blocks, lru) {
+		if (bb_block_pages(page) > want - b->count)
+			continue;
+		list_move_tail(&page->lru, &b->blocks);
+		bb_batch_note(b, page_to_pfn(page), bb_block_pages(page));
+		count_vm_events(BALLOON_DEFLATE, bb_block_pages(page));
+		if (b->count == want)
+			return b->count;
+	}
 	while (b->count < want) {
 		n = balloon_page_list_dequeue(&vb->b_dev_info, &chunk,
 					      min_t(unsigned long, want - b->count, BB_CHUNK));
@@ -165,10 +309,29 @@ unsigned long bb_batch_dequeue(struct ballast_balloon *vb, struct bb_batch *b, u
 		list_splice_tail_init(&chunk, &b->pages);
 		cond_resched();
 	}
+	if (b->count < want && !list_empty(&vb->blocks))
+		bb_split_block(vb, b, list_first_entry(&vb->blocks, struct page, lru),
+			       want - b->count);
 	return b->count;
 }
 
-/* Gives every page of @b back to the page allocator, a chunk at a time. Empties @b. */
+/* Frees every page and block of @b (none of them in the balloon). Empties @b. */
+void bb_batch_free(struct bb_batch *b)
+{
+	struct page *page, *next;
+
+	list_for_each_entry_safe(page, next, &b->blocks, lru) {
+		unsigned int order = bb_block_order(page);
+
+		list_del(&page->lru);
+		set_page_private(page, 0);
+		__free_pages(page, order);
+	}
+	put_pages_list(&b->pages);
+	bb_batch_init(b);
+}
+
+/* Gives every page of a deflated batch @b back to the page allocator in chunks. Empties @b. */
 void bb_batch_release(struct ballast_balloon *vb, struct bb_batch *b)
 {
 	struct page *page, *next;
@@ -187,5 +350,17 @@ void bb_batch_release(struct ballast_balloon *vb, struct bb_batch *b)
 	}
 	if (n)
 		put_pages_list(&chunk);
-	b->count = 0;
+
+	list_for_each_entry_safe(page, next, &b->blocks, lru) {
+		unsigned int order = bb_block_order(page);
+
+		list_del(&page->lru);
+		bb_block_offline(page, false);
+		if (!vb->deflate_on_oom)
+			adjust_managed_page_count(page, 1L << order);
+		set_page_private(page, 0);
+		__free_pages(page, order);
+		cond_resched();
+	}
+	bb_batch_init(b);
 }

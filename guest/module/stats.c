@@ -63,7 +63,7 @@ static int bb_stats_add(struct ballast_balloon *vb, unsigned int n)
 	return err;
 }
 
-/* At probe, before the device is live: the queue is empty, so this fails only on a broken device. */
+/* Before the device is live: the queue is empty, so this fails only on a broken device. */
 int bb_stats_prime(struct ballast_balloon *vb)
 {
 	return bb_stats_add(vb, bb_stats_fill(vb));

@@ -9,16 +9,25 @@
  *    page of the span (64 KiB for a 2 GiB guest), while an XArray holding the same pages as value
  *    entries needs a 576-byte node per 64 indices (about 9 bytes per page: 3.5 MiB for 1.5 GiB)
  *    plus a tree walk, a lock and a possible node allocation for every page;
- *  - __set_bit() is one instruction per page, find_next_bit()/find_next_zero_bit() skip 64 pages
- *    per word, and the runs come out sorted by address whatever order the allocator used;
- *  - the only allocation is the bitmap itself, made once and reused while large enough (a sparse
- *    batch over a huge span is walked in windows of BB_WINDOW_BITS, so it stays at most 1 MiB).
- * When the bitmap cannot be allocated, and always in the OOM path (which must not allocate), runs
- * are taken in list order instead: each page extends the current run if it is adjacent to it
- * (above or below), else starts a new one. That needs no memory at all; in the worst case it sends
- * one entry per page, as the seed's leak_balloon_sg_oom() did.
+ *  - __set_bit() is one instruction per page (bitmap_set() a few per block), find_next_bit() and
+ *    find_next_zero_bit() skip 64 pages per word, and the runs come out sorted by address whatever
+ *    order the allocator used;
+ *  - the bitmap is allocated once, at probe, sized for the guest's memory and capped at 1 MiB; a
+ *    batch over a wider span is walked in windows. Nothing is allocated while the balloon lock is
+ *    held: an allocation there could enter the OOM killer, whose notifier wants the same lock.
+ * Without a bitmap (its allocation failed), runs are taken in list order instead: each page
+ * extends the current run if it is adjacent to it (above or below), else starts a new one, and
+ * each block is a run of its own. In the worst case that sends one entry per page, as the seed's
+ * leak_balloon_sg_oom() did.
+ *
+ * Errors. Adding a buffer fails only on a broken queue (indirect descriptors are off and the
+ * driver waits for room first); waiting gives up on a broken queue and, in the OOM path, after
+ * BB_OOM_WAIT_MS. Every function returns 0, -EIO (broken) or -ETIMEDOUT, and the callers decide
+ * what the pages become (core.c): an inflate the host did not hear about is freed, a deflate the
+ * host did not acknowledge goes back into the balloon.
  */
 #include <linux/bitmap.h>
+#include <linux/jiffies.h>
 #include <linux/minmax.h>
 #include <linux/mm.h>
 #include <linux/scatterlist.h>
@@ -27,41 +36,7 @@
 
 #include "ballast_balloon.h"
 
-/* ---- PFN arrays (no SG) ------------------------------------------------------------------- */
-
-static void bb_send_pfns(struct ballast_balloon *vb, struct virtqueue *vq)
-{
-	struct scatterlist sg;
-	unsigned int len;
-	int err;
-
-	sg_init_one(&sg, vb->pfns, sizeof(vb->pfns[0]) * vb->num_pfns);
-	vb->num_pfns = 0;
-	/* The queue is empty (one buffer at a time), so adding only fails on a broken device. */
-	err = virtqueue_add_outbuf(vq, &sg, 1, vb, GFP_KERNEL);
-	if (unlikely(err)) {
-		dev_err_ratelimited(&vb->vdev->dev, "%s: cannot add a PFN buffer (%d)\n", vq->name, err);
-		return;
-	}
-	vb->tally.entries++;
-	virtqueue_kick(vq);
-	vb->tally.kicks++;
-	wait_event(vb->acked, virtqueue_get_buf(vq, &len) || virtqueue_is_broken(vq));
-}
-
-static void bb_add_pfns(struct ballast_balloon *vb, struct virtqueue *vq, struct page *page)
-{
-	u32 frame = page_to_pfn(page) << (PAGE_SHIFT - VIRTIO_BALLOON_PFN_SHIFT);
-	unsigned int i;
-
-	BUILD_BUG_ON(BB_PFNS_MAX % BB_FRAMES_PER_PAGE);
-	for (i = 0; i < BB_FRAMES_PER_PAGE; i++)
-		vb->pfns[vb->num_pfns++] = cpu_to_virtio32(vb->vdev, frame + i);
-	if (vb->num_pfns == BB_PFNS_MAX)
-		bb_send_pfns(vb, vq);
-}
-
-/* ---- SG entries --------------------------------------------------------------------------- */
+/* ---- waiting for the device --------------------------------------------------------------- */
 
 static unsigned int *bb_in_flight(struct ballast_balloon *vb, struct virtqueue *vq)
 {
@@ -88,74 +63,190 @@ static bool bb_dead(struct ballast_balloon *vb, struct virtqueue *vq)
 	return true;
 }
 
+static bool bb_idle(struct ballast_balloon *vb, struct virtqueue *vq)
+{
+	bb_reap(vb, vq);
+	return !*bb_in_flight(vb, vq) || bb_dead(vb, vq);
+}
+
+static bool bb_room(struct ballast_balloon *vb, struct virtqueue *vq)
+{
+	bb_reap(vb, vq);
+	return vq->num_free || bb_dead(vb, vq);
+}
+
+/*
+ * Sleeps until @done(vb, vq) holds, re-checked at each of the queues' interrupts; in the OOM path
+ * (@oom) at most BB_OOM_WAIT_MS.
+ */
+static int bb_wait(struct ballast_balloon *vb, struct virtqueue *vq, bool oom,
+		   bool (*done)(struct ballast_balloon *vb, struct virtqueue *vq))
+{
+	if (!oom)
+		wait_event(vb->acked, done(vb, vq));
+	else if (!wait_event_timeout(vb->acked, done(vb, vq), msecs_to_jiffies(BB_OOM_WAIT_MS)))
+		return -ETIMEDOUT;
+	return virtqueue_is_broken(vq) ? -EIO : 0;
+}
+
 static void bb_kick(struct ballast_balloon *vb, struct virtqueue *vq)
 {
 	virtqueue_kick(vq);
 	vb->tally.kicks++;
 }
 
+/*
+ * The end of a batch: kick, and wait until the device has returned every buffer on @vq.
+ * PFN mode has nothing in flight (each array is waited for).
+ */
+int bb_tell_wait(struct ballast_balloon *vb, struct virtqueue *vq, bool oom)
+{
+	if (bb_idle(vb, vq))
+		return virtqueue_is_broken(vq) ? -EIO : 0;
+	bb_kick(vb, vq);
+	return bb_wait(vb, vq, oom, bb_idle);
+}
+
+/* ---- PFN arrays (no SG) ------------------------------------------------------------------- */
+
+/*
+ * The array may be rewritten only once the device has returned it: after an OOM deflate that gave
+ * up waiting it is still on a queue.
+ */
+static int bb_pfns_ready(struct ballast_balloon *vb, bool oom)
+{
+	int err;
+
+	if (!vb->pfns_vq)
+		return 0;
+	err = bb_tell_wait(vb, vb->pfns_vq, oom);
+	if (!err || err == -EIO)
+		vb->pfns_vq = NULL;
+	return err;
+}
+
+static int bb_send_pfns(struct ballast_balloon *vb, struct virtqueue *vq, bool oom)
+{
+	struct scatterlist sg;
+	int err;
+
+	sg_init_one(&sg, vb->pfns, sizeof(vb->pfns[0]) * vb->num_pfns);
+	vb->num_pfns = 0;
+	err = virtqueue_add_outbuf(vq, &sg, 1, vb, GFP_KERNEL);
+	if (unlikely(err)) {
+		dev_err_ratelimited(&vb->vdev->dev, "%s: cannot add a PFN buffer (%d)\n",
+				    vq->name, err);
+		return err;
+	}
+	(*bb_in_flight(vb, vq))++;
+	vb->pfns_vq = vq;
+	vb->tally.entries++;
+	return bb_pfns_ready(vb, oom);
+}
+
+static int bb_add_pfns(struct ballast_balloon *vb, struct virtqueue *vq, struct page *page,
+		       unsigned long n, bool oom)
+{
+	u32 frame = page_to_pfn(page) << (PAGE_SHIFT - VIRTIO_BALLOON_PFN_SHIFT);
+	unsigned long i;
+	int err;
+
+	BUILD_BUG_ON(BB_PFNS_MAX % BB_FRAMES_PER_PAGE);
+	for (i = 0; i < n * BB_FRAMES_PER_PAGE; i++) {
+		if (!vb->num_pfns) {
+			err = bb_pfns_ready(vb, oom);
+			if (err)
+				return err;
+		}
+		vb->pfns[vb->num_pfns++] = cpu_to_virtio32(vb->vdev, frame + i);
+		if (vb->num_pfns == BB_PFNS_MAX) {
+			err = bb_send_pfns(vb, vq, oom);
+			if (err)
+				return err;
+		}
+	}
+	return 0;
+}
+
+static int bb_tell_pfns(struct ballast_balloon *vb, struct virtqueue *vq, struct bb_batch *b,
+			bool oom)
+{
+	struct page *page;
+	int err = 0;
+
+	list_for_each_entry(page, &b->pages, lru) {
+		err = bb_add_pfns(vb, vq, page, 1, oom);
+		if (err)
+			goto out;
+	}
+	list_for_each_entry(page, &b->blocks, lru) {
+		err = bb_add_pfns(vb, vq, page, 1UL << bb_block_order(page), oom);
+		if (err)
+			goto out;
+	}
+	if (vb->num_pfns)
+		err = bb_send_pfns(vb, vq, oom);
+out:
+	vb->num_pfns = 0;
+	return err;
+}
+
+/* ---- SG entries --------------------------------------------------------------------------- */
+
 /* Adds one entry for @n pages from @pfn; if the ring is full, kicks and waits for room first. */
-static void bb_add_sg(struct ballast_balloon *vb, struct virtqueue *vq, unsigned long pfn,
-		      unsigned long n)
+static int bb_add_sg(struct ballast_balloon *vb, struct virtqueue *vq, unsigned long pfn,
+		     unsigned long n, bool oom)
 {
 	struct scatterlist sg;
 	int err;
 
 	if (!vq->num_free && !bb_reap(vb, vq)) {
 		bb_kick(vb, vq);
-		wait_event(vb->acked, bb_reap(vb, vq) || bb_dead(vb, vq));
+		err = bb_wait(vb, vq, oom, bb_room);
+		if (err)
+			return err;
 	}
 	sg_init_table(&sg, 1);
 	sg_set_page(&sg, pfn_to_page(pfn), (unsigned int)(n << PAGE_SHIFT), 0);
-	/* Out-buffers: the device reads the range, it never writes to the descriptor's memory. */
-	err = virtqueue_add_outbuf(vq, &sg, 1, vb, GFP_KERNEL);
+	/* Device-writable, as the seed and page reporting add them: the host may discard them. */
+	err = virtqueue_add_inbuf(vq, &sg, 1, vb, GFP_KERNEL);
 	if (unlikely(err)) {
-		dev_err_ratelimited(&vb->vdev->dev, "%s: cannot add an SG entry (%d)\n", vq->name, err);
-		return;
+		dev_err_ratelimited(&vb->vdev->dev, "%s: cannot add an SG entry (%d)\n",
+				    vq->name, err);
+		return err;
 	}
 	(*bb_in_flight(vb, vq))++;
 	vb->tally.entries++;
+	return 0;
 }
 
 /* One run of @n pages from @pfn, split into entries of at most 4 GiB - 4 KiB. */
-static void bb_add_run(struct ballast_balloon *vb, struct virtqueue *vq, unsigned long pfn,
-		       unsigned long n)
+static int bb_add_run(struct ballast_balloon *vb, struct virtqueue *vq, unsigned long pfn,
+		      unsigned long n, bool oom)
 {
-	while (n) {
-		unsigned long part = min(n, BB_SG_MAX_PAGES);
+	unsigned long part;
+	int err;
 
-		bb_add_sg(vb, vq, pfn, part);
-		pfn += part;
-		n -= part;
+	for (; n; pfn += part, n -= part) {
+		part = min(n, BB_SG_MAX_PAGES);
+		err = bb_add_sg(vb, vq, pfn, part, oom);
+		if (err)
+			return err;
 	}
+	return 0;
 }
 
-/*
- * The end of a batch: kick, and wait until the device has returned every buffer on @vq.
- * PFN mode has nothing in flight (each array is waited for).
- */
-void bb_tell_wait(struct ballast_balloon *vb, struct virtqueue *vq)
+void bb_alloc_bitmap(struct ballast_balloon *vb)
 {
-	unsigned int *in_flight = bb_in_flight(vb, vq);
+	/* The guest's RAM and a quarter for holes: one window usually covers a batch. */
+	unsigned long ram = totalram_pages();
+	unsigned long nbits = clamp(ram + ram / 4, BIT(15), BB_WINDOW_BITS);
 
-	bb_reap(vb, vq);
-	if (!*in_flight)
-		return;
-	bb_kick(vb, vq);
-	wait_event(vb->acked, (bb_reap(vb, vq), !*in_flight) || bb_dead(vb, vq));
-}
-
-static bool bb_reserve_bitmap(struct ballast_balloon *vb, unsigned long nbits)
-{
-	if (vb->bits && vb->nbits >= nbits)
-		return true;
-	kvfree(vb->bits);
-	vb->nbits = 0;
 	vb->bits = kvcalloc(BITS_TO_LONGS(nbits), sizeof(unsigned long), GFP_KERNEL | __GFP_NOWARN);
+	vb->nbits = vb->bits ? BITS_TO_LONGS(nbits) * BITS_PER_LONG : 0;
 	if (!vb->bits)
-		return false;
-	vb->nbits = BITS_TO_LONGS(nbits) * BITS_PER_LONG;
-	return true;
+		dev_warn(&vb->vdev->dev, "no run bitmap (%lu bits): SG runs in list order\n",
+			 nbits);
 }
 
 void bb_free_bitmap(struct ballast_balloon *vb)
@@ -165,40 +256,64 @@ void bb_free_bitmap(struct ballast_balloon *vb)
 	vb->nbits = 0;
 }
 
+/* Sets the bits of [@pfn, @pfn + @n) that fall in the window [@base, @base + @nbits). */
+static void bb_mark(unsigned long *bits, unsigned long base, unsigned long nbits,
+		    unsigned long pfn, unsigned long n)
+{
+	unsigned long from = max(pfn, base), to = min(pfn + n, base + nbits);
+
+	if (from < to)
+		bitmap_set(bits, from - base, to - from);
+}
+
 /*
- * Runs from the bitmap, window by window: set a bit per page of the window, then walk the runs of
- * set bits in address order, clearing each as it is sent (the bitmap is all zeros again after).
+ * Runs from the bitmap, window by window: set the bits of the window's pages and blocks, then walk
+ * the runs of set bits in address order, clearing each as it is sent (all zeros again after).
  */
-static void bb_runs_from_bitmap(struct ballast_balloon *vb, struct virtqueue *vq, struct bb_batch *b)
+static int bb_runs_from_bitmap(struct ballast_balloon *vb, struct virtqueue *vq,
+			       struct bb_batch *b, bool oom)
 {
 	unsigned long base, nbits, start, end, bit;
 	struct page *page;
+	int err = 0;
 
 	for (base = b->pfn_min; base <= b->pfn_max; base += nbits) {
-		nbits = min(b->pfn_max - base + 1, BB_WINDOW_BITS);
+		nbits = min(b->pfn_max - base + 1, vb->nbits);
 		list_for_each_entry(page, &b->pages, lru) {
 			bit = page_to_pfn(page) - base;
 			if (bit < nbits)
 				__set_bit(bit, vb->bits);
 		}
+		list_for_each_entry(page, &b->blocks, lru)
+			bb_mark(vb->bits, base, nbits, page_to_pfn(page),
+				1UL << bb_block_order(page));
 		for (start = find_first_bit(vb->bits, nbits); start < nbits;
 		     start = find_next_bit(vb->bits, nbits, end)) {
 			end = find_next_zero_bit(vb->bits, nbits, start + 1);
+			if (!err)
+				err = bb_add_run(vb, vq, base + start, end - start, oom);
 			bitmap_clear(vb->bits, start, end - start);
-			bb_add_run(vb, vq, base + start, end - start);
 		}
 		cond_resched();
-		if (b->pfn_max - base < nbits)
-			break;	/* last window (and no overflow of base) */
+		if (err || b->pfn_max - base < nbits)
+			break;	/* failed, or the last window (and no overflow of base) */
 	}
+	return err;
 }
 
-/* Runs in list order, merging neighbours: allocates nothing (the OOM path and the fallback). */
-static void bb_runs_from_list(struct ballast_balloon *vb, struct virtqueue *vq, struct bb_batch *b)
+/* Runs in list order, merging neighbours; each block a run of its own. */
+static int bb_runs_from_list(struct ballast_balloon *vb, struct virtqueue *vq, struct bb_batch *b,
+			     bool oom)
 {
 	unsigned long first = 0, n = 0, pfn;
 	struct page *page;
+	int err;
 
+	list_for_each_entry(page, &b->blocks, lru) {
+		err = bb_add_run(vb, vq, page_to_pfn(page), 1UL << bb_block_order(page), oom);
+		if (err)
+			return err;
+	}
 	list_for_each_entry(page, &b->pages, lru) {
 		pfn = page_to_pfn(page);
 		if (n && n < BB_SG_MAX_PAGES) {
@@ -212,52 +327,51 @@ static void bb_runs_from_list(struct ballast_balloon *vb, struct virtqueue *vq, 
 				continue;
 			}
 		}
-		if (n)
-			bb_add_run(vb, vq, first, n);
+		if (n) {
+			err = bb_add_run(vb, vq, first, n, oom);
+			if (err)
+				return err;
+		}
 		first = pfn;
 		n = 1;
 	}
-	if (n)
-		bb_add_run(vb, vq, first, n);
+	return n ? bb_add_run(vb, vq, first, n, oom) : 0;
 }
 
 /*
  * Tells the host about every page of @b on @vq. PFN mode: array by array, each waited for. SG: the
- * runs' entries are added and kicked; the caller waits for them with bb_tell_wait(). @may_alloc:
- * the bitmap may be (re)allocated; false in the OOM path.
+ * runs' entries are added and kicked; the caller waits for them with bb_tell_wait(). @oom: the OOM
+ * path, whose waits are bounded. On an error some of the pages may have been told.
  */
-void bb_tell_batch(struct ballast_balloon *vb, struct virtqueue *vq, struct bb_batch *b,
-		   bool may_alloc)
+int bb_tell_batch(struct ballast_balloon *vb, struct virtqueue *vq, struct bb_batch *b, bool oom)
 {
-	struct page *page;
+	int err;
 
 	if (!b->count)
-		return;
-	if (!vb->sg) {
-		list_for_each_entry(page, &b->pages, lru)
-			bb_add_pfns(vb, vq, page);
-		if (vb->num_pfns)
-			bb_send_pfns(vb, vq);
-		return;
-	}
-	vb->tally.bitmap = may_alloc &&
-		bb_reserve_bitmap(vb, min(b->pfn_max - b->pfn_min + 1, BB_WINDOW_BITS));
+		return 0;
+	if (!vb->sg)
+		return bb_tell_pfns(vb, vq, b, oom);
+	vb->tally.bitmap = !!vb->bits;
 	if (vb->tally.bitmap)
-		bb_runs_from_bitmap(vb, vq, b);
+		err = bb_runs_from_bitmap(vb, vq, b, oom);
 	else
-		bb_runs_from_list(vb, vq, b);
+		err = bb_runs_from_list(vb, vq, b, oom);
 	bb_kick(vb, vq);
+	return err;
 }
 
 /* One page on its own (migration): one PFN array or one single-page SG entry, and wait. */
-void bb_tell_page(struct ballast_balloon *vb, struct virtqueue *vq, struct page *page)
+int bb_tell_page(struct ballast_balloon *vb, struct virtqueue *vq, struct page *page)
 {
+	int err;
+
 	if (vb->sg) {
-		bb_add_sg(vb, vq, page_to_pfn(page), 1);
-		bb_tell_wait(vb, vq);
-		return;
+		err = bb_add_sg(vb, vq, page_to_pfn(page), 1, false);
+		return err ?: bb_tell_wait(vb, vq, false);
 	}
-	bb_add_pfns(vb, vq, page);
-	if (vb->num_pfns)
-		bb_send_pfns(vb, vq);
+	err = bb_add_pfns(vb, vq, page, 1, false);
+	if (!err && vb->num_pfns)
+		err = bb_send_pfns(vb, vq, false);
+	vb->num_pfns = 0;
+	return err;
 }

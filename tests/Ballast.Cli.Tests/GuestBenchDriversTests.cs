@@ -26,8 +26,8 @@ public sealed class GuestBenchDriversTests
 
     [Theory]
     [InlineData("stock", "ballast.module=virtio_balloon")]
-    [InlineData("sg", "ballast.module=ballast_balloon ballast.modargs=verbose=1")]
-    [InlineData("sg-highorder", "ballast.module=ballast_balloon ballast.modargs=alloc_order=9,verbose=1")]
+    [InlineData("sg", "ballast.module=ballast_balloon ballast.modargs=dyndbg=+p")]
+    [InlineData("sg-highorder", "ballast.module=ballast_balloon ballast.modargs=alloc_order=9,dyndbg=+p")]
     public void Driver_Verbose_AsksBallastsModuleForItsBatchLines(string name, string kernelArguments)
     {
         Assert.True(GuestBenchDrivers.TryParse(name, out var driver));

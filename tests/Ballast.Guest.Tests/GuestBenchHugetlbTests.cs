@@ -10,7 +10,7 @@ namespace Ballast.Guest.Tests;
 /// on a 2 MiB hugetlb memfd. Every run says so (backing, a 2 MiB RAM block, QEMU's dirtied memory on hugetlb pages);
 /// each of Ballast's gives at least 95% of the balloon back as whole huge pages, which the pool's free pages show;
 /// QEMU's run is reported whatever it frees (it frees none here: its balloon forgets a partly ballooned huge page at
-/// the end of each buffer). The SG module's runs carry its verbose batch breakdown.
+/// the end of each buffer). The SG module's runs carry its debug batch breakdown.
 /// </summary>
 [Collection(GuestCollection.Name)]
 public sealed class GuestBenchHugetlbTests(GuestFixture fixture)

@@ -69,14 +69,14 @@ public static class GuestBenchDrivers
     /// <summary>
     /// The kernel command-line words that pick <paramref name="driver"/>: <c>ballast.module=</c>, plus
     /// <c>ballast.modargs=alloc_order=9</c> for <see cref="GuestBenchDriver.SgHighOrder"/>; with
-    /// <paramref name="verbose"/> Ballast's module also gets <c>verbose=1</c> (one kernel line per batch with its time
-    /// breakdown, see <see cref="GuestModuleBreakdown"/>).
+    /// <paramref name="verbose"/> Ballast's module also gets <c>dyndbg=+p</c> (its <c>dev_dbg</c> lines on: one kernel
+    /// line per batch with its time breakdown, see <see cref="GuestModuleBreakdown"/>).
     /// </summary>
     public static string KernelArguments(GuestBenchDriver driver, bool verbose = false) => driver switch
     {
         GuestBenchDriver.Stock => $"ballast.module={StockModule}",
-        GuestBenchDriver.Sg => $"ballast.module={BallastModule}" + (verbose ? " ballast.modargs=verbose=1" : ""),
-        GuestBenchDriver.SgHighOrder => $"ballast.module={BallastModule} ballast.modargs=alloc_order={HighOrder}" + (verbose ? ",verbose=1" : ""),
+        GuestBenchDriver.Sg => $"ballast.module={BallastModule}" + (verbose ? " ballast.modargs=dyndbg=+p" : ""),
+        GuestBenchDriver.SgHighOrder => $"ballast.module={BallastModule} ballast.modargs=alloc_order={HighOrder}" + (verbose ? ",dyndbg=+p" : ""),
         _ => throw new ArgumentOutOfRangeException(nameof(driver), driver, "unknown driver"),
     };
 }

@@ -40,7 +40,7 @@ public sealed record GuestBenchRun(GuestBenchDevice Device, GuestBenchDriver Dri
     /// <summary>The same once the host released the inflate (with <see cref="HostBytesAfter"/>).</summary>
     public HostPageCounters? HostPagesAfter { get; init; }
 
-    /// <summary>Ballast's module: its <c>verbose=1</c> inflate batches summed; null for the stock driver.</summary>
+    /// <summary>Ballast's module: its <c>dyndbg=+p</c> inflate batch lines summed; null for the stock driver.</summary>
     public GuestModuleBreakdown? ModuleInflate { get; init; }
 
     /// <summary>Ballast's module: its deflate batches summed; null for the stock driver.</summary>

@@ -109,7 +109,7 @@ public sealed class GuestBenchRunner
         DeflateOnOom = true,
         Queues = 3,
         // report=0: no periodic meminfo (busybox forks are slow under TCG and would run during the timing). Ballast's
-        // module logs each batch (verbose=1): a printk into the ring buffer, copied out by /init once a second.
+        // module logs each batch (dev_dbg, dyndbg=+p): a printk into the ring buffer, copied out by /init once a second.
         Append = string.Create(CultureInfo.InvariantCulture,
             $"{GuestBenchDrivers.KernelArguments(driver, verbose: true)} ballast.dirty={options.DirtyBytes / MiB} ballast.report=0"),
     };

@@ -5,7 +5,7 @@ namespace Ballast.GuestBench;
 
 /// <summary>
 /// Where Ballast's module spent its time in one direction (inflate or deflate) of a run, summed over its
-/// <c>verbose=1</c> batch lines (guest/README.md, "The Ballast balloon module"):
+/// <c>dyndbg=+p</c> debug batch lines (guest/README.md, "The Ballast balloon module"):
 /// <c>ballast_balloon virtio0: inflate pages=65536 blocks=128 span=65536 entries=1 kicks=2 runs=bitmap prep_us=1197
 /// host_us=53188 post_us=7655 balloon=131072</c>. The guest's clock: under TCG only as good as its clocksource.
 /// </summary>

@@ -78,7 +78,7 @@ public sealed class GuestBenchCommand : Command
         Description = "Print exactly one JSON object and nothing else: guest_mem_bytes, inflate_bytes, dirty_bytes, runs[] (device, driver, "
             + "inflate_ms, deflate_ms, host_bytes_before, host_bytes_after, release_ms, backing, ram_block_bytes, host_pages_before/after: the "
             + "hugetlb pool's free pages, shmem THP and QEMU's hugetlb and PMD-mapped memory, module_inflate/module_deflate: Ballast's module's "
-            + "verbose=1 batches summed), every run in order, and release_granularity",
+            + "debug batch lines summed), every run in order, and release_granularity",
     };
 
     /// <summary>The <c>guest-bench</c> command.</summary>
