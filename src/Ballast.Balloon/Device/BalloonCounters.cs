@@ -89,6 +89,10 @@ public sealed class BalloonCounters
     /// <summary>Count of errors of <paramref name="kind"/>.</summary>
     public long Errors(BalloonError kind) => Volatile.Read(ref _errors[(int)kind]);
 
+    /// <summary>Reported blocks skipped as malformed: the report kinds of <see cref="BalloonError"/>.</summary>
+    public long ReportMalformedEntries =>
+        Errors(BalloonError.ReportZeroLength) + Errors(BalloonError.ReportUnaligned) + Errors(BalloonError.ReportOutsideRam);
+
     /// <summary>All errors.</summary>
     public long TotalErrors => _errors.Sum();
 
