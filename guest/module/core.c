@@ -343,7 +343,8 @@ static void bb_settle(struct ballast_balloon *vb)
 	n = bb_blocks_settle(vb);
 	mutex_unlock(&vb->lock);
 	if (n)
-		dev_dbg(&vb->vdev->dev, "settle blocks=%lu us=%lld\n", n, ktime_us_delta(ktime_get(), t0));
+		dev_dbg(&vb->vdev->dev, "settle blocks=%lu us=%lld\n", n,
+			ktime_us_delta(ktime_get(), t0));
 }
 
 static void bb_size_work(struct work_struct *work)
