@@ -80,6 +80,7 @@ public sealed class BallastGuest : IAsyncDisposable
                 Backing = options.Backing,
                 Balloon = GuestBalloonDevice.VhostUser,
                 Queues = options.Queues,
+                ConfigSize = options.ConfigSize,
                 ReconnectMs = options.ReconnectMs,
                 Append = options.Append,
             }, ct);
