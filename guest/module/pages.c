@@ -5,11 +5,12 @@
  *
  * The balloon holds two kinds of memory. Order-0 pages sit on the b_dev_info list, so compaction
  * can isolate and migrate each one on its own (core.c's migratepage). Blocks of pageblock order or
- * more (keep_blocks) stay whole on vb->blocks: enqueueing 512 order-0 pages per 2 MiB through the
- * balloon-compaction core (a trylock, list insert and unlock each) was the largest guest-side cost
- * of an inflate on huge-page host memory, and a block that fills whole pageblocks gives compaction
- * nothing to gain. Smaller blocks are split into order-0 pages right away. A deflate takes whole
- * blocks while they fit, then order-0 pages, and splits a block only for the remainder.
+ * more (or 2 MiB where pageblocks are larger) stay whole on vb->blocks (keep_blocks): enqueueing
+ * 512 order-0 pages per 2 MiB through the balloon-compaction core (a trylock, list insert and
+ * unlock each) was the largest guest-side cost of an inflate on huge-page host memory, and a block
+ * that fills whole pageblocks gives compaction nothing to gain. Smaller blocks are split into
+ * order-0 pages right away. A deflate takes whole blocks while they fit, then order-0 pages, and
+ * splits a block only for the remainder.
  */
 #include <linux/gfp.h>
 #include <linux/list.h>
@@ -89,6 +90,16 @@ static void bb_batch_note(struct bb_batch *b, unsigned long pfn, unsigned long n
 	b->pfn_max = max(b->pfn_max, pfn + n - 1);
 }
 
+/*
+ * The smallest block kept whole: a pageblock, or a PMD-sized huge page (2 MiB on x86) if that is
+ * smaller. Kernels without hugetlbfs make pageblocks MAX_ORDER - 1 (4 MiB); a 2 MiB block there
+ * still covers a whole huge page of the host's and costs the same 512 enqueues if split.
+ */
+static unsigned int bb_keep_order(void)
+{
+	return min_t(unsigned int, pageblock_order, PMD_SHIFT - PAGE_SHIFT);
+}
+
 /* One high-order block of 2^@o pages onto @b: kept whole, or split into order-0 pages. */
 static void bb_batch_add_block(struct bb_batch *b, struct page *page, unsigned int o, bool keep)
 {
@@ -131,7 +142,7 @@ static unsigned long bb_batch_add_pages(struct bb_batch *b, unsigned long n)
  * failed (-ENOMEM). *@order > 0: blocks of 2^*@order pages (a smaller one for the last few pages
  * wanted); a failure lowers *@order by one for good (the caller keeps it for its next call), down
  * to single pages, and only a failed single page counts as running out. @keep_blocks: blocks of
- * pageblock order or more stay whole.
+ * bb_keep_order() or more stay whole.
  */
 int bb_batch_alloc(struct bb_batch *b, unsigned long want, unsigned int *order,
 		   unsigned long max_allocs, bool keep_blocks)
@@ -151,7 +162,7 @@ int bb_batch_alloc(struct bb_batch *b, unsigned long want, unsigned int *order,
 				*order = o - 1;
 				continue;
 			}
-			bb_batch_add_block(b, page, o, keep_blocks && o >= pageblock_order);
+			bb_batch_add_block(b, page, o, keep_blocks && o >= bb_keep_order());
 			allocs++;
 		} else {
 			n = bb_batch_add_pages(b, min3(left, max_allocs - allocs,

@@ -385,6 +385,11 @@ public sealed class SgDriverTests(GuestFixture fixture, SharedGuest shared) : IC
             var entries = inflates.Sum(m => long.Parse(m.Groups["entries"].Value, CultureInfo.InvariantCulture));
             Assert.True(blocks >= Bytes / (4 * MiB), $"{blocks} high-order allocations for {Bytes / MiB} MiB");
             Assert.True(entries < blocks, $"{entries} SG entries for {blocks} blocks: runs were not merged");
+            // Kept whole, the blocks are marked offline once the balloon is on target: one settle line counts them.
+            Match settled = Match.Empty;
+            await GuestWait.UntilAsync(_ => Task.FromResult((settled = s_settleLine.Match(File.ReadAllText(guest.Qemu.Serial.Path)[logBefore..])).Success),
+                TimeSpan.FromSeconds(30), BallastGuest.PollInterval, () => "the module's settle line", guest.Qemu.ExitReason);
+            Assert.Equal(blocks, long.Parse(settled.Groups["blocks"].Value, CultureInfo.InvariantCulture));
 
             await guest.SetTargetAndWaitAsync(Partial, s_balloonTimeout);
             Assert.Equal((ulong)Partial, (await guest.StateAsync()).BalloonedBytes);
@@ -416,6 +421,8 @@ public sealed class SgDriverTests(GuestFixture fixture, SharedGuest shared) : IC
             GuestAssert.NoKernelTrouble(guest);
         });
     }
+
+    private static readonly Regex s_settleLine = new(@"ballast_balloon \S+: settle blocks=(?<blocks>\d+) ", RegexOptions.CultureInvariant);
 
     private static readonly Regex s_inflateLine = new(
         @"ballast_balloon \S+: inflate pages=(?<pages>\d+) blocks=(?<blocks>\d+) span=\d+ entries=(?<entries>\d+) ",
