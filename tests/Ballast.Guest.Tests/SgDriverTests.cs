@@ -386,10 +386,10 @@ public sealed class SgDriverTests(GuestFixture fixture, SharedGuest shared) : IC
             Assert.True(blocks >= Bytes / (4 * MiB), $"{blocks} high-order allocations for {Bytes / MiB} MiB");
             Assert.True(entries < blocks, $"{entries} SG entries for {blocks} blocks: runs were not merged");
             // Kept whole, the blocks are marked offline once the balloon is on target: one settle line counts them.
-            Match settled = Match.Empty;
-            await GuestWait.UntilAsync(_ => Task.FromResult((settled = s_settleLine.Match(File.ReadAllText(guest.Qemu.Serial.Path)[logBefore..])).Success),
+            Match settle = Match.Empty;
+            await GuestWait.UntilAsync(_ => Task.FromResult((settle = s_settleLine.Match(File.ReadAllText(guest.Qemu.Serial.Path)[logBefore..])).Success),
                 TimeSpan.FromSeconds(30), BallastGuest.PollInterval, () => "the module's settle line", guest.Qemu.ExitReason);
-            Assert.Equal(blocks, long.Parse(settled.Groups["blocks"].Value, CultureInfo.InvariantCulture));
+            Assert.Equal(blocks, long.Parse(settle.Groups["blocks"].Value, CultureInfo.InvariantCulture));
 
             await guest.SetTargetAndWaitAsync(Partial, s_balloonTimeout);
             Assert.Equal((ulong)Partial, (await guest.StateAsync()).BalloonedBytes);
