@@ -142,7 +142,7 @@ public static class BalloonExperiment
     }
 
     /// <summary>Runs <paramref name="work"/> on a dedicated "vCPU" thread, as the guest driver would run.</summary>
-    private static T OnVcpu<T>(Func<T> work)
+    internal static T OnVcpu<T>(Func<T> work)
     {
         T result = default!;
         Exception? error = null;
@@ -167,7 +167,7 @@ public static class BalloonExperiment
         return result;
     }
 
-    private static double Ms(long ticks) => ticks * 1000.0 / Stopwatch.Frequency;
+    internal static double Ms(long ticks) => ticks * 1000.0 / Stopwatch.Frequency;
 
-    private static double Round(double ms) => Math.Round(ms, 2);
+    internal static double Round(double ms) => Math.Round(ms, 2);
 }
