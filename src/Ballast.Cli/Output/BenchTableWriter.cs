@@ -198,8 +198,8 @@ public static class BenchTableWriter
     }
 
     /// <summary>
-    /// "reporting vs sg: 7168.0 MiB back in 120.3 ms of work (0.31x sg's inflate of 7168.0 MiB), 28120.3 ms with Linux's
-    /// 2 s before each of 14 passes (72.1x)"; null without a reporting run.
+    /// "reporting: R MiB back in W ms of work, D ms with Linux's 2 s before each of P passes; vs sg's inflate of S MiB in
+    /// T ms: W/T x (work), D/T x (with the delays)"; the part after ';' only with an sg run; null without a reporting run.
     /// </summary>
     private static string? ReportingComparison(IReadOnlyList<BenchRun> runs)
     {

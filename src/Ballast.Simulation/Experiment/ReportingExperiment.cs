@@ -45,46 +45,22 @@ public static class ReportingExperiment
         });
         progress?.Report(0);
 
-        var hostBefore = guest.HostBytes;
-        var dev0 = device.Counters.Snapshot();
+        // Huge pages as the guest made them, before the untimed reporting released most of its free memory.
+        var start = RunMark.Take(guest, device, driver) with { HugePageBytes = hugeBefore };
         var rep0 = reporting.Counters.Snapshot();
-        var kicks0 = driver.Kicks;
         var sw = Stopwatch.StartNew();
         var passes = BalloonExperiment.OnVcpu(reporting.RunUntilIdle);
         var totalMs = sw.Elapsed.TotalMilliseconds;
-        var dev1 = device.Counters.Snapshot();
+        var end = RunMark.Take(guest, device, driver);
         var rep1 = reporting.Counters.Snapshot();
-        var kicks1 = driver.Kicks;
-        var hostAfter = guest.HostBytes;
-        var hugeAfter = guest.HugePageBytes;
         progress?.Report((ulong)(rep1.Frames - rep0.Frames));
 
         var integrity = guest.CheckIntegrity(guest.ReportedFrames());
-        if (device.Counters.TotalErrors != 0)
-            throw new InvalidOperationException($"the device counted {device.Counters.TotalErrors} guest errors in a clean run");
-
-        var allocMs = BalloonExperiment.Ms(rep1.AllocatorTicks - rep0.AllocatorTicks);
-        var translateMs = BalloonExperiment.Ms(dev1.TranslateTicks - dev0.TranslateTicks);
-        var releaseMs = BalloonExperiment.Ms(dev1.ReleaseTicks - dev0.ReleaseTicks);
-        return new ModeMeasurement
+        return BalloonExperiment.Breakdown(guest, device, start, end, totalMs, rep1.AllocatorTicks - rep0.AllocatorTicks, integrity) with
         {
-            TotalMs = BalloonExperiment.Round(totalMs),
-            AllocMs = BalloonExperiment.Round(allocMs),
-            SendMs = BalloonExperiment.Round(Math.Max(0, totalMs - allocMs - translateMs - releaseMs)),
-            TranslateMs = BalloonExperiment.Round(translateMs),
-            ReleaseMs = BalloonExperiment.Round(releaseMs),
-            DeflateMs = 0,
             Pages = rep1.Frames - rep0.Frames,
             Buffers = rep1.Reports - rep0.Reports,
-            Kicks = kicks1 - kicks0,
-            Runs = dev1.ReportedEntries - dev0.ReportedEntries,
-            ReleaseCalls = dev1.ReleaseCalls - dev0.ReleaseCalls,
-            HostBytesBefore = hostBefore,
-            HostBytesAfter = hostAfter,
-            Integrity = integrity.ToString(),
-            HostPageSize = (long)(device.Memory is { Regions.Count: > 0 } seen ? seen.Regions[^1].HostPageSize : guest.HostPageSize),
-            HugePageBytesBefore = hugeBefore,
-            HugePageBytesAfter = hugeAfter,
+            Runs = end.Device.ReportedEntries - start.Device.ReportedEntries,
             Reports = rep1.Reports - rep0.Reports,
             ReportedEntries = rep1.Entries - rep0.Entries,
             ReportPasses = passes,
