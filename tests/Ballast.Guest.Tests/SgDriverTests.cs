@@ -208,27 +208,9 @@ public sealed class SgDriverTests(GuestFixture fixture, SharedGuest shared) : IC
         {
             await guest.WaitConnectedAsync(TimeSpan.FromSeconds(10));
             await guest.SetTargetAndWaitAsync(Bytes, s_balloonTimeout);
-            var logBefore = File.ReadAllText(guest.Qemu.Serial.Path).Length;
 
-            var ack = await guest.Qemu.SendConsoleAsync("rmmod");
-            var unloaded = await guest.Qemu.WaitForAsync("module", s_balloonTimeout, e => e["action"] == "rmmod", after: ack.Index);
-            Assert.Equal("0", unloaded["rc"]);
-            var removed = s_removed.Match(File.ReadAllText(guest.Qemu.Serial.Path)[logBefore..]);
-            Assert.True(removed.Success, $"no 'removed:' line from the module:\n{guest.Serial.Tail(30)}");
-            Assert.Equal(Bytes / 4096, long.Parse(removed.Groups["gave"].Value, CultureInfo.InvariantCulture));
-            Assert.Equal("0", removed.Groups["balloon"].Value);
-            Assert.Equal("empty", removed.Groups["list"].Value);
-            Assert.Equal("none", removed.Groups["blocks"].Value);
-            Assert.Equal("0", removed.Groups["isolated"].Value);
-            var vmstat = await guest.Qemu.WaitForAsync("vmstat", TimeSpan.FromSeconds(30), after: unloaded.Index);
-            Assert.Equal(vmstat.Int64("balloon_inflate"), vmstat.Int64("balloon_deflate"));
-            var gone = await guest.StateAsync();
-            Assert.Equal(0UL, gone.BalloonedBytes);
-            Assert.Equal(0UL, gone.ActualBytes);
-
-            var reload = await guest.Qemu.SendConsoleAsync("insmod");
-            var loaded = await guest.Qemu.WaitForAsync("module", s_balloonTimeout, e => e["action"] == "insmod", after: reload.Index);
-            Assert.Equal("0", loaded["rc"]);
+            await UnloadGivesEverythingBackAsync(guest, Bytes);
+            await ReloadAsync(guest);
             var again = await guest.WaitActualAsync(actual => actual == (ulong)Bytes, $"actual_bytes = {Bytes} after reloading", s_balloonTimeout);
             Assert.Contains("sg", again.Features);
             Assert.Equal((ulong)Bytes, (await guest.WaitReleasedAsync(s_balloonTimeout)).BalloonedBytes);
@@ -399,27 +381,47 @@ public sealed class SgDriverTests(GuestFixture fixture, SharedGuest shared) : IC
             Assert.Equal((ulong)Partial, settled.ActualBytes);
             Assert.Equal(settled.ActualBytes, settled.BalloonedBytes);
 
-            logBefore = File.ReadAllText(guest.Qemu.Serial.Path).Length;
-            ack = await guest.Qemu.SendConsoleAsync("rmmod");
-            var unloaded = await guest.Qemu.WaitForAsync("module", s_balloonTimeout, e => e["action"] == "rmmod", after: ack.Index);
-            Assert.Equal("0", unloaded["rc"]);
-            var removed = s_removed.Match(File.ReadAllText(guest.Qemu.Serial.Path)[logBefore..]);
-            Assert.True(removed.Success, $"no 'removed:' line from the module:\n{guest.Serial.Tail(30)}");
-            Assert.Equal(Partial / 4096, long.Parse(removed.Groups["gave"].Value, CultureInfo.InvariantCulture));
-            Assert.Equal("none", removed.Groups["blocks"].Value);
-            Assert.Equal("empty", removed.Groups["list"].Value);
-            var vmstat = await guest.Qemu.WaitForAsync("vmstat", TimeSpan.FromSeconds(30), after: unloaded.Index);
-            Assert.Equal(vmstat.Int64("balloon_inflate"), vmstat.Int64("balloon_deflate"));
-            Assert.Equal(0UL, (await guest.StateAsync()).BalloonedBytes);
-
-            var reload = await guest.Qemu.SendConsoleAsync("insmod");
-            var loaded = await guest.Qemu.WaitForAsync("module", s_balloonTimeout, e => e["action"] == "insmod", after: reload.Index);
-            Assert.Equal("0", loaded["rc"]);
+            await UnloadGivesEverythingBackAsync(guest, Partial);
+            var reload = await ReloadAsync(guest);
             await guest.SetTargetAndWaitAsync(0, s_balloonTimeout);
             await guest.Qemu.SendConsoleAsync("unhog");
             await guest.Qemu.WaitForAsync("hog exited", s_hogTimeout, after: reload.Index);
             GuestAssert.NoKernelTrouble(guest);
         });
+    }
+
+    /// <summary>
+    /// <c>rmmod</c> with <paramref name="bytes"/> in the balloon: the module gives every frame back by its own account
+    /// ("removed: gave back N frames; balloon 0 frames, list empty, blocks none, 0 isolated"), vmstat counts as many
+    /// pages deflated as inflated, and the device holds nothing.
+    /// </summary>
+    private static async Task UnloadGivesEverythingBackAsync(BallastGuest guest, long bytes)
+    {
+        var logBefore = File.ReadAllText(guest.Qemu.Serial.Path).Length;
+        var ack = await guest.Qemu.SendConsoleAsync("rmmod");
+        var unloaded = await guest.Qemu.WaitForAsync("module", s_balloonTimeout, e => e["action"] == "rmmod", after: ack.Index);
+        Assert.Equal("0", unloaded["rc"]);
+        var removed = s_removed.Match(File.ReadAllText(guest.Qemu.Serial.Path)[logBefore..]);
+        Assert.True(removed.Success, $"no 'removed:' line from the module:\n{guest.Serial.Tail(30)}");
+        Assert.Equal(bytes / 4096, long.Parse(removed.Groups["gave"].Value, CultureInfo.InvariantCulture));
+        Assert.Equal("0", removed.Groups["balloon"].Value);
+        Assert.Equal("empty", removed.Groups["list"].Value);
+        Assert.Equal("none", removed.Groups["blocks"].Value);
+        Assert.Equal("0", removed.Groups["isolated"].Value);
+        var vmstat = await guest.Qemu.WaitForAsync("vmstat", TimeSpan.FromSeconds(30), after: unloaded.Index);
+        Assert.Equal(vmstat.Int64("balloon_inflate"), vmstat.Int64("balloon_deflate"));
+        var gone = await guest.StateAsync();
+        Assert.Equal(0UL, gone.BalloonedBytes);
+        Assert.Equal(0UL, gone.ActualBytes);
+    }
+
+    /// <summary><c>insmod</c> again (with the boot's modargs): it loads; returns the acknowledgment.</summary>
+    private static async Task<SerialEvent> ReloadAsync(BallastGuest guest)
+    {
+        var reload = await guest.Qemu.SendConsoleAsync("insmod");
+        var loaded = await guest.Qemu.WaitForAsync("module", s_balloonTimeout, e => e["action"] == "insmod", after: reload.Index);
+        Assert.Equal("0", loaded["rc"]);
+        return reload;
     }
 
     private static readonly Regex s_settleLine = new(@"ballast_balloon \S+: settle blocks=(?<blocks>\d+) ", RegexOptions.CultureInvariant);
