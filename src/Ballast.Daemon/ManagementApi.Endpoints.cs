@@ -35,6 +35,7 @@ public sealed partial class ManagementApi
         // Negotiated features once a guest is there (empty until its driver accepts some), offered ones otherwise.
         var features = connected ? _device.NegotiatedFeatures : _device.OfferedFeatures;
         var (backing, hostPage) = connected ? _device.HostPages : (MemoryBacking.Pages4K, GuestPage.Size);
+        var counters = _device.Counters;
         return new BalloonState(
             TargetBytes: _device.NumPages * PageBytes,
             ActualBytes: _device.Actual * PageBytes,
@@ -46,7 +47,14 @@ public sealed partial class ManagementApi
             Backing: BackingName(backing),
             HostPageBytes: hostPage,
             ReleaseGranularity: _device.Options.Granularity == ReleaseGranularity.Page4K ? "4k" : "host-page",
-            PartialHostPageBytes: connected ? (ulong)_device.HeldInPartialHostPagesBytes : 0);
+            PartialHostPageBytes: connected ? (ulong)_device.HeldInPartialHostPagesBytes : 0,
+            Reports: (ulong)Volatile.Read(ref counters.Reports),
+            ReportedEntries: (ulong)Volatile.Read(ref counters.ReportedEntries),
+            ReportedBytes: (ulong)Volatile.Read(ref counters.ReportedBytes),
+            ReportReleasedBytes: (ulong)Volatile.Read(ref counters.ReportReleasedBytes),
+            ReportPoisonSkippedBytes: (ulong)Volatile.Read(ref counters.ReportSkippedPoisonBytes),
+            ReportMalformedEntries: (ulong)counters.ReportMalformedEntries,
+            PoisonValue: _device.PoisonValue);
     }
 
     /// <summary>The API's name for <paramref name="backing"/>: 4k, thp or hugetlb (as <c>--backing</c> spells them).</summary>

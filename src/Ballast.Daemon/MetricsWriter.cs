@@ -42,6 +42,12 @@ public static class MetricsWriter
         Counter(text, "interrupts_total", "Used-buffer notifications (interrupts) the device sent to the guest.", Volatile.Read(ref counters.Interrupts));
         Counter(text, "config_changes_total", "Balloon target changes announced to the guest.", Volatile.Read(ref counters.ConfigChanges));
         Counter(text, "stats_updates_total", "Statistics buffers received from the guest.", Volatile.Read(ref counters.StatsUpdates));
+        Counter(text, "reports_total", "Free page reports (reporting queue buffers) received from the guest.", Volatile.Read(ref counters.Reports));
+        Counter(text, "reported_entries_total", "Valid free-page blocks the guest reported.", Volatile.Read(ref counters.ReportedEntries));
+        Counter(text, "reported_bytes_total", "Bytes of valid free-page blocks the guest reported.", Volatile.Read(ref counters.ReportedBytes));
+        Counter(text, "report_released_bytes_total", "Reported bytes given back to the host (also in released_bytes_total).", Volatile.Read(ref counters.ReportReleasedBytes));
+        Counter(text, "report_poison_skipped_bytes_total", "Reported bytes not released because the guest poisons free pages (poison_val != 0).", Volatile.Read(ref counters.ReportSkippedPoisonBytes));
+        Counter(text, "report_malformed_entries_total", "Reported blocks skipped as malformed (also in guest_errors_total by kind).", counters.ReportMalformedEntries);
 
         Gauge(text, "connected", "1 while a guest (QEMU) is connected, else 0.", backend.IsConnected ? 1UL : 0UL);
         Gauge(text, "target_bytes", "The balloon target (num_pages x 4096).", (ulong)device.NumPages * PageBytes);
@@ -57,7 +63,6 @@ public static class MetricsWriter
             backend.IsConnected ? (ulong)device.HeldInPartialHostPagesBytes : 0);
         return text.ToString();
     }
-
 
     private static void Counter(StringBuilder text, string name, string help, long value)
     {

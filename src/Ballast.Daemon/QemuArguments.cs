@@ -6,8 +6,9 @@ namespace Ballast.Daemon;
 
 /// <summary>
 /// The QEMU (≥ 10.2) command-line arguments that connect a guest to <c>ballast serve</c>: QEMU's generic
-/// vhost-user device with virtio-id 5 (balloon), as many queues as the offered features imply, the 8-byte
-/// balloon config space, and guest RAM on a shared memfd (the daemon maps it and gives pages back) sealed against
+/// vhost-user device with virtio-id 5 (balloon), as many queues as the offered features imply (<c>num_vqs</c>: the most
+/// a driver can use, <see cref="BalloonDevice.QueueCount"/>), the balloon config space (8 bytes, or 16 with page-poison
+/// or page-reporting: <see cref="BalloonDevice.ConfigSize"/>), and guest RAM on a shared memfd (the daemon maps it and gives pages back) sealed against
 /// shrinking (the daemon refuses it otherwise; seal=on is QEMU's default, spelled out).
 /// </summary>
 /// <remarks>
@@ -39,19 +40,25 @@ public static class QemuArguments
         return $"socket,id={ChardevId},path={EscapeOptionValue(socketPath)}";
     }
 
-    /// <summary>The <c>-device</c> value for a balloon with <paramref name="queueCount"/> queues (2, or 3 with stats).</summary>
-    public static string Device(int queueCount, bool pci) => string.Create(CultureInfo.InvariantCulture,
-        $"vhost-user-test-device{(pci ? "-pci" : "")},chardev={ChardevId},virtio-id={BalloonVirtioId},num_vqs={queueCount},config_size={BalloonDevice.ConfigSize}");
+    /// <summary>
+    /// The <c>-device</c> value for a balloon with <paramref name="queueCount"/> queues (2, one more with stats, one more
+    /// with page-reporting) and <paramref name="configSize"/> bytes of config space.
+    /// </summary>
+    public static string Device(int queueCount, bool pci, int configSize = BalloonDevice.BasicConfigSize) => string.Create(CultureInfo.InvariantCulture,
+        $"vhost-user-test-device{(pci ? "-pci" : "")},chardev={ChardevId},virtio-id={BalloonVirtioId},num_vqs={queueCount},config_size={configSize}");
 
     /// <summary>
-    /// The argument lines for <paramref name="socketPath"/> and <paramref name="queueCount"/>, one option and
-    /// its value per line, with <c>#</c> comments; <c>&lt;RAM&gt;</c> and <c>&lt;machine&gt;</c> are for the user to fill in.
+    /// The argument lines for <paramref name="socketPath"/>, <paramref name="queueCount"/> and
+    /// <paramref name="configSize"/>, one option and its value per line, with <c>#</c> comments; <c>&lt;RAM&gt;</c> and
+    /// <c>&lt;machine&gt;</c> are for the user to fill in.
     /// </summary>
-    public static IReadOnlyList<string> Lines(string socketPath, int queueCount)
+    public static IReadOnlyList<string> Lines(string socketPath, int queueCount, int configSize = BalloonDevice.BasicConfigSize)
     {
         ArgumentNullException.ThrowIfNull(socketPath);
         ArgumentOutOfRangeException.ThrowIfLessThan(queueCount, 2);
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(queueCount, 3);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(queueCount, 4);
+        if (configSize is not (BalloonDevice.BasicConfigSize or BalloonDevice.FullConfigSize))
+            throw new ArgumentOutOfRangeException(nameof(configSize), configSize, "the balloon's config space is 8 or 16 bytes");
         return
         [
             $"# QEMU >= {MinimumQemuVersion} arguments for this balloon; <RAM> is the guest's memory size (as in -m <RAM>),",
@@ -63,18 +70,18 @@ public static class QemuArguments
             "-M <machine>,memory-backend=mem",
             "-chardev " + ShellQuote(Chardev(socketPath)),
             "# PCI machines (q35, pc):",
-            "-device " + Device(queueCount, pci: true),
+            "-device " + Device(queueCount, pci: true, configSize),
             "# virtio-mmio machines (microvm, virt) instead:",
-            "-device " + Device(queueCount, pci: false),
+            "-device " + Device(queueCount, pci: false, configSize),
             "-global virtio-mmio.force-legacy=false",
         ];
     }
 
     /// <summary>Writes <see cref="Lines"/> to <paramref name="writer"/>.</summary>
-    public static void Write(TextWriter writer, string socketPath, int queueCount)
+    public static void Write(TextWriter writer, string socketPath, int queueCount, int configSize = BalloonDevice.BasicConfigSize)
     {
         ArgumentNullException.ThrowIfNull(writer);
-        foreach (var line in Lines(socketPath, queueCount))
+        foreach (var line in Lines(socketPath, queueCount, configSize))
             writer.WriteLine(line);
     }
 

@@ -105,7 +105,7 @@ public static class ServeDaemon
                 {
                     if (worker?.IsResuming != true)
                     {
-                        QemuArguments.Write(stdout, socketPath, device.QueueCount);
+                        QemuArguments.Write(stdout, socketPath, device.QueueCount, device.ConfigSize);
                         await stdout.FlushAsync(CancellationToken.None).ConfigureAwait(false);
                     }
                     worker?.Serving();

@@ -55,6 +55,8 @@ public static class ServeFeatureList
             MustTellHost = features.Contains(BalloonFeatureNames.MustTellHost),
             StatsQueue = features.Contains(BalloonFeatureNames.Stats),
             DeflateOnOom = features.Contains(BalloonFeatureNames.DeflateOnOom),
+            PagePoison = features.Contains(BalloonFeatureNames.PagePoison),
+            PageReporting = features.Contains(BalloonFeatureNames.PageReporting),
             ScatterGather = features.Contains(BalloonFeatureNames.ScatterGather),
             SgBit = sgBit,
             Release = release,

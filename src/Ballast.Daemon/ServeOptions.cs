@@ -46,6 +46,10 @@ public sealed record ServeOptions
         {
             Device.Validate();
         }
+        catch (ArgumentOutOfRangeException ex) when (ex.ParamName == nameof(BalloonDeviceOptions.SgBit) && Device.SgBit is >= BalloonFeatures.FreePageHint and <= 23)
+        {
+            errors.Add($"--sg-bit: {Device.SgBit} is taken by a feature in --features (4 is page-poison, 5 is page-reporting)");
+        }
         catch (ArgumentOutOfRangeException ex) when (ex.ParamName == nameof(BalloonDeviceOptions.SgBit))
         {
             errors.Add($"--sg-bit: {Device.SgBit} is not allowed: the SG feature bit must be a device-specific bit from 3 to 23 "

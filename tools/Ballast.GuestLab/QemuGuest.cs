@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Net.Sockets;
 using System.Text;
-using Ballast.Balloon.Device;
 using Ballast.Linux;
 using Ballast.Virtio.Memory;
 
@@ -121,7 +120,7 @@ public sealed class QemuGuest : IAsyncDisposable
                     : $"socket,id={ChardevId},path={socket}");
                 args.Add("-device");
                 args.Add(string.Create(CultureInfo.InvariantCulture,
-                    $"{VhostUserDevice(options.Machine)},chardev={ChardevId},virtio-id=5,num_vqs={options.Queues},config_size={BalloonDevice.ConfigSize}"));
+                    $"{VhostUserDevice(options.Machine)},chardev={ChardevId},virtio-id=5,num_vqs={options.Queues},config_size={options.ConfigSize}"));
                 break;
         }
         return args;

@@ -1,3 +1,4 @@
+using Ballast.Balloon.Device;
 using Ballast.Virtio.Memory;
 
 namespace Ballast.GuestLab;
@@ -29,6 +30,9 @@ public sealed record QemuGuestOptions
     /// stats feature, else 2).
     /// </summary>
     public int Queues { get; init; } = 3;
+
+    /// <summary>The vhost-user balloon's config_size: 8, or 16 for a daemon offering page-poison or page-reporting.</summary>
+    public int ConfigSize { get; init; } = BalloonDevice.BasicConfigSize;
 
     /// <summary>
     /// <see cref="GuestBalloonDevice.VhostUser"/> only: the vhost-user socket's host path (inside the chroot), where

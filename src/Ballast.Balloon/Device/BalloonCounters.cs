@@ -58,6 +58,28 @@ public sealed class BalloonCounters
     /// <summary>Config-change notifications raised (target changes).</summary>
     public long ConfigChanges;
 
+    /// <summary>Free page reports (reporting_vq buffers) received, VIRTIO 1.2 §5.5.6.6; rejected chains included.</summary>
+    public long Reports;
+
+    /// <summary>Valid reported blocks (descriptors of report buffers that passed the checks).</summary>
+    public long ReportedEntries;
+
+    /// <summary>Valid reported blocks the driver marked driver-readable (Linux adds them device-writable); accepted.</summary>
+    public long ReportedReadableEntries;
+
+    /// <summary>Bytes of valid reported blocks.</summary>
+    public long ReportedBytes;
+
+    /// <summary>
+    /// Bytes released because they were reported (also in <see cref="BytesReleased"/>). Less than
+    /// <see cref="ReportedBytes"/> by what poison kept (<see cref="ReportSkippedPoisonBytes"/>), by the parts of blocks
+    /// that are not whole host pages on huge-page memory, and by failed releases.
+    /// </summary>
+    public long ReportReleasedBytes;
+
+    /// <summary>Reported bytes not released because the guest poisons free pages (PAGE_POISON with poison_val ≠ 0).</summary>
+    public long ReportSkippedPoisonBytes;
+
     /// <summary>Translation time in milliseconds.</summary>
     public double TranslateMs => TranslateTicks * 1000.0 / Stopwatch.Frequency;
 
@@ -66,6 +88,10 @@ public sealed class BalloonCounters
 
     /// <summary>Count of errors of <paramref name="kind"/>.</summary>
     public long Errors(BalloonError kind) => Volatile.Read(ref _errors[(int)kind]);
+
+    /// <summary>Reported blocks skipped as malformed: the report kinds of <see cref="BalloonError"/>.</summary>
+    public long ReportMalformedEntries =>
+        Errors(BalloonError.ReportZeroLength) + Errors(BalloonError.ReportUnaligned) + Errors(BalloonError.ReportOutsideRam);
 
     /// <summary>All errors.</summary>
     public long TotalErrors => _errors.Sum();
@@ -93,6 +119,12 @@ public sealed class BalloonCounters
             ReplayedPages = ReplayedPages,
             StatsUpdates = StatsUpdates,
             ConfigChanges = ConfigChanges,
+            Reports = Reports,
+            ReportedEntries = ReportedEntries,
+            ReportedReadableEntries = ReportedReadableEntries,
+            ReportedBytes = ReportedBytes,
+            ReportReleasedBytes = ReportReleasedBytes,
+            ReportSkippedPoisonBytes = ReportSkippedPoisonBytes,
         };
     }
 }

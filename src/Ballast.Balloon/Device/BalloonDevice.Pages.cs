@@ -230,31 +230,26 @@ public sealed partial class BalloonDevice
         var start = Stopwatch.GetTimestamp();
         try
         {
-            if (d.Length == 0)
+            switch (CheckRange(d))
             {
-                if (GuestError(BalloonError.SgZeroLength, out var nth))
-                    BalloonLog.SgZeroLength(_logger, BalloonError.SgZeroLength, nth, d.Address);
-                return;
-            }
-            // Length before alignment: 4 GiB - 4 KiB is the largest 4 KiB multiple a le32 holds, so every longer
-            // length is also unaligned and SgTooLong would never be counted.
-            if (d.Length > BalloonFeatures.MaxSgLength)
-            {
-                if (GuestError(BalloonError.SgTooLong, out var nth))
-                    BalloonLog.SgTooLong(_logger, BalloonError.SgTooLong, nth, d.Address, d.Length);
-                return;
-            }
-            if (d.Address % GuestMemory.PageSize != 0 || d.Length % GuestMemory.PageSize != 0)
-            {
-                if (GuestError(BalloonError.SgUnaligned, out var nth))
-                    BalloonLog.SgUnaligned(_logger, BalloonError.SgUnaligned, nth, d.Address, d.Length);
-                return;
-            }
-            if (!_memory!.IsRam(d.Address, d.Length))
-            {
-                if (GuestError(BalloonError.SgOutsideRam, out var nth))
-                    BalloonLog.SgOutsideRam(_logger, BalloonError.SgOutsideRam, nth, d.Address, d.Length);
-                return;
+                case RangeFault.None:
+                    break;
+                case RangeFault.ZeroLength:
+                    if (GuestError(BalloonError.SgZeroLength, out var zero))
+                        BalloonLog.SgZeroLength(_logger, BalloonError.SgZeroLength, zero, d.Address);
+                    return;
+                case RangeFault.TooLong:
+                    if (GuestError(BalloonError.SgTooLong, out var tooLong))
+                        BalloonLog.SgTooLong(_logger, BalloonError.SgTooLong, tooLong, d.Address, d.Length);
+                    return;
+                case RangeFault.Unaligned:
+                    if (GuestError(BalloonError.SgUnaligned, out var unaligned))
+                        BalloonLog.SgUnaligned(_logger, BalloonError.SgUnaligned, unaligned, d.Address, d.Length);
+                    return;
+                default:
+                    if (GuestError(BalloonError.SgOutsideRam, out var outside))
+                        BalloonLog.SgOutsideRam(_logger, BalloonError.SgOutsideRam, outside, d.Address, d.Length);
+                    return;
             }
             var first = d.Address >> PageShift;
             var end = first + (d.Length >> PageShift);
@@ -298,6 +293,32 @@ public sealed partial class BalloonDevice
         {
             Counters.TranslateTicks += Stopwatch.GetTimestamp() - start;
         }
+    }
+
+    /// <summary>What is wrong with a guest address range (an SG entry, a reported block), if anything.</summary>
+    private enum RangeFault
+    {
+        None,
+        ZeroLength,
+        TooLong,
+        Unaligned,
+        OutsideRam,
+    }
+
+    /// <summary>
+    /// The checks every address range from the guest passes before the device acts on it: 0 &lt; len ≤ 4 GiB − 4 KiB,
+    /// address and length 4 KiB aligned, entirely RAM (no hole, no wrap of the 64-bit space). Length before alignment:
+    /// 4 GiB − 4 KiB is the largest 4 KiB multiple a le32 holds, so every longer length is also unaligned.
+    /// </summary>
+    private RangeFault CheckRange(in Descriptor d)
+    {
+        if (d.Length == 0)
+            return RangeFault.ZeroLength;
+        if (d.Length > BalloonFeatures.MaxSgLength)
+            return RangeFault.TooLong;
+        if (d.Address % GuestMemory.PageSize != 0 || d.Length % GuestMemory.PageSize != 0)
+            return RangeFault.Unaligned;
+        return _memory!.IsRam(d.Address, d.Length) ? RangeFault.None : RangeFault.OutsideRam;
     }
 
     private void ReportOutOfRange(int pfns, ulong address)

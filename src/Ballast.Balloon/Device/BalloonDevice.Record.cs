@@ -37,11 +37,12 @@ public sealed partial class BalloonDevice
     }
 
     /// <summary>
-    /// Attaches the crash record; from now on every change of the ballooned set, of num_pages and of actual is
+    /// Attaches the crash record; from now on every change of the ballooned set, of num_pages, of actual and of poison_val is
     /// written to it too (see the remarks on this file's part of the type). The device does not own the record: dispose
     /// it after the device is done with it. With <paramref name="resume"/> false the record is made to match the
-    /// device (cleared, then every ballooned frame, num_pages and actual written). With <paramref name="resume"/> true
-    /// the device takes the record's state: the ballooned set, num_pages and actual become what a killed worker left,
+    /// device (cleared, then every ballooned frame, num_pages, actual and poison_val written). With <paramref name="resume"/>
+    /// true the device takes the record's state: the ballooned set, num_pages, actual and poison_val become what a killed
+    /// worker left,
     /// and nothing is released (call <see cref="ReleaseRecorded"/> once guest memory is mapped). Resume raises no
     /// <see cref="ConfigChanged"/>: the target is the one the guest was last told; if the host changed it while no
     /// worker ran, the caller sets it with <see cref="SetTargetPages"/> afterwards, which notifies. Resume before the
@@ -62,6 +63,7 @@ public sealed partial class BalloonDevice
                     _ballooned.SetRange(run.Start, run.Length);
                 Volatile.Write(ref _numPages, record.TargetPages);
                 Volatile.Write(ref _actual, record.ActualPages);
+                Volatile.Write(ref _poisonValue, record.PoisonValue);
                 BalloonLog.RecordResumed(_logger, _ballooned.Count, _numPages, _actual);
             }
             _record = record;
@@ -73,6 +75,7 @@ public sealed partial class BalloonDevice
                     RecordSet(run.Start, run.Length);
                 record.TargetPages = _numPages;
                 record.ActualPages = _actual;
+                record.PoisonValue = _poisonValue;
             }
         }
     }

@@ -1,5 +1,4 @@
 using Ballast.Linux;
-using Ballast.Virtio;
 using Ballast.Virtio.Queue;
 
 namespace Ballast.Balloon.Device;
@@ -12,52 +11,23 @@ public sealed partial class BalloonDevice
     private readonly byte[] _statsScratch = new byte[MaxStatsBytes];
 
     /// <summary>
-    /// The stats queue, VIRTIO 1.2 §5.5.6.3: the driver offers one buffer of 10-byte entries; the device keeps
-    /// it until it wants fresh numbers, then returns it (<see cref="RequestStatistics"/>) and the driver refills
-    /// and re-adds it. A newer buffer replaces a held one (which is returned). At most
-    /// <paramref name="maxChains"/> chains per pass: a driver that keeps adding buffers gets
-    /// <see cref="QueueProgress.MoreAvailable"/>, not the device lock for good. Returns whether the driver wants a
-    /// used-buffer notification; the caller sends it once the lock is dropped.
+    /// A chain taken from the stats queue, VIRTIO 1.2 §5.5.6.3: the driver offers one buffer of 10-byte entries; the
+    /// device keeps it until it wants fresh numbers, then returns it (<see cref="RequestStatistics"/>) and the driver
+    /// refills and re-adds it. A newer buffer replaces a held one, which is returned (so is a rejected chain). Returns
+    /// the head to return now, or null. Driven by <see cref="ProcessChainByChain"/>.
     /// </summary>
-    private bool ProcessStats(DeviceQueue queue, int maxChains, out QueueProgress progress)
+    private ushort? TakeStats(PopResult result, in Chain chain, ReadOnlySpan<Descriptor> descriptors)
     {
-        var descriptors = _descriptors.AsSpan(0, queue.Size);
-        var notify = false;
-        var taken = 0;
-        do
+        if (result == PopResult.BadChain)
         {
-            queue.DisableNotifications();
-            while (true)
-            {
-                if (taken >= maxChains && queue.HasAvailable())
-                {
-                    progress = QueueProgress.MoreAvailable;
-                    return notify;
-                }
-                var result = queue.TryPop(descriptors, out var chain);
-                if (result is PopResult.Empty or PopResult.Broken)
-                    break;
-                taken++;
-                if (result == PopResult.BadChain)
-                {
-                    if (GuestError(BalloonError.BadChain, out var nth))
-                        BalloonLog.BadStatsChain(_logger, BalloonError.BadChain, nth, chain.Head, chain.Error);
-                    queue.PushUsed(chain.Head, 0);
-                    notify |= NeedsNotification(queue);
-                    continue;
-                }
-                ParseStats(descriptors[..chain.Count]);
-                if (_heldStats is { } old)
-                {
-                    queue.PushUsed(old, 0);
-                    notify |= NeedsNotification(queue);
-                }
-                _heldStats = chain.Head;
-            }
+            if (GuestError(BalloonError.BadChain, out var nth))
+                BalloonLog.BadStatsChain(_logger, BalloonError.BadChain, nth, chain.Head, chain.Error);
+            return chain.Head;
         }
-        while (!queue.IsBroken && queue.EnableNotifications());
-        progress = queue.IsBroken ? QueueProgress.Broken : QueueProgress.Idle;
-        return notify;
+        ParseStats(descriptors[..chain.Count]);
+        var old = _heldStats;
+        _heldStats = chain.Head;
+        return old;
     }
 
     private unsafe void ParseStats(ReadOnlySpan<Descriptor> descriptors)
@@ -95,7 +65,7 @@ public sealed partial class BalloonDevice
         EventFd? call;
         lock (_lock)
         {
-            var queue = QueueCount > BalloonQueue.Stats ? _queues[BalloonQueue.Stats] : null;
+            var queue = StatsIndex >= 0 ? _queues[StatsIndex] : null;
             if (queue is null || _heldStats is not { } head)
                 return false;
             _heldStats = null;

@@ -14,6 +14,8 @@ namespace Ballast.Balloon.Device;
 /// The guest puts pages on the inflate queue (as arrays of le32 4 KiB PFNs, or with SG as one address/length
 /// range per descriptor); the device records them in a bitmap of ballooned frames and gives the host memory
 /// behind them back. Deflate takes frames out of the bitmap and releases nothing (the guest refaults them).
+/// With PAGE_REPORTING the guest also lends free pages on reporting_vq: released, never ballooned
+/// (BalloonDevice.Reporting.cs).
 /// </summary>
 /// <remarks>
 /// Data path: <see cref="ProcessQueue(int, int)"/> pops chains (validated by <see cref="DeviceQueue"/>), validates every
@@ -41,6 +43,8 @@ public sealed partial class BalloonDevice : IVirtioDevice
     private uint _numPages;   // num_pages: the host's target, in 4 KiB pages
     private uint _actual;     // actual: what the guest says it holds
     private ushort? _heldStats;
+    private bool _featuresSet;                     // the driver has accepted features since creation or reset
+    private uint _poisonValue;                     // poison_val, as the driver wrote it (BalloonDevice.Reporting.cs)
     private BalloonRecord? _record;                // the crash record, mirrored inside the lock (BalloonDevice.Record.cs)
     private readonly int[] _replayWindow = new int[2]; // chains left that may be replays, per inflate/deflate queue
 
@@ -55,10 +59,14 @@ public sealed partial class BalloonDevice : IVirtioDevice
             | (options.MustTellHost ? VirtioFeatures.Bit(BalloonFeatures.MustTellHost) : 0)
             | (options.StatsQueue ? VirtioFeatures.Bit(BalloonFeatures.StatsVq) : 0)
             | (options.DeflateOnOom ? VirtioFeatures.Bit(BalloonFeatures.DeflateOnOom) : 0)
+            | (options.PagePoison ? VirtioFeatures.Bit(BalloonFeatures.PagePoison) : 0)
+            | (options.PageReporting ? VirtioFeatures.Bit(BalloonFeatures.PageReporting) : 0)
             | (options.ScatterGather ? VirtioFeatures.Bit(options.SgBit) : 0)
             | (options.EventIdx ? VirtioFeatures.Bit(VirtioFeatures.EventIdx) : 0)
             | (options.IndirectDescriptors ? VirtioFeatures.Bit(VirtioFeatures.IndirectDesc) : 0);
-        QueueCount = options.StatsQueue ? 3 : 2;
+        // The most queues a driver can use: every offered queue feature accepted (§5.5.2).
+        QueueCount = BalloonQueue.Count(OfferedFeatures);
+        ConfigSize = ConfigSizeFor(options);
         _queues = new DeviceQueue?[QueueCount];
         _releaser = new ReleaseWorker(ReleaseOffThread);
     }
@@ -75,8 +83,36 @@ public sealed partial class BalloonDevice : IVirtioDevice
     /// <summary>True if the driver accepted the SG feature.</summary>
     public bool SgNegotiated => VirtioFeatures.Has(_negotiated, Options.SgBit) && Options.ScatterGather;
 
-    /// <summary>Number of virtqueues: inflate, deflate, and stats if offered.</summary>
+    /// <summary>
+    /// Number of virtqueues the driver may use at most (vhost-user GET_QUEUE_NUM, QEMU's num_vqs): inflate, deflate,
+    /// stats if offered, reporting if offered. Which index is which follows the negotiation (<see cref="RoleOf"/>).
+    /// </summary>
     public int QueueCount { get; }
+
+    /// <summary>
+    /// The features the queues are numbered by (VIRTIO 1.2 §5.5.2): the negotiated ones once the driver has accepted
+    /// features, the offered ones before that (and after a reset), so a queue set up early gets the fullest layout.
+    /// </summary>
+    public ulong QueueLayoutFeatures
+    {
+        get
+        {
+            lock (_lock)
+                return LayoutFeatures;
+        }
+    }
+
+    private ulong LayoutFeatures => _featuresSet ? _negotiated : OfferedFeatures;
+
+    /// <summary>What queue <paramref name="index"/> carries now (<see cref="QueueLayoutFeatures"/>).</summary>
+    public BalloonQueueRole RoleOf(int index)
+    {
+        lock (_lock)
+            return BalloonQueue.RoleOf(index, LayoutFeatures);
+    }
+
+    /// <summary>Index of the stats queue now, or -1 if there is none.</summary>
+    private int StatsIndex => BalloonQueue.RoleOf(BalloonQueue.Stats, LayoutFeatures) == BalloonQueueRole.Stats ? BalloonQueue.Stats : -1;
 
     /// <summary>What the device did and how much bad input it saw.</summary>
     public BalloonCounters Counters { get; } = new();
@@ -169,7 +205,13 @@ public sealed partial class BalloonDevice : IVirtioDevice
             var unknown = driverFeatures & ~OfferedFeatures;
             if (unknown != 0)
                 BalloonLog.FeaturesNotOffered(_logger, unknown);
+            var statsBefore = StatsIndex;
             _negotiated = driverFeatures & OfferedFeatures;
+            _featuresSet = true;
+            // A held stats buffer belongs to the stats queue; if the numbering moved it away (a driver that set up
+            // queues before FEATURES_OK, §3.1.1), forget it: detaching that ring still winds back over it.
+            if (StatsIndex != statsBefore)
+                _heldStats = null;
         }
     }
 
@@ -189,7 +231,7 @@ public sealed partial class BalloonDevice : IVirtioDevice
                 _descriptors = new Descriptor[queue.Size];
                 _heads = new ushort[queue.Size];
             }
-            if (index == BalloonQueue.Stats)
+            if (index == StatsIndex)
                 _heldStats = null;
         }
     }
@@ -226,8 +268,9 @@ public sealed partial class BalloonDevice : IVirtioDevice
     }
 
     /// <summary>
-    /// Device reset (VIRTIO 1.2 §2.4): queues detached, features cleared. The guest's balloon is gone with its
-    /// driver, so every frame counts as returned; the host target is kept. The crash record is cleared with the bitmap
+    /// Device reset (VIRTIO 1.2 §2.4): queues detached, features cleared (the queues numbered by the offered features
+    /// again), poison_val 0. The guest's balloon is gone with its driver, so every frame counts as returned; the host
+    /// target is kept. The crash record is cleared with the bitmap
     /// (and its actual set to 0), and any replay window closed.
     /// </summary>
     public void Reset()
@@ -238,6 +281,8 @@ public sealed partial class BalloonDevice : IVirtioDevice
             _releaser.WaitIdle();
             Array.Clear(_queues);
             _negotiated = 0;
+            _featuresSet = false;
+            _poisonValue = 0;
             _ballooned.Reset();
             _pending.Clear();
             _heldStats = null;
@@ -247,6 +292,7 @@ public sealed partial class BalloonDevice : IVirtioDevice
             {
                 _record.ClearAll();
                 _record.ActualPages = 0;
+                _record.PoisonValue = 0;
             }
         }
     }
@@ -311,9 +357,22 @@ public sealed partial class BalloonDevice : IVirtioDevice
             if (queue is null || _memory is null)
                 return QueueProgress.Idle;
             Counters.Kicks++;
-            var notify = index == BalloonQueue.Stats
-                ? ProcessStats(queue, maxChains, out progress)
-                : ProcessPages(queue, inflate: index == BalloonQueue.Inflate, maxChains, out progress);
+            bool notify;
+            switch (BalloonQueue.RoleOf(index, LayoutFeatures))
+            {
+                case BalloonQueueRole.Inflate or BalloonQueueRole.Deflate:
+                    notify = ProcessPages(queue, inflate: index == BalloonQueue.Inflate, maxChains, out progress);
+                    break;
+                case BalloonQueueRole.Stats:
+                    notify = ProcessChainByChain(queue, BalloonQueueRole.Stats, maxChains, out progress);
+                    break;
+                case BalloonQueueRole.Reporting:
+                    notify = ProcessChainByChain(queue, BalloonQueueRole.Reporting, maxChains, out progress);
+                    break;
+                default:
+                    // A queue the negotiated features do not have (the driver set up one it did not accept): not ours to read.
+                    return QueueProgress.Idle;
+            }
             if (queue.IsBroken)
             {
                 if (GuestError(BalloonError.QueueBroken, out var nth))
@@ -359,18 +418,22 @@ public sealed partial class BalloonDevice : IVirtioDevice
     /// <summary>
     /// Config space, VIRTIO 1.2 §5.5.4 "Device configuration layout", little-endian even for legacy:
     /// <code>
-    ///  0           4          8
-    ///  +-----------+----------+
-    ///  | num_pages | actual   |   (le32 each; free_page_hint_cmd_id and poison_val are not offered)
-    ///  +-----------+----------+
+    ///  0           4          8                        12           16
+    ///  +-----------+----------+------------------------+------------+
+    ///  | num_pages | actual   | free_page_hint_cmd_id  | poison_val |   le32 each
+    ///  +-----------+----------+------------------------+------------+
+    ///  |&lt;- always (8 bytes) -&gt;|&lt;- only with PAGE_POISON or PAGE_REPORTING offered -&gt;|
     /// </code>
-    /// Reads outside the 8 bytes return zeros.
+    /// free_page_hint_cmd_id reads 0 (FREE_PAGE_HINT is never offered); poison_val reads what the driver wrote. Reads
+    /// outside <see cref="ConfigSize"/> bytes return zeros.
     /// </summary>
     public void ReadConfig(uint offset, Span<byte> data)
     {
-        Span<byte> config = stackalloc byte[ConfigSize];
+        Span<byte> config = stackalloc byte[FullConfigSize];
+        config.Clear();
         BinaryPrimitives.WriteUInt32LittleEndian(config, NumPages);
-        BinaryPrimitives.WriteUInt32LittleEndian(config[4..], Actual);
+        BinaryPrimitives.WriteUInt32LittleEndian(config[ActualOffset..], Actual);
+        BinaryPrimitives.WriteUInt32LittleEndian(config[PoisonValueOffset..], PoisonValue);
         data.Clear();
         if (offset < ConfigSize)
         {
@@ -380,37 +443,59 @@ public sealed partial class BalloonDevice : IVirtioDevice
     }
 
     /// <summary>
-    /// A driver write to config space. Only the bytes of <c>actual</c> are taken; num_pages is the device's
-    /// (and vhost-user's SET_CONFIG carries a stale copy of it). Partial writes update the bytes they cover. The new
-    /// actual goes into the crash record too, if one is attached.
+    /// A driver write to config space. Only the bytes of <c>actual</c> and (if the config space has it)
+    /// <c>poison_val</c> are taken; num_pages is the device's (and vhost-user's SET_CONFIG carries a stale copy of it),
+    /// free_page_hint_cmd_id is read-only. Partial writes update the bytes they cover. The new actual and poison_val go
+    /// into the crash record too, if one is attached.
     /// </summary>
     public void WriteConfig(uint offset, ReadOnlySpan<byte> data)
     {
         lock (_lock)
         {
-            Span<byte> actual = stackalloc byte[4];
-            BinaryPrimitives.WriteUInt32LittleEndian(actual, _actual);
-            var touched = false;
+            Span<byte> config = stackalloc byte[FullConfigSize];
+            BinaryPrimitives.WriteUInt32LittleEndian(config[ActualOffset..], _actual);
+            BinaryPrimitives.WriteUInt32LittleEndian(config[PoisonValueOffset..], _poisonValue);
+            bool actual = false, poison = false;
             for (var i = 0; i < data.Length; i++)
             {
                 var at = (long)offset + i;
-                if (at is >= 4 and < 8)
-                {
-                    actual[(int)at - 4] = data[i];
-                    touched = true;
-                }
+                if (at is >= ActualOffset and < ActualOffset + 4)
+                    actual = true;
+                else if (at >= PoisonValueOffset && at < Math.Min(ConfigSize, PoisonValueOffset + 4))
+                    poison = true;
+                else
+                    continue;
+                config[(int)at] = data[i];
             }
-            if (!touched)
-                return;
-            Volatile.Write(ref _actual, BinaryPrimitives.ReadUInt32LittleEndian(actual));
-            if (_record is not null)
-                _record.ActualPages = _actual;
+            if (actual)
+            {
+                Volatile.Write(ref _actual, BinaryPrimitives.ReadUInt32LittleEndian(config[ActualOffset..]));
+                if (_record is not null)
+                    _record.ActualPages = _actual;
+            }
+            if (poison)
+                SetPoisonValue(BinaryPrimitives.ReadUInt32LittleEndian(config[PoisonValueOffset..]));
         }
     }
 
-    /// <summary>Bytes of config space the device exposes.</summary>
-    public const int ConfigSize = 8;
+    private const int ActualOffset = 4, PoisonValueOffset = 12;
 
-    /// <inheritdoc/>
-    int IVirtioDevice.ConfigSize => ConfigSize;
+    /// <summary>Bytes of config space without PAGE_POISON and PAGE_REPORTING: num_pages and actual.</summary>
+    public const int BasicConfigSize = 8;
+
+    /// <summary>Bytes of the whole struct virtio_balloon_config, up to poison_val.</summary>
+    public const int FullConfigSize = 16;
+
+    /// <summary>
+    /// Bytes of config space the device exposes (QEMU's config_size): <see cref="FullConfigSize"/> if PAGE_POISON or
+    /// PAGE_REPORTING is offered, else <see cref="BasicConfigSize"/>.
+    /// </summary>
+    public int ConfigSize { get; }
+
+    /// <summary>The config size a device built with <paramref name="options"/> exposes.</summary>
+    public static int ConfigSizeFor(BalloonDeviceOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return options.PagePoison || options.PageReporting ? FullConfigSize : BasicConfigSize;
+    }
 }

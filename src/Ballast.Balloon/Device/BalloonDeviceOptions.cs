@@ -12,6 +12,18 @@ public sealed record BalloonDeviceOptions
     /// <summary>Offer VIRTIO_BALLOON_F_DEFLATE_ON_OOM.</summary>
     public bool DeflateOnOom { get; init; } = true;
 
+    /// <summary>
+    /// Offer VIRTIO_BALLOON_F_PAGE_REPORTING (and so one more queue, reporting_vq): free pages the guest reports are
+    /// released at once and the buffer returned after (VIRTIO 1.2 §5.5.6.6). Off by default, as in QEMU.
+    /// </summary>
+    public bool PageReporting { get; init; }
+
+    /// <summary>
+    /// Offer VIRTIO_BALLOON_F_PAGE_POISON: the guest tells poison_val (VIRTIO 1.2 §5.5.6.5), and reported pages are not
+    /// released while it is not 0 (a released page reads back as zeros).
+    /// </summary>
+    public bool PagePoison { get; init; }
+
     /// <summary>Offer Ballast's non-standard scatter-gather feature on <see cref="SgBit"/>.</summary>
     public bool ScatterGather { get; init; }
 
@@ -43,7 +55,8 @@ public sealed record BalloonDeviceOptions
     public bool IndirectDescriptors { get; init; } = true;
 
     /// <summary>
-    /// Throws <see cref="ArgumentOutOfRangeException"/> for an SG bit that collides with a standard bit we use, and
+    /// Throws <see cref="ArgumentOutOfRangeException"/> for an SG bit that collides with a standard bit we use (or
+    /// offer: PAGE_POISON is 4, PAGE_REPORTING 5), and
     /// <see cref="ArgumentException"/> for <see cref="DeferRelease"/> without MUST_TELL_HOST or coalescing.
     /// </summary>
     public void Validate()
@@ -52,6 +65,9 @@ public sealed record BalloonDeviceOptions
         if (SgBit is < BalloonFeatures.FreePageHint or > 23)
             throw new ArgumentOutOfRangeException(nameof(SgBit), SgBit,
                 "the SG feature bit must be a device-specific bit from 3 to 23 (0-2 are MUST_TELL_HOST, STATS_VQ, DEFLATE_ON_OOM)");
+        if (ScatterGather && ((PagePoison && SgBit == BalloonFeatures.PagePoison) || (PageReporting && SgBit == BalloonFeatures.PageReporting)))
+            throw new ArgumentOutOfRangeException(nameof(SgBit), SgBit,
+                "the SG feature bit must not be one offered already (4 is PAGE_POISON, 5 is PAGE_REPORTING)");
         if (DeferRelease && !MustTellHost)
             throw new ArgumentException(
                 "deferred release needs MUST_TELL_HOST offered: without it the guest may reuse deflated pages before a queued release ran (VIRTIO 1.2 §5.5.6.1)",

@@ -36,6 +36,15 @@ public enum BalloonError
     /// <summary>A stats buffer shorter than one 10-byte entry, not a whole number of entries, device-writable, or oversized.</summary>
     BadStatsBuffer,
 
+    /// <summary>A reported free-page block (reporting_vq) of length 0.</summary>
+    ReportZeroLength,
+
+    /// <summary>A reported block whose address or length is not 4 KiB aligned (every length over 4 GiB − 4 KiB is not).</summary>
+    ReportUnaligned,
+
+    /// <summary>A reported block not entirely RAM: beyond the end, across a hole, or wrapping the 64-bit space.</summary>
+    ReportOutsideRam,
+
     /// <summary>The host could not release memory: fallocate and madvise both failed, or the region cannot be punched
     /// at page granularity (a vhost-user region whose file offset is not 4 KiB aligned).</summary>
     ReleaseFailed,

@@ -14,13 +14,25 @@ public static class BalloonFeatures
     /// <summary>VIRTIO_BALLOON_F_DEFLATE_ON_OOM (2): the guest deflates when it runs out of memory.</summary>
     public const int DeflateOnOom = 2;
 
-    /// <summary>VIRTIO_BALLOON_F_FREE_PAGE_HINT (3): never offered by Ballast; named because the seed's F_SG used bit 3.</summary>
+    /// <summary>
+    /// VIRTIO_BALLOON_F_FREE_PAGE_HINT (3): never offered by Ballast. It serves the VMM's own live migration (the
+    /// hypervisor asks the guest for hints while it copies guest RAM, to skip free pages), which a vhost-user back-end
+    /// neither runs nor sees. Named because the seed's F_SG used bit 3.
+    /// </summary>
     public const int FreePageHint = 3;
 
-    /// <summary>VIRTIO_BALLOON_F_PAGE_POISON (4), not offered.</summary>
+    /// <summary>
+    /// VIRTIO_BALLOON_F_PAGE_POISON (4), VIRTIO 1.2 §5.5.6.5 "Page Poison": the guest initializes free pages with
+    /// <c>poison_val</c> (config space) and expects reported pages to keep that value. Offered on request
+    /// (<see cref="BalloonDeviceOptions.PagePoison"/>).
+    /// </summary>
     public const int PagePoison = 4;
 
-    /// <summary>VIRTIO_BALLOON_F_PAGE_REPORTING (5), not offered.</summary>
+    /// <summary>
+    /// VIRTIO_BALLOON_F_PAGE_REPORTING (5), VIRTIO 1.2 §5.5.6.6 "Free Page Reporting": reporting_vq, on which the guest
+    /// lends free pages to the host until the buffer is returned. Offered on request
+    /// (<see cref="BalloonDeviceOptions.PageReporting"/>).
+    /// </summary>
     public const int PageReporting = 5;
 
     /// <summary>

@@ -5,7 +5,7 @@ namespace Ballast.Balloon.Device;
 
 /// <summary>
 /// The balloon device's structured log messages (source-generated; event ids 300–399: 300–309 features and
-/// notifications, 310–329 guest errors, 330–339 releases, 340–349 the crash record). Guest errors are written only when
+/// notifications, 310–329 guest errors, 330–339 releases, 340–349 the crash record, 350–359 free page reporting). Guest errors are written only when
 /// <see cref="BalloonDevice"/>'s rate limit lets them through, each as "guest error {Kind} (#{Count}): …".
 /// </summary>
 internal static partial class BalloonLog
@@ -52,6 +52,9 @@ internal static partial class BalloonLog
     [LoggerMessage(321, LogLevel.Warning, "guest error {Kind} (#{Count}): stats buffer of {Length} bytes is not whole 10-byte entries inside RAM (at most {Max} bytes, driver-readable)")]
     public static partial void BadStatsBuffer(ILogger logger, BalloonError kind, long count, int length, int max);
 
+    [LoggerMessage(322, LogLevel.Warning, "guest error {Kind} (#{Count}): reported block 0x{Address:x}+0x{Length:x} is not whole 4 KiB pages of guest RAM, skipping")]
+    public static partial void BadReportEntry(ILogger logger, BalloonError kind, long count, ulong address, uint length);
+
     [LoggerMessage(330, LogLevel.Error, "run at PFN 0x{Pfn:x} (+{Count}) no longer translates; not released")]
     public static partial void RunNoLongerTranslates(ILogger logger, ulong pfn, ulong count);
 
@@ -81,4 +84,13 @@ internal static partial class BalloonLog
 
     [LoggerMessage(346, LogLevel.Information, "resumed without MUST_TELL_HOST: recorded frames are not released wholesale (the driver may use a frame it is deflating); replayed inflate buffers release theirs")]
     public static partial void ResumeWithoutRelease(ILogger logger);
+
+    [LoggerMessage(350, LogLevel.Information, "free page reporting: the guest poisons free pages (poison_val 0x{PoisonValue:x}); reported pages are not released, since a released page reads back as zeros (said once)")]
+    public static partial void ReportsKeptForPoison(ILogger logger, uint poisonValue);
+
+    [LoggerMessage(351, LogLevel.Information, "free page reporting: the driver adds reported blocks driver-readable (out), not device-writable as Linux does; accepted (said once)")]
+    public static partial void ReportEntriesReadable(ILogger logger);
+
+    [LoggerMessage(352, LogLevel.Debug, "driver wrote poison_val 0x{PoisonValue:x}")]
+    public static partial void PoisonValueSet(ILogger logger, uint poisonValue);
 }

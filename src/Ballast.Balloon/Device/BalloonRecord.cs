@@ -14,11 +14,11 @@ namespace Ballast.Balloon.Device;
 /// <remarks>
 /// <para>Layout (host byte order, little-endian on every platform Ballast runs on):</para>
 /// <code>
-///  0             8       12        16                24          28       32       36          64
-///  +-------------+-------+---------+-----------------+-----------+--------+--------+-----------+---------------------
-///  | magic       | kind  | version | frame_capacity  | num_pages | actual | flags  | reserved  | bitmap: u64 words
-///  | "BALLAST\0" | "FRMS"| u32 1   | u64, ×64        | u32       | u32    | u32    | zero      | PFN p = bit p % 64
-///  +-------------+-------+---------+-----------------+-----------+--------+--------+-----------+  of word p / 64
+///  0             8       12        16                24          28       32       36        40          44         64
+///  +-------------+-------+---------+-----------------+-----------+--------+--------+---------+-----------+----------+-----------------
+///  | magic       | kind  | version | frame_capacity  | num_pages | actual | flags  | polling | poison_val| reserved | bitmap: u64 words
+///  | "BALLAST\0" | "FRMS"| u32 1   | u64, ×64        | u32       | u32    | u32    | u32     | u32       | zero     | PFN p = bit p % 64
+///  +-------------+-------+---------+-----------------+-----------+--------+--------+---------+-----------+----------+  of word p / 64
 ///
 ///  flags bit 0: a ClearAll is under way (see crash safety below)
 /// </code>
@@ -54,7 +54,7 @@ public sealed unsafe class BalloonRecord : IDisposable
     public const ulong MaxFrameCapacity = 1UL << 36;
 
     private const int MagicOffset = 0, KindOffset = 8, VersionOffset = 12, CapacityOffset = 16;
-    private const int NumPagesOffset = 24, ActualOffset = 28, FlagsOffset = 32, PollingOffset = 36;
+    private const int NumPagesOffset = 24, ActualOffset = 28, FlagsOffset = 32, PollingOffset = 36, PoisonOffset = 40;
     private const uint ClearingFlag = 1;   // ClearAll started and has not finished
     private const int FileGranule = 4096;  // the file grows in whole pages
 
@@ -137,6 +137,17 @@ public sealed unsafe class BalloonRecord : IDisposable
     {
         get => Read32(PollingOffset) is var stored && stored == 0 ? null : (int)(stored - 1);
         set => Write32(PollingOffset, value is { } seconds ? (uint)seconds + 1 : 0);
+    }
+
+    /// <summary>
+    /// poison_val as the driver last wrote it (VIRTIO 1.2 §5.5.6.5): the driver writes it once, before DRIVER_OK, so a
+    /// new worker must know it to keep reported pages intact. Was reserved (zero) before; a record of an older worker
+    /// reads 0, what that worker assumed.
+    /// </summary>
+    public uint PoisonValue
+    {
+        get => Read32(PoisonOffset);
+        set => Write32(PoisonOffset, value);
     }
 
     /// <summary>Frames recorded: a population count over the pages of the bitmap the file holds.</summary>

@@ -2,7 +2,9 @@ namespace Ballast.Daemon.Api;
 
 /// <summary>
 /// <c>GET /balloon</c>: <c>{"target_bytes":N,"actual_bytes":N,"ballooned_bytes":N,"guest_bytes":N,"features":[…],"connected":bool,"release_pending_bytes":N,
-/// "backing":"4k|thp|hugetlb","host_page_bytes":N,"release_granularity":"host-page|4k","partial_host_page_bytes":N}</c>.
+/// "backing":"4k|thp|hugetlb","host_page_bytes":N,"release_granularity":"host-page|4k","partial_host_page_bytes":N,
+/// "reports":N,"reported_entries":N,"reported_bytes":N,"report_released_bytes":N,"report_poison_skipped_bytes":N,
+/// "report_malformed_entries":N,"poison_value":N}</c>.
 /// </summary>
 /// <param name="TargetBytes">num_pages × 4096: what the host asked the guest to give up.</param>
 /// <param name="ActualBytes">actual × 4096: what the guest says its balloon holds.</param>
@@ -24,6 +26,13 @@ namespace Ballast.Daemon.Api;
 /// Ballooned bytes the host still holds because their huge page is not wholly ballooned (released once it is); 0 on
 /// 4 KiB memory.
 /// </param>
+/// <param name="Reports">Free page reports (reporting queue buffers) received (VIRTIO 1.2 §5.5.6.6); 0 without page-reporting.</param>
+/// <param name="ReportedEntries">Valid free-page blocks in them.</param>
+/// <param name="ReportedBytes">Bytes of those blocks.</param>
+/// <param name="ReportReleasedBytes">Reported bytes given back to the host (whole host pages only on huge pages).</param>
+/// <param name="ReportPoisonSkippedBytes">Reported bytes kept because the guest poisons free pages (page-poison, poison_val ≠ 0).</param>
+/// <param name="ReportMalformedEntries">Reported blocks skipped as malformed (zero length, unaligned, not RAM).</param>
+/// <param name="PoisonValue">poison_val as the driver wrote it (page-poison); 0 otherwise.</param>
 public sealed record BalloonState(
     ulong TargetBytes,
     ulong ActualBytes,
@@ -35,4 +44,11 @@ public sealed record BalloonState(
     string Backing = "4k",
     ulong HostPageBytes = 4096,
     string ReleaseGranularity = "host-page",
-    ulong PartialHostPageBytes = 0);
+    ulong PartialHostPageBytes = 0,
+    ulong Reports = 0,
+    ulong ReportedEntries = 0,
+    ulong ReportedBytes = 0,
+    ulong ReportReleasedBytes = 0,
+    ulong ReportPoisonSkippedBytes = 0,
+    ulong ReportMalformedEntries = 0,
+    uint PoisonValue = 0);

@@ -59,7 +59,8 @@ public sealed class InProcessTransport : IVirtioTransport, IDisposable
     {
         if (_loop is not null)
             throw new InvalidOperationException("DRIVER_OK was already set");
-        var kicks = new EventFd[_kicks.Length];
+        // The queues the negotiated features have (VIRTIO 1.2 §5.5.2: numbered consecutively), not every offered one.
+        var kicks = new EventFd[BalloonQueue.Count(_device.QueueLayoutFeatures)];
         for (var i = 0; i < kicks.Length; i++)
             kicks[i] = _kicks[i] ?? throw new InvalidOperationException($"queue {i} was not set up");
         _loop = new BalloonDeviceLoop(_device, kicks, _logger);

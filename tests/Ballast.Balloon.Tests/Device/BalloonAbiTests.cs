@@ -63,12 +63,12 @@ public sealed class BalloonAbiTests
         // §5.5.4: "le32 num_pages; le32 actual;" — little-endian even for legacy devices.
         Assert.Equal(0, (int)Marshal.OffsetOf<VirtioBalloonConfig>(nameof(VirtioBalloonConfig.NumPages)));
         Assert.Equal(4, (int)Marshal.OffsetOf<VirtioBalloonConfig>(nameof(VirtioBalloonConfig.Actual)));
-        Assert.Equal(BalloonDevice.ConfigSize, Marshal.SizeOf<VirtioBalloonConfig>());
+        Assert.Equal(BalloonDevice.BasicConfigSize, Marshal.SizeOf<VirtioBalloonConfig>());
 
         var device = new BalloonDevice(new BalloonDeviceOptions());
         device.SetTargetPages(0xA1B2_C3D4);
         device.WriteConfig(4, [0x04, 0x03, 0x02, 0x01]);
-        var bytes = new byte[BalloonDevice.ConfigSize];
+        var bytes = new byte[device.ConfigSize];
         device.ReadConfig(0, bytes);
 
         Assert.Equal(0xA1B2_C3D4u, BinaryPrimitives.ReadUInt32LittleEndian(bytes));
@@ -115,6 +115,11 @@ public sealed class BalloonAbiTests
                 printf("stat_val %zu\n", offsetof(struct virtio_balloon_stat, val));
                 printf("num_pages %zu\n", offsetof(struct virtio_balloon_config, num_pages));
                 printf("actual %zu\n", offsetof(struct virtio_balloon_config, actual));
+                printf("free_page_hint_cmd_id %zu\n", offsetof(struct virtio_balloon_config, free_page_hint_cmd_id));
+                printf("poison_val %zu\n", offsetof(struct virtio_balloon_config, poison_val));
+                printf("config_size %zu\n", sizeof(struct virtio_balloon_config));
+                printf("F_PAGE_POISON %d\n", VIRTIO_BALLOON_F_PAGE_POISON);
+                printf("F_REPORTING %d\n", VIRTIO_BALLOON_F_REPORTING);
                 printf("pfn_shift %d\n", VIRTIO_BALLOON_PFN_SHIFT);
                 printf("F_MUST_TELL_HOST %d\n", VIRTIO_BALLOON_F_MUST_TELL_HOST);
                 printf("F_STATS_VQ %d\n", VIRTIO_BALLOON_F_STATS_VQ);
@@ -148,6 +153,11 @@ public sealed class BalloonAbiTests
         Assert.Equal(2, c["stat_val"]);
         Assert.Equal(0, c["num_pages"]);
         Assert.Equal(4, c["actual"]);
+        Assert.Equal(8, c["free_page_hint_cmd_id"]);
+        Assert.Equal(12, c["poison_val"]);
+        Assert.Equal(BalloonDevice.FullConfigSize, c["config_size"]);
+        Assert.Equal(BalloonFeatures.PagePoison, c["F_PAGE_POISON"]);
+        Assert.Equal(BalloonFeatures.PageReporting, c["F_REPORTING"]);
         Assert.Equal(12, c["pfn_shift"]);
         Assert.Equal(BalloonFeatures.MustTellHost, c["F_MUST_TELL_HOST"]);
         Assert.Equal(BalloonFeatures.StatsVq, c["F_STATS_VQ"]);

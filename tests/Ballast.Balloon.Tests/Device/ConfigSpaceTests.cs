@@ -26,7 +26,7 @@ public sealed class ConfigSpaceTests
         Assert.Equal([0x44, 0x33, 0x22, 0x11, 0xDD, 0xCC, 0xBB, 0xAA], Read(device, 0, 8));
         Assert.Equal(0x1122_3344u, device.NumPages);
         Assert.Equal(0xAABB_CCDDu, device.Actual);
-        Assert.Equal(8, BalloonDevice.ConfigSize);
+        Assert.Equal(8, device.ConfigSize);
     }
 
     [Theory]

@@ -11,7 +11,7 @@ namespace Ballast.Balloon.Tests.Device;
 /// A <see cref="BalloonDevice"/> driven directly, queue by queue, by <see cref="RingBuilder"/>s over guest RAM
 /// with several regions and holes (one memfd; file offsets deliberately out of guest order):
 /// <code>
-/// Ctl  [0, 256K)              fd 0      rings (inflate 0x1000, deflate 0x3000, stats 0x5000) and buffers
+/// Ctl  [0, 256K)              fd 0      rings (inflate 0x1000, deflate 0x3000, stats 0x5000, reporting 0x7000) and buffers
 ///      hole [256K, 1M)
 /// A    [1M, 1M+256K)          fd 256K   PFN 0x100..0x13f   ┐ adjacent in guest space,
 /// B    [1M+256K, 1M+512K)     fd 768K   PFN 0x140..0x17f   ┘ not in the file
@@ -62,10 +62,16 @@ internal sealed class DeviceRig : IDisposable
         Deflate = new RingBuilder(queueSize, Device.NegotiatedFeatures, Memory, 0x3000, 0x2_0000);
         Device.AttachQueue(BalloonQueue.Inflate, Inflate.CreateDevice());
         Device.AttachQueue(BalloonQueue.Deflate, Deflate.CreateDevice());
-        if (Device.QueueCount > BalloonQueue.Stats)
+        if (Device.RoleOf(BalloonQueue.Stats) == BalloonQueueRole.Stats)
         {
             Stats = new RingBuilder(queueSize, Device.NegotiatedFeatures, Memory, 0x5000, 0x3_0000);
             Device.AttachQueue(BalloonQueue.Stats, Stats.CreateDevice());
+        }
+        ReportingIndex = BalloonQueue.Reporting(Device.QueueLayoutFeatures);
+        if (Device.RoleOf(ReportingIndex) == BalloonQueueRole.Reporting)
+        {
+            Reporting = new RingBuilder(queueSize, Device.NegotiatedFeatures, Memory, 0x7000, 0x3_8000);
+            Device.AttachQueue(ReportingIndex, Reporting.CreateDevice());
         }
         Baseline = Memory.AllocatedBytes();
         var fileBytes = (long)(CtlSize + 3 * RegionSize + (top ? TopSize : 0));
@@ -87,6 +93,12 @@ internal sealed class DeviceRig : IDisposable
 
     /// <summary>The stats ring, or null when the device has no stats queue.</summary>
     public RingBuilder? Stats { get; }
+
+    /// <summary>The reporting ring, or null when the negotiated features have no reporting queue.</summary>
+    public RingBuilder? Reporting { get; }
+
+    /// <summary>The reporting queue's index with the negotiated features (whether or not there is one).</summary>
+    public int ReportingIndex { get; }
 
     /// <summary>Host bytes allocated behind guest RAM when the test started (the whole memfd).</summary>
     public long Baseline { get; }
@@ -208,6 +220,7 @@ internal sealed class DeviceRig : IDisposable
         Inflate.Dispose();
         Deflate.Dispose();
         Stats?.Dispose();
+        Reporting?.Dispose();
         Memory.Dispose();
     }
 

@@ -52,6 +52,11 @@ internal sealed class HugePageRig : IDisposable
             Deflate = new RingBuilder(64, Device.NegotiatedFeatures, Memory, 0x3000, 0x8_0000);
             Device.AttachQueue(BalloonQueue.Inflate, Inflate.CreateDevice());
             Device.AttachQueue(BalloonQueue.Deflate, Deflate.CreateDevice());
+            if (options.PageReporting)
+            {
+                Reporting = new RingBuilder(64, Device.NegotiatedFeatures, Memory, 0x5000, 0x10_0000);
+                Device.AttachQueue(BalloonQueue.Reporting(Device.NegotiatedFeatures), Reporting.CreateDevice());
+            }
             Baseline = Memory.AllocatedBytes();
         }
         catch
@@ -70,6 +75,9 @@ internal sealed class HugePageRig : IDisposable
     public RingBuilder Inflate { get; } = null!;
 
     public RingBuilder Deflate { get; } = null!;
+
+    /// <summary>The reporting ring, with <see cref="BalloonDeviceOptions.PageReporting"/>.</summary>
+    public RingBuilder? Reporting { get; }
 
     /// <summary>Host bytes behind guest RAM when the test started.</summary>
     public long Baseline { get; }
@@ -92,6 +100,14 @@ internal sealed class HugePageRig : IDisposable
         Inflate.AddChain(DeviceRig.Range(gpa, (uint)length));
         Device.ProcessQueue(BalloonQueue.Inflate);
         DeviceRig.Used(Inflate);
+    }
+
+    /// <summary>Reports [gpa, gpa + length) as one free block (device-writable, as Linux adds it) and processes the queue.</summary>
+    public void Report(ulong gpa, ulong length)
+    {
+        Reporting!.AddChain(DeviceRig.Range(gpa, (uint)length));
+        Device.ProcessQueue(BalloonQueue.Reporting(Device.NegotiatedFeatures));
+        Assert.Single(DeviceRig.Used(Reporting));
     }
 
     /// <summary>Frames [gpa, gpa + pages·4K) as guest addresses.</summary>
@@ -144,6 +160,7 @@ internal sealed class HugePageRig : IDisposable
     {
         Inflate?.Dispose();
         Deflate?.Dispose();
+        Reporting?.Dispose();
         Memory?.Dispose();
         _reservation?.Dispose();
     }
