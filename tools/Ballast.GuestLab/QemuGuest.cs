@@ -110,7 +110,8 @@ public sealed class QemuGuest : IAsyncDisposable
         {
             case GuestBalloonDevice.Builtin:
                 args.Add("-device");
-                args.Add(BuiltinBalloonDevice(options.Machine) + (options.DeflateOnOom ? ",deflate-on-oom=on" : ""));
+                args.Add(BuiltinBalloonDevice(options.Machine) + (options.DeflateOnOom ? ",deflate-on-oom=on" : "")
+                    + (options.FreePageReporting ? ",free-page-reporting=on" : ""));
                 break;
             case GuestBalloonDevice.VhostUser:
                 var socket = options.VhostUserSocket is null ? directory.InRootFile(BalloonSocketName) : environment.InRoot(options.VhostUserSocket);

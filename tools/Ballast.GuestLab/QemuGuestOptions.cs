@@ -26,6 +26,12 @@ public sealed record QemuGuestOptions
     public bool DeflateOnOom { get; init; } = true;
 
     /// <summary>
+    /// <see cref="GuestBalloonDevice.Builtin"/> only: <c>free-page-reporting=on</c> (VIRTIO_BALLOON_F_PAGE_REPORTING: QEMU
+    /// discards the guest RAM behind every free block the guest reports). Off by default, as in QEMU.
+    /// </summary>
+    public bool FreePageReporting { get; init; }
+
+    /// <summary>
     /// <see cref="GuestBalloonDevice.VhostUser"/> only: <c>num_vqs</c>; must match the daemon's queues (3 with the
     /// stats feature, else 2).
     /// </summary>

@@ -79,7 +79,8 @@ public sealed class BallastGuest : IAsyncDisposable
                 MemoryBytes = options.MemoryBytes,
                 Backing = options.Backing,
                 Balloon = GuestBalloonDevice.VhostUser,
-                Queues = options.Queues,
+                Queues = options.Shape.Queues,
+                ConfigSize = options.Shape.ConfigSize,
                 ReconnectMs = options.ReconnectMs,
                 Append = options.Append,
             }, ct);

@@ -9,7 +9,7 @@ public sealed record BallastGuestOptions
     /// <summary>A short prefix for the run directory.</summary>
     public string Name { get; init; } = "t";
 
-    /// <summary><c>ballast serve --features</c>; the QEMU side gets 3 queues with <c>stats</c>, else 2.</summary>
+    /// <summary><c>ballast serve --features</c>; the QEMU side gets the queues and config space they imply (<see cref="Shape"/>).</summary>
     public string Features { get; init; } = "stats,deflate-on-oom";
 
     /// <summary><c>ballast serve --defer-release</c> (needs <c>must-tell-host</c> in <see cref="Features"/>).</summary>
@@ -36,6 +36,6 @@ public sealed record BallastGuestOptions
     /// <summary>How long the boot may take (to <c>BALLAST ready</c>).</summary>
     public TimeSpan BootTimeout { get; init; } = TimeSpan.FromMinutes(3);
 
-    /// <summary>The number of queues QEMU must give the device for <see cref="Features"/>.</summary>
-    public int Queues => Features.Split(',').Contains("stats", StringComparer.Ordinal) ? 3 : 2;
+    /// <summary>The queues and config space QEMU must give the device for <see cref="Features"/>.</summary>
+    public DaemonDeviceShape Shape => DaemonDeviceShape.Of(Features);
 }
