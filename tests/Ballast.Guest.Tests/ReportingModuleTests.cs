@@ -1,3 +1,4 @@
+using Xunit.Abstractions;
 using Ballast.Guest.Tests.Infrastructure;
 using Ballast.GuestBench;
 
@@ -12,7 +13,7 @@ namespace Ballast.Guest.Tests;
 /// </summary>
 [Collection(GuestCollection.Name)]
 [TestCaseOrderer(OrderedTests.TypeName, OrderedTests.AssemblyName)]
-public sealed class ReportingModuleTests(GuestFixture fixture, SharedGuest shared) : IClassFixture<SharedGuest>
+public sealed class ReportingModuleTests(GuestFixture fixture, SharedGuest shared, ITestOutputHelper output) : IClassFixture<SharedGuest>
 {
     private const long BalloonBytes = 512L << 20;
     private static readonly TimeSpan s_balloonTimeout = TimeSpan.FromSeconds(90);
@@ -47,7 +48,7 @@ public sealed class ReportingModuleTests(GuestFixture fixture, SharedGuest share
         var guest = await GuestAsync();
         await guest.VerifyAsync(async () =>
         {
-            await ReportingScenarios.HogUnhogCyclesAsync(guest, cycles: 3);
+            ReportingScenarios.Print(output, await ReportingScenarios.HogUnhogCyclesAsync(guest, cycles: 3));
             Assert.Equal(0UL, (await guest.StateAsync()).TargetBytes);
         });
     }
@@ -63,7 +64,7 @@ public sealed class ReportingModuleTests(GuestFixture fixture, SharedGuest share
         var guest = await GuestAsync();
         await guest.VerifyAsync(async () =>
         {
-            await ReportingScenarios.WithBalloonInflatedAsync(guest, BalloonBytes, cycles: 2, s_balloonTimeout);
+            ReportingScenarios.Print(output, await ReportingScenarios.WithBalloonInflatedAsync(guest, BalloonBytes, cycles: 2, s_balloonTimeout));
             GuestAssert.NoKernelTrouble(guest);
         });
     }

@@ -1,3 +1,4 @@
+using Xunit.Abstractions;
 using Ballast.Guest.Tests.Infrastructure;
 using Ballast.GuestBench;
 
@@ -12,7 +13,7 @@ namespace Ballast.Guest.Tests;
 /// </summary>
 [Collection(GuestCollection.Name)]
 [TestCaseOrderer(OrderedTests.TypeName, OrderedTests.AssemblyName)]
-public sealed class ReportingStockDriverTests(GuestFixture fixture, SharedGuest shared) : IClassFixture<SharedGuest>
+public sealed class ReportingStockDriverTests(GuestFixture fixture, SharedGuest shared, ITestOutputHelper output) : IClassFixture<SharedGuest>
 {
     private const long BalloonBytes = 512L << 20;
     private static readonly TimeSpan s_balloonTimeout = TimeSpan.FromSeconds(90);
@@ -41,7 +42,7 @@ public sealed class ReportingStockDriverTests(GuestFixture fixture, SharedGuest 
         var guest = await GuestAsync();
         await guest.VerifyAsync(async () =>
         {
-            await ReportingScenarios.HogUnhogCyclesAsync(guest, cycles: 3);
+            ReportingScenarios.Print(output, await ReportingScenarios.HogUnhogCyclesAsync(guest, cycles: 3));
             Assert.Equal(0UL, (await guest.StateAsync()).TargetBytes);
         });
     }
@@ -57,7 +58,7 @@ public sealed class ReportingStockDriverTests(GuestFixture fixture, SharedGuest 
         var guest = await GuestAsync();
         await guest.VerifyAsync(async () =>
         {
-            await ReportingScenarios.WithBalloonInflatedAsync(guest, BalloonBytes, cycles: 2, s_balloonTimeout);
+            ReportingScenarios.Print(output, await ReportingScenarios.WithBalloonInflatedAsync(guest, BalloonBytes, cycles: 2, s_balloonTimeout));
             GuestAssert.NoKernelTrouble(guest);
         });
     }

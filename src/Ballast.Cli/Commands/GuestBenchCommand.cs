@@ -26,6 +26,15 @@ public sealed class GuestBenchCommand : Command
     private readonly Option<long?> _inflate = SizeOption("--inflate", "1536M", "How much the balloon takes from the guest.");
     private readonly Option<long?> _dirty = SizeOption("--dirty", "1600M", "Guest memory written and freed at boot, so the inflate has host memory to give back (0 for none).");
 
+    private readonly Option<bool> _reporting = new("--reporting")
+    {
+        Description = "Time free page reporting instead of an inflate: both devices offer it (QEMU's free-page-reporting=on, the daemon's "
+            + "page-reporting), a --hog starts and is let go (unhog), and the host memory behind guest RAM is read every 50 ms until it settled "
+            + "(4 s within 2% of the hog); no balloon target. --inflate and --dirty are not used",
+    };
+
+    private readonly Option<long?> _hog = SizeOption("--hog", "1G", "With --reporting: the hog's size (a whole number of MiB).");
+
     private readonly Option<string> _device = new Option<string>("--device")
     {
         Description = "Which balloon device: ballast (the daemon over vhost-user, started by this command), qemu (QEMU's virtio-balloon-device "
@@ -78,7 +87,9 @@ public sealed class GuestBenchCommand : Command
         Description = "Print exactly one JSON object and nothing else: guest_mem_bytes, inflate_bytes, dirty_bytes, runs[] (device, driver, "
             + "inflate_ms, deflate_ms, host_bytes_before, host_bytes_after, release_ms, backing, ram_block_bytes, host_pages_before/after: the "
             + "hugetlb pool's free pages, shmem THP and QEMU's hugetlb and PMD-mapped memory, module_inflate/module_deflate: Ballast's module's "
-            + "debug batch lines summed), every run in order, and release_granularity",
+            + "debug batch lines summed), every run in order, and release_granularity. With --reporting: guest_mem_bytes, hog_bytes, "
+            + "poll_interval_ms, settle_window_ms, settle_band_bytes, runs[] (device, driver, host_bytes_before, host_bytes_after, reclaim_ms, "
+            + "backing, reclaimed_bytes, reclaim_90_ms, hog_freed_ms, hog_exited_ms, ram_block_bytes, host_pages_before/after, report_released_bytes)",
     };
 
     /// <summary>The <c>guest-bench</c> command.</summary>
@@ -100,6 +111,8 @@ public sealed class GuestBenchCommand : Command
         Options.Add(_guestMem);
         Options.Add(_inflate);
         Options.Add(_dirty);
+        Options.Add(_reporting);
+        Options.Add(_hog);
         Options.Add(_device);
         Options.Add(_driver);
         Options.Add(_backing);
@@ -125,6 +138,8 @@ public sealed class GuestBenchCommand : Command
             ReleaseGranularity = parseResult.GetValue(_granularity),
             Repeat = parseResult.GetValue(_repeat),
             DeferRelease = parseResult.GetValue(_deferRelease),
+            Reporting = parseResult.GetValue(_reporting),
+            HogBytes = parseResult.GetValue(_hog) ?? GuestBenchOptions.DefaultHogBytes,
         };
         var errors = options.Validate(_availableHostBytes());
         if (errors.Count > 0)
@@ -140,12 +155,23 @@ public sealed class GuestBenchCommand : Command
                 stderr.WriteLine($"ballast guest-bench: {line}");
         }
 
-        GuestBenchReport report;
+        string output;
         try
         {
             var environment = await GuestEnvironment.EnsureAsync(log: line => Log(line), ct: ct).ConfigureAwait(false);
             Log($"QEMU {environment.QemuVersion} in {environment.QemuRoot}");
-            report = await new GuestBenchRunner(environment, Log).RunAsync(options, ct).ConfigureAwait(false);
+            var runner = new GuestBenchRunner(environment, Log);
+            var json = parseResult.GetValue(_json);
+            if (options.Reporting)
+            {
+                var report = await runner.RunReportingAsync(options, ct).ConfigureAwait(false);
+                output = json ? GuestBenchJsonWriter.Serialize(report) + "\n" : GuestReportingTableWriter.Format(report);
+            }
+            else
+            {
+                var report = await runner.RunAsync(options, ct).ConfigureAwait(false);
+                output = json ? GuestBenchJsonWriter.Serialize(report) + "\n" : GuestBenchTableWriter.Format(report);
+            }
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
@@ -158,10 +184,7 @@ public sealed class GuestBenchCommand : Command
             return ExitCodes.Failure;
         }
 
-        if (parseResult.GetValue(_json))
-            await stdout.WriteLineAsync(GuestBenchJsonWriter.Serialize(report)).ConfigureAwait(false);
-        else
-            GuestBenchTableWriter.Write(report, stdout);
+        await stdout.WriteAsync(output).ConfigureAwait(false);
         await stdout.FlushAsync(CancellationToken.None).ConfigureAwait(false);
         return ExitCodes.Success;
     }

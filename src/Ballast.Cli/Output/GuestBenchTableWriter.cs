@@ -145,11 +145,11 @@ public static class GuestBenchTableWriter
         text.Append('\n');
     }
 
-    private static string Ms(double ms) => ms.ToString("0.0", CultureInfo.InvariantCulture);
+    internal static string Ms(double ms) => ms.ToString("0.0", CultureInfo.InvariantCulture);
 
     private static string Released(long released, long inflate) =>
         inflate > 0 ? (100.0 * released / inflate).ToString("0.0", CultureInfo.InvariantCulture) : "-";
 
-    private static string Ratio(double part, double whole) =>
+    internal static string Ratio(double part, double whole) =>
         whole > 0 ? (part / whole).ToString("0.00", CultureInfo.InvariantCulture) + "x" : "-";
 }

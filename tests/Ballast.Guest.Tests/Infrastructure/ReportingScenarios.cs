@@ -1,6 +1,7 @@
 using System.Globalization;
 using Ballast.Daemon.Api;
 using Ballast.GuestLab;
+using Xunit.Abstractions;
 
 namespace Ballast.Guest.Tests.Infrastructure;
 
@@ -97,18 +98,31 @@ internal static class ReportingScenarios
     /// and ballooning side by side. The balloon reaches its target, keeps it through the cycles (the guest's
     /// <c>actual</c> and the device's ballooned bytes), and deflates to 0 afterwards.
     /// </summary>
-    public static async Task WithBalloonInflatedAsync(BallastGuest guest, long balloonBytes, int cycles, TimeSpan balloonTimeout)
+    public static async Task<IReadOnlyList<ReclaimTrace>> WithBalloonInflatedAsync(BallastGuest guest, long balloonBytes, int cycles, TimeSpan balloonTimeout)
     {
         await guest.WaitConnectedAsync(TimeSpan.FromSeconds(10));
         await guest.SetTargetAndWaitAsync(balloonBytes, balloonTimeout);
         await guest.WaitReleasedAsync(balloonTimeout);
 
-        await HogUnhogCyclesAsync(guest, cycles);
+        var traces = await HogUnhogCyclesAsync(guest, cycles);
         var state = await guest.StateAsync();
         Assert.Equal((ulong)balloonBytes, state.ActualBytes);
         Assert.Equal((ulong)balloonBytes, state.BalloonedBytes);
 
         await guest.SetTargetAndWaitAsync(0, balloonTimeout);
         Assert.Equal(0UL, (await guest.StateAsync()).BalloonedBytes);
+        return traces;
+    }
+
+    /// <summary>Writes each cycle's trace and when 90% of the hog was back to the test output.</summary>
+    public static void Print(ITestOutputHelper output, IReadOnlyList<ReclaimTrace> traces)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        ArgumentNullException.ThrowIfNull(traces);
+        for (var i = 0; i < traces.Count; i++)
+        {
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"cycle {i + 1}: 90% of the hog back at {traces[i].MsToReclaim(HogBytes * 9 / 10):0} ms; {traces[i]}"));
+        }
     }
 }
