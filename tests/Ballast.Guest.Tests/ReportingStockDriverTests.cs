@@ -34,7 +34,7 @@ public sealed class ReportingStockDriverTests(GuestFixture fixture, SharedGuest 
         await guest.VerifyAsync(() => ReportingScenarios.NegotiatedAsync(guest, GuestBenchDrivers.StockModule));
     }
 
-    /// <summary>Three 1 GiB hogs in turn: after each <c>unhog</c> the host has ≥ 90% of it back within 10 s; the balloon stays empty.</summary>
+    /// <summary>Three 1 GiB hogs in turn: after each <c>unhog</c> the host has ≥ 90% of it back within 10 s of the hog's free; the balloon stays empty.</summary>
     [Fact]
     [Order(2)]
     public async Task Unhog_1GiB_ThreeTimes_HostGets90PercentBackWithin10s_NoTarget()

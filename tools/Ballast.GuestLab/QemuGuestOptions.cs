@@ -19,6 +19,12 @@ public sealed record QemuGuestOptions
     /// <summary>The machine (and so the virtio transport): microvm with virtio-mmio by default, or q35 with virtio-PCI.</summary>
     public GuestMachine Machine { get; init; } = GuestMachine.Microvm;
 
+    /// <summary>
+    /// The guest kernel: Ballast's own build (the default), or Debian's prebuilt kernel with the initramfs carrying its
+    /// virtio modules (the environment must come from <c>ensure.sh --debian-kernel</c>).
+    /// </summary>
+    public GuestKernel Kernel { get; init; } = GuestKernel.Ballast;
+
     /// <summary>The balloon device.</summary>
     public GuestBalloonDevice Balloon { get; init; } = GuestBalloonDevice.VhostUser;
 

@@ -18,6 +18,12 @@ public sealed record BallastGuestOptions
     /// <summary>Kernel command-line words for the guest's /init.</summary>
     public string Append { get; init; } = "ballast.report=0.5";
 
+    /// <summary>
+    /// The guest kernel: Ballast's build, or Debian's prebuilt one (q35 only; the fixture then runs ensure.sh with
+    /// <c>--debian-kernel</c> once).
+    /// </summary>
+    public GuestKernel Kernel { get; init; } = GuestKernel.Ballast;
+
     /// <summary>The machine: microvm (virtio-mmio) by default, or q35 (virtio-PCI).</summary>
     public GuestMachine Machine { get; init; } = GuestMachine.Microvm;
 
