@@ -18,15 +18,7 @@ public sealed class GuestBenchReportingTests(GuestFixture fixture)
     [Fact]
     public async Task GuestBenchReporting_BothDevices_PrintsTheJson_AndBothReclaimHostMemory()
     {
-        await using var bench = ChildProcess.Start("dotnet",
-            [DaemonProcess.DefaultBallastDll, "guest-bench", "--reporting", "--device", "both", "--repeat", "1", "--json"], "ballast guest-bench");
-        fixture.Track(bench);
-        var exited = await bench.WaitForExitAsync(TimeSpan.FromMinutes(5));
-        Assert.True(exited && bench.ExitCode == 0, $"guest-bench {(exited ? $"exited with {bench.ExitCode}" : "did not finish in 5 minutes")}:\n{bench.Tail(80)}");
-
-        var stdout = bench.StandardOutputLines();
-        Assert.True(stdout.Count == 1, $"expected one line of JSON on standard output, got {stdout.Count}:\n{string.Join('\n', stdout)}");
-        using var json = JsonDocument.Parse(stdout[0]);
+        using var json = await GuestBenchProcess.RunJsonAsync(fixture, ["--reporting", "--device", "both", "--repeat", "1", "--json"], TimeSpan.FromMinutes(5));
         var root = json.RootElement;
         Assert.Equal(["guest_mem_bytes", "hog_bytes", "poll_interval_ms", "settle_window_ms", "settle_band_bytes", "runs"],
             root.EnumerateObject().Select(p => p.Name));

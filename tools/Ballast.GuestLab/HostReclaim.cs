@@ -39,7 +39,7 @@ public static class HostReclaim
                 exitedMs = ms;
             if (sending.IsFaulted)
                 await sending.ConfigureAwait(false);
-            if (exitedMs is { } exited && Settled(samples, exited, watch) is { } settled)
+            if (exitedMs is { } exited && SettledAt(samples, exited, watch) is { } settled)
             {
                 await sending.ConfigureAwait(false);
                 return new ReclaimTrace(before, samples, freedMs, exited, settled);
@@ -60,8 +60,12 @@ public static class HostReclaim
     /// The time of the first reading of the final in-band stretch if the last <see cref="ReclaimWatch.SettleWindow"/>
     /// (all after <paramref name="exitedMs"/>) is within the band of the newest reading; null while it is not.
     /// </summary>
-    private static double? Settled(List<HostMemorySample> samples, double exitedMs, ReclaimWatch watch)
+    public static double? SettledAt(IReadOnlyList<HostMemorySample> samples, double exitedMs, ReclaimWatch watch)
     {
+        ArgumentNullException.ThrowIfNull(samples);
+        ArgumentNullException.ThrowIfNull(watch);
+        if (samples.Count == 0)
+            return null;
         var last = samples[^1];
         if (last.Ms - exitedMs < watch.SettleWindow.TotalMilliseconds)
             return null;

@@ -21,6 +21,9 @@ namespace Ballast.Cli.Output;
 /// </remarks>
 public static class GuestReportingTableWriter
 {
+    private const int LabelWidth = 15;
+    private const int ColumnWidth = 22;
+
     /// <summary>The text for <paramref name="report"/>, lines ending in <c>\n</c>.</summary>
     public static string Format(GuestReportingReport report)
     {
@@ -46,17 +49,8 @@ public static class GuestReportingTableWriter
         }
 
         var medians = columns.Select(column => Median(report.Runs.Where(run => Column(run) == column).ToList())).ToList();
-        text.Append('\n').Append(CultureInfo.InvariantCulture, $"{(perColumn > 1 ? $"median of {perColumn}" : "result"),-15}");
-        foreach (var column in columns)
-            text.Append(CultureInfo.InvariantCulture, $"  {column,22}");
-        text.Append('\n');
-        void Row(string label, Func<GuestReportingRun, string> cell)
-        {
-            text.Append(CultureInfo.InvariantCulture, $"{label,-15}");
-            foreach (var run in medians)
-                text.Append(CultureInfo.InvariantCulture, $"  {cell(run),22}");
-            text.Append('\n');
-        }
+        GuestBenchTableWriter.MedianHeading(text, perColumn, columns, LabelWidth, ColumnWidth);
+        void Row(string label, Func<GuestReportingRun, string> cell) => GuestBenchTableWriter.Row(text, label, medians, cell, LabelWidth, ColumnWidth);
         Row("reclaimed MiB", run => SizeFormatter.MiBWithDecimal(run.ReclaimedBytes));
         Row("reclaimed %", run => Share(run.ReclaimedBytes, report.HogBytes));
         Row("reclaim ms", run => GuestBenchTableWriter.Ms(run.ReclaimMs));
@@ -80,19 +74,9 @@ public static class GuestReportingTableWriter
         return text.ToString();
     }
 
-    /// <summary>Writes <see cref="Format"/> to <paramref name="writer"/>.</summary>
-    public static void Write(GuestReportingReport report, TextWriter writer)
+    /// <summary>The median run of one column (never empty): each field the median of that field; 90% only if every run got there.</summary>
+    private static GuestReportingRun Median(IReadOnlyList<GuestReportingRun> runs)
     {
-        ArgumentNullException.ThrowIfNull(writer);
-        writer.Write(Format(report));
-    }
-
-    /// <summary>The median run of one column: each field the median of that field.</summary>
-    public static GuestReportingRun Median(IReadOnlyList<GuestReportingRun> runs)
-    {
-        ArgumentNullException.ThrowIfNull(runs);
-        if (runs.Count == 0)
-            throw new ArgumentException("no runs", nameof(runs));
         var reached = runs.Where(run => run.Reclaim90Ms is not null).Select(run => run.Reclaim90Ms!.Value).ToList();
         return new GuestReportingRun(runs[0].Device, runs[0].Driver,
             MedianAggregator.Median(runs.Select(run => run.HostBytesBefore)),
