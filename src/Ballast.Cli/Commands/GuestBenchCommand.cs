@@ -12,7 +12,8 @@ namespace Ballast.Cli.Commands;
 /// <c>ballast guest-bench</c>: boots real Linux guests under QEMU (TCG) and times a balloon driver — the stock
 /// virtio_balloon, or Ballast's SG module with order-0 or high-order allocation (<c>--driver</c>) — inflating and
 /// deflating against QEMU's built-in balloon and against Ballast's daemon over vhost-user
-/// (<see cref="GuestBenchRunner"/>), with the host memory behind the guest's RAM before and after.
+/// (<see cref="GuestBenchRunner"/>), with the host memory behind the guest's RAM before and after; with
+/// <c>--reporting</c>, free page reporting after a hog lets go instead (<see cref="GuestBenchRunner.RunReportingAsync"/>).
 /// </summary>
 /// <remarks>
 /// Needs root (QEMU runs in a chroot) and builds the guest artifacts first if they are missing
@@ -103,7 +104,8 @@ public sealed class GuestBenchCommand : Command
         : base("guest-bench", "Time real Linux guests (QEMU TCG, microvm; the stock virtio_balloon driver or Ballast's SG module; RAM on 4 KiB pages, "
             + "transparent huge pages or hugetlb) inflating and deflating their balloon with "
             + "Ballast's daemon over vhost-user and with QEMU's built-in virtio-balloon-device, and the host memory behind guest RAM before "
-            + $"and after. Needs root; builds the guest kernel, initramfs and QEMU chroot first if missing. SIZE is {SizeParser.Syntax}. "
+            + "and after; with --reporting, how much host memory free page reporting gives back, and how soon, after a hog lets go. "
+            + $"Needs root; builds the guest kernel, initramfs and QEMU chroot first if missing. SIZE is {SizeParser.Syntax}. "
             + "Exit codes: 0 ok, 1 a run failed, 2 bad command line, 130 cancelled.")
     {
         ArgumentNullException.ThrowIfNull(availableHostBytes);

@@ -19,7 +19,7 @@ internal static class ReportingScenarios
     /// <summary>
     /// The bound issue #13 sets: the host has ≥ 90% of the hog back within 10 s of <c>unhog</c> — counted from the moment
     /// the host saw <c>BALLAST hog freed</c> (the hog's memory unmapped, after its last check of every page, which
-    /// under TCG takes 0.3–0.8 s here and is no part of reporting). Most of the 10 s is the guest kernel's own pace:
+    /// under TCG took 0.1–1.2 s here and is no part of reporting). Most of the 10 s is the guest kernel's own pace:
     /// Linux 6.1's page reporting waits 2 s after a free and then reports, per free list, about a sixteenth of it plus
     /// one batch per pass, 2 s apart (mm/page_reporting.c), so 1 GiB takes four passes, ≈ 8 s.
     /// </summary>
