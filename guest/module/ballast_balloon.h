@@ -138,10 +138,12 @@ struct ballast_balloon {
 	struct balloon_dev_info b_dev_info;
 	/*
 	 * The balloon's whole blocks of pageblock order or more (keep_blocks): head pages linked
-	 * through lru, order in page_private, every page PageOffline. Compaction cannot move them,
-	 * but each fills whole pageblocks, so it fragments nothing.
+	 * through lru, order in page_private, every page PageOffline once settled. Compaction
+	 * cannot move them, but each fills whole pageblocks, so it fragments nothing.
 	 */
 	struct list_head blocks;
+	/* Kept blocks whose pages are not marked offline yet (bb_blocks_settle()). */
+	unsigned long blocks_unsettled;
 
 	/* PFN mode: the array the host reads (it lives in this kmalloc'ed struct). */
 	unsigned int num_pfns;
@@ -178,6 +180,7 @@ unsigned long bb_batch_dequeue(struct ballast_balloon *vb, struct bb_batch *b, u
 void bb_batch_release(struct ballast_balloon *vb, struct bb_batch *b);
 void bb_batch_free(struct bb_batch *b);
 unsigned int bb_block_order(struct page *head);
+unsigned long bb_blocks_settle(struct ballast_balloon *vb);
 
 /* tell.c */
 int bb_tell_batch(struct ballast_balloon *vb, struct virtqueue *vq, struct bb_batch *b, bool oom);

@@ -333,23 +333,40 @@ static unsigned int bb_leak(struct ballast_balloon *vb, unsigned long frames)
 	return got;
 }
 
+/* On target: the bookkeeping a fill left for later (offline marks of kept blocks). */
+static void bb_settle(struct ballast_balloon *vb)
+{
+	ktime_t t0 = ktime_get();
+	unsigned long n;
+
+	mutex_lock(&vb->lock);
+	n = bb_blocks_settle(vb);
+	mutex_unlock(&vb->lock);
+	if (n)
+		dev_dbg(&vb->vdev->dev, "settle blocks=%lu us=%lld\n", n,
+			ktime_us_delta(ktime_get(), t0));
+}
+
 static void bb_size_work(struct work_struct *work)
 {
 	struct ballast_balloon *vb = container_of(work, struct ballast_balloon, size_work);
 	s64 diff = bb_towards_target(vb);
 	unsigned int done;
 
-	if (!diff)
-		return;
 	if (diff > 0)
 		done = bb_fill(vb, diff);
-	else
+	else if (diff < 0)
 		done = bb_leak(vb, -diff);
-	bb_update_actual(vb);
+	else
+		done = 0;
+	if (diff)
+		bb_update_actual(vb);
 	/* Again until on target, unless the device stopped taking buffers. */
 	if (done != (diff > 0 ? diff : -diff) &&
 	    (done || !virtqueue_is_broken(diff > 0 ? vb->inflate_vq : vb->deflate_vq)))
 		queue_work(system_freezable_wq, work);
+	else
+		bb_settle(vb);
 }
 
 static void bb_config_changed(struct virtio_device *vdev)

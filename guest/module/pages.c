@@ -5,11 +5,12 @@
  *
  * The balloon holds two kinds of memory. Order-0 pages sit on the b_dev_info list, so compaction
  * can isolate and migrate each one on its own (core.c's migratepage). Blocks of pageblock order or
- * more (keep_blocks) stay whole on vb->blocks: enqueueing 512 order-0 pages per 2 MiB through the
- * balloon-compaction core (a trylock, list insert and unlock each) was the largest guest-side cost
- * of an inflate on huge-page host memory, and a block that fills whole pageblocks gives compaction
- * nothing to gain. Smaller blocks are split into order-0 pages right away. A deflate takes whole
- * blocks while they fit, then order-0 pages, and splits a block only for the remainder.
+ * more (or 2 MiB where pageblocks are larger) stay whole on vb->blocks (keep_blocks): enqueueing
+ * 512 order-0 pages per 2 MiB through the balloon-compaction core (a trylock, list insert and
+ * unlock each) was the largest guest-side cost of an inflate on huge-page host memory, and a block
+ * that fills whole pageblocks gives compaction nothing to gain. Smaller blocks are split into
+ * order-0 pages right away. A deflate takes whole blocks while they fit, then order-0 pages, and
+ * splits a block only for the remainder.
  */
 #include <linux/gfp.h>
 #include <linux/list.h>
@@ -48,9 +49,23 @@ static gfp_t bb_gfp_page(void)
 	return balloon_mapping_gfp_mask() | __GFP_NOMEMALLOC | __GFP_NORETRY | __GFP_NOWARN;
 }
 
+/*
+ * A kept block's head page carries, in page_private, its order and whether its pages are marked
+ * offline yet: marking 512 struct pages per 2 MiB is bookkeeping for dump tools (kdump and
+ * /proc/kcore skip offline pages), so a fill leaves it until the balloon is on target and the host
+ * has its memory (bb_blocks_settle()).
+ */
+#define BB_BLOCK_ORDER_MASK 0xffUL
+#define BB_BLOCK_OFFLINE BIT(8)
+
 unsigned int bb_block_order(struct page *head)
 {
-	return (unsigned int)page_private(head);
+	return (unsigned int)(page_private(head) & BB_BLOCK_ORDER_MASK);
+}
+
+static bool bb_block_is_offline(struct page *head)
+{
+	return page_private(head) & BB_BLOCK_OFFLINE;
 }
 
 static unsigned long bb_block_pages(struct page *head)
@@ -73,6 +88,16 @@ static void bb_batch_note(struct bb_batch *b, unsigned long pfn, unsigned long n
 	b->count += n;
 	b->pfn_min = min(b->pfn_min, pfn);
 	b->pfn_max = max(b->pfn_max, pfn + n - 1);
+}
+
+/*
+ * The smallest block kept whole: a pageblock, or a PMD-sized huge page (2 MiB on x86) if that is
+ * smaller. Kernels without hugetlbfs make pageblocks MAX_ORDER - 1 (4 MiB); a 2 MiB block there
+ * still covers a whole huge page of the host's and costs the same 512 enqueues if split.
+ */
+static unsigned int bb_keep_order(void)
+{
+	return min_t(unsigned int, pageblock_order, PMD_SHIFT - PAGE_SHIFT);
 }
 
 /* One high-order block of 2^@o pages onto @b: kept whole, or split into order-0 pages. */
@@ -117,7 +142,7 @@ static unsigned long bb_batch_add_pages(struct bb_batch *b, unsigned long n)
  * failed (-ENOMEM). *@order > 0: blocks of 2^*@order pages (a smaller one for the last few pages
  * wanted); a failure lowers *@order by one for good (the caller keeps it for its next call), down
  * to single pages, and only a failed single page counts as running out. @keep_blocks: blocks of
- * pageblock order or more stay whole.
+ * bb_keep_order() or more stay whole.
  */
 int bb_batch_alloc(struct bb_batch *b, unsigned long want, unsigned int *order,
 		   unsigned long max_allocs, bool keep_blocks)
@@ -137,7 +162,7 @@ int bb_batch_alloc(struct bb_batch *b, unsigned long want, unsigned int *order,
 				*order = o - 1;
 				continue;
 			}
-			bb_batch_add_block(b, page, o, keep_blocks && o >= pageblock_order);
+			bb_batch_add_block(b, page, o, keep_blocks && o >= bb_keep_order());
 			allocs++;
 		} else {
 			n = bb_batch_add_pages(b, min3(left, max_allocs - allocs,
@@ -170,12 +195,38 @@ static void bb_block_offline(struct page *head, bool offline)
 {
 	unsigned long i, n = bb_block_pages(head);
 
+	if (offline == bb_block_is_offline(head))
+		return;
 	for (i = 0; i < n; i++) {
 		if (offline)
 			__SetPageOffline(nth_page(head, i));
 		else
 			__ClearPageOffline(nth_page(head, i));
 	}
+	set_page_private(head, bb_block_order(head) | (offline ? BB_BLOCK_OFFLINE : 0));
+}
+
+/*
+ * Marks the pages of every kept block that is not marked yet offline (balloon lock held). The
+ * size work calls it once the balloon is on target: until then the fill's time goes to giving the
+ * host its memory. Returns the blocks marked.
+ */
+unsigned long bb_blocks_settle(struct ballast_balloon *vb)
+{
+	unsigned long n = 0;
+	struct page *page;
+
+	if (!vb->blocks_unsettled)
+		return 0;
+	list_for_each_entry(page, &vb->blocks, lru) {
+		if (bb_block_is_offline(page))
+			continue;
+		bb_block_offline(page, true);
+		n++;
+		cond_resched();
+	}
+	vb->blocks_unsettled = 0;
+	return n;
 }
 
 /*
@@ -234,9 +285,8 @@ void bb_batch_enqueue(struct ballast_balloon *vb, struct bb_batch *b)
 	list_for_each_entry(page, &b->blocks, lru) {
 		if (!vb->deflate_on_oom)
 			adjust_managed_page_count(page, -(long)bb_block_pages(page));
-		bb_block_offline(page, true);
 		count_vm_events(BALLOON_INFLATE, bb_block_pages(page));
-		cond_resched();
+		vb->blocks_unsettled++;
 	}
 	list_splice_tail_init(&b->blocks, &vb->blocks);
 	bb_batch_init(b);
@@ -248,7 +298,12 @@ void bb_batch_enqueue(struct ballast_balloon *vb, struct bb_batch *b)
  */
 void bb_batch_requeue(struct ballast_balloon *vb, struct bb_batch *b)
 {
+	struct page *page;
+
 	bb_balloon_insert(vb, &b->pages);
+	list_for_each_entry(page, &b->blocks, lru)
+		if (!bb_block_is_offline(page))
+			vb->blocks_unsettled++;
 	list_splice_init(&b->blocks, &vb->blocks);
 	bb_batch_init(b);
 }
@@ -261,18 +316,17 @@ static void bb_split_block(struct ballast_balloon *vb, struct bb_batch *b, struc
 			   unsigned long n)
 {
 	unsigned long i, total = bb_block_pages(head);
-	struct page *page;
 	LIST_HEAD(rest);
 
 	list_del(&head->lru);
+	if (!bb_block_is_offline(head))
+		vb->blocks_unsettled--;
+	/* Plain pages again; balloon_page_insert() marks those staying in the balloon. */
+	bb_block_offline(head, false);
 	set_page_private(head, 0);
 	split_page(head, ilog2(total));
-	for (i = 0; i < total; i++) {
-		page = nth_page(head, i);
-		/* A plain page again; balloon_page_insert() marks those staying offline again. */
-		__ClearPageOffline(page);
-		list_add_tail(&page->lru, i < n ? &b->pages : &rest);
-	}
+	for (i = 0; i < total; i++)
+		list_add_tail(&nth_page(head, i)->lru, i < n ? &b->pages : &rest);
 	bb_batch_note(b, page_to_pfn(head), n);
 	count_vm_events(BALLOON_DEFLATE, n);
 	bb_balloon_insert(vb, &rest);
@@ -294,6 +348,8 @@ unsigned long bb_batch_dequeue(struct ballast_balloon *vb, struct bb_batch *b, u
 		if (bb_block_pages(page) > want - b->count)
 			continue;
 		list_move_tail(&page->lru, &b->blocks);
+		if (!bb_block_is_offline(page))
+			vb->blocks_unsettled--;
 		bb_batch_note(b, page_to_pfn(page), bb_block_pages(page));
 		count_vm_events(BALLOON_DEFLATE, bb_block_pages(page));
 		if (b->count == want)

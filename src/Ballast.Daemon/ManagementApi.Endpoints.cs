@@ -54,7 +54,8 @@ public sealed partial class ManagementApi
             ReportReleasedBytes: (ulong)Volatile.Read(ref counters.ReportReleasedBytes),
             ReportPoisonSkippedBytes: (ulong)Volatile.Read(ref counters.ReportSkippedPoisonBytes),
             ReportMalformedEntries: (ulong)counters.ReportMalformedEntries,
-            PoisonValue: _device.PoisonValue);
+            PoisonValue: _device.PoisonValue,
+            ActualWrittenUnixUs: (ulong)_device.ActualWrittenUnixUs);
     }
 
     /// <summary>The API's name for <paramref name="backing"/>: 4k, thp or hugetlb (as <c>--backing</c> spells them).</summary>

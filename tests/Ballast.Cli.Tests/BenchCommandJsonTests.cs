@@ -16,7 +16,8 @@ public class BenchCommandJsonTests
     private static readonly string[] s_runFields =
         ["mode", "total_ms", "alloc_ms", "send_ms", "translate_ms", "release_ms", "deflate_ms", "pages", "buffers",
          "kicks", "runs", "release_calls", "host_bytes_before", "host_bytes_after", "integrity",
-         "backing", "release_granularity", "host_page_size", "huge_page_bytes_before", "huge_page_bytes_after"];
+         "backing", "release_granularity", "host_page_size", "huge_page_bytes_before", "huge_page_bytes_after",
+         "reports", "reported_entries", "report_passes", "report_delay_ms"];
 
     [Fact]
     public async Task Json_PrintsExactlyOneObjectWithTheSpecifiedFields()
@@ -83,6 +84,38 @@ public class BenchCommandJsonTests
         Assert.True(root.GetProperty("clean").GetBoolean());
         Assert.True(root.GetProperty("zero_on_alloc").GetBoolean());
         Assert.Equal("sg", Assert.Single(root.GetProperty("runs").EnumerateArray()).GetProperty("mode").GetString());
+    }
+
+    [Fact]
+    public async Task Json_WithReporting_AddsAReportingRunAfterTheModes()
+    {
+        using var engine = new FakeBenchEngine();
+        var result = await CliHarness.RunAsync(engine, "bench", "--json", "--mode", "sg", "--reporting", "--inflate", "1G");
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Equal([BenchMode.Sg, BenchMode.Reporting], Assert.Single(engine.Calls).Modes);
+        using var doc = JsonDocument.Parse(result.StdOut);
+        var runs = doc.RootElement.GetProperty("runs").EnumerateArray().ToList();
+        Assert.Equal(["sg", "reporting"], runs.Select(run => run.GetProperty("mode").GetString()));
+        Assert.All(runs, run => Assert.Equal(s_runFields, run.EnumerateObject().Select(p => p.Name)));
+        var expected = SampleRuns.For(BenchMode.Reporting, 1L << 30, 8L << 30);
+        Assert.Equal(expected.Reports, runs[1].GetProperty("reports").GetInt64());
+        Assert.Equal(expected.ReportedEntries, runs[1].GetProperty("reported_entries").GetInt64());
+        Assert.Equal(expected.ReportPasses, runs[1].GetProperty("report_passes").GetInt64());
+        Assert.Equal(expected.ReportDelayMs, runs[1].GetProperty("report_delay_ms").GetDouble());
+        foreach (var field in new[] { "reports", "reported_entries", "report_passes" })
+            Assert.Equal(0, runs[0].GetProperty(field).GetInt64());
+        Assert.Equal(0, runs[0].GetProperty("report_delay_ms").GetDouble());
+    }
+
+    [Fact]
+    public async Task Json_WithoutReporting_RunsNoReportingRun()
+    {
+        using var engine = new FakeBenchEngine();
+        var result = await CliHarness.RunAsync(engine, "bench", "--json");
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.DoesNotContain(BenchMode.Reporting, Assert.Single(engine.Calls).Modes);
     }
 
     [Fact]

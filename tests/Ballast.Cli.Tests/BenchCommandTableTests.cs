@@ -1,4 +1,6 @@
 using Ballast.Cli.Tests.Infrastructure;
+using Ballast.Simulation.Experiment;
+using Ballast.TestKit;
 
 namespace Ballast.Cli.Tests;
 
@@ -38,5 +40,31 @@ public class BenchCommandTableTests
         using var engine = new FakeBenchEngine();
         var result = await CliHarness.RunAsync(engine, "bench");
         Assert.DoesNotContain('\r', result.StdOut + result.StdErr);
+    }
+
+    [Fact]
+    public async Task Table_WithReporting_ShowsTheReportsAndComparesWithSg()
+    {
+        using var engine = new FakeBenchEngine();
+        var result = await CliHarness.RunAsync(engine, "bench", "--mode", "sg", "--reporting");
+
+        Assert.Equal(0, result.ExitCode);
+        var lines = result.StdOut.Split('\n');
+        Assert.Contains(lines, line => line.Contains(" sg ", StringComparison.Ordinal) && line.TrimEnd().EndsWith(" reporting", StringComparison.Ordinal));
+        foreach (var row in new[] { "reclaimed", "reports", "report passes", "report delay" })
+            Assert.Contains(lines, line => line.StartsWith(row + " ", StringComparison.Ordinal));
+        var sample = SampleRuns.For(BenchMode.Reporting, 7L << 30, 8L << 30);
+        var comparison = Assert.Single(lines, line => line.StartsWith("reporting: ", StringComparison.Ordinal));
+        Assert.Contains($"before each of {sample.ReportPasses} passes", comparison, StringComparison.Ordinal);
+        Assert.Contains("vs sg's inflate of 7168.0 MiB", comparison, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Table_WithoutReporting_HasNoReportRows()
+    {
+        using var engine = new FakeBenchEngine();
+        var result = await CliHarness.RunAsync(engine, "bench");
+
+        Assert.DoesNotContain("report", result.StdOut, StringComparison.Ordinal);
     }
 }

@@ -19,7 +19,8 @@ public class BenchJsonWriterTests
         Assert.Equal(
             ["mode", "total_ms", "alloc_ms", "send_ms", "translate_ms", "release_ms", "deflate_ms", "pages", "buffers",
              "kicks", "runs", "release_calls", "host_bytes_before", "host_bytes_after", "integrity",
-             "backing", "release_granularity", "host_page_size", "huge_page_bytes_before", "huge_page_bytes_after"],
+             "backing", "release_granularity", "host_page_size", "huge_page_bytes_before", "huge_page_bytes_after",
+             "reports", "reported_entries", "report_passes", "report_delay_ms"],
             doc.RootElement.GetProperty("runs")[0].EnumerateObject().Select(p => p.Name));
         using var two = JsonDocument.Parse(BenchJsonWriter.Serialize(SampleReports.TwoBackings()));
         Assert.Equal(["backing", "host_page_size", "huge_page_source", "floor_ms"],

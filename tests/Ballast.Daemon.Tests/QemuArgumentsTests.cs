@@ -19,6 +19,25 @@ public class QemuArgumentsTests
         Assert.All(lines, line => Assert.True(line.StartsWith('-') || line.StartsWith('#'), line));
     }
 
+    [Theory]
+    [InlineData(false, false, 3, 8)]
+    [InlineData(true, false, 3, 16)]
+    [InlineData(false, true, 4, 16)]
+    [InlineData(true, true, 4, 16)]
+    public void Lines_FollowTheDevice_NumVqsAndConfigSize(bool poison, bool reporting, int queues, int configSize)
+    {
+        var device = new Ballast.Balloon.Device.BalloonDevice(new() { PagePoison = poison, PageReporting = reporting });
+
+        var lines = QemuArguments.Lines("/run/ballast/vm1.sock", device.QueueCount, device.ConfigSize);
+
+        Assert.Contains($"-device vhost-user-test-device-pci,chardev=ballast0,virtio-id=5,num_vqs={queues},config_size={configSize}", lines);
+        Assert.Contains($"-device vhost-user-test-device,chardev=ballast0,virtio-id=5,num_vqs={queues},config_size={configSize}", lines);
+    }
+
+    [Fact]
+    public void Lines_RefuseAConfigSizeTheBalloonDoesNotHave() =>
+        Assert.Throws<ArgumentOutOfRangeException>(() => QemuArguments.Lines("/run/ballast/vm1.sock", 3, 12));
+
     [Fact]
     public void Lines_AskForGuestRamSealedAgainstShrinking()
     {

@@ -13,9 +13,10 @@ namespace Ballast.Guest.Tests;
 /// before releasing: every scenario here also checks that ordering under a real kernel; the stock driver's tests and
 /// guest-bench's cover synchronous release), on one
 /// 2 GiB guest that dirtied 1600 MiB at boot and reports meminfo every 0.5 s. In order: bind and SG negotiation,
-/// statistics, inflate, deflate, a 60-second stress, compaction (balloon page migration), deflate-on-OOM, then unload
-/// and reload — each leaving the guest as the next expects
-/// (the stress leaves its small hogs running; the OOM test accounts for them).
+/// statistics, inflate, deflate, a 60-second stress, compaction (balloon page migration), deflate-on-OOM, unload
+/// and reload, an OOM racing an inflate, suspend/resume (the module's freeze and restore), then 2 MiB blocks kept
+/// whole (<c>alloc_order=9</c>) — each leaving the guest as the next expects
+/// (the stress leaves its small hogs running; the OOM test accounts for them; the race frees them all).
 /// </summary>
 [Collection(GuestCollection.Name)]
 [TestCaseOrderer(OrderedTests.TypeName, OrderedTests.AssemblyName)]
@@ -36,7 +37,7 @@ public sealed class SgDriverTests(GuestFixture fixture, SharedGuest shared) : IC
         Name = "sg",
         Features = Features,
         DeferRelease = true,
-        Append = $"ballast.module={GuestBenchDrivers.BallastModule} ballast.dirty=1600 ballast.report=0.5",
+        Append = $"ballast.module={GuestBenchDrivers.BallastModule} ballast.modargs=dyndbg=+p ballast.dirty=1600 ballast.report=0.5",
     });
 
     /// <summary>
@@ -217,6 +218,7 @@ public sealed class SgDriverTests(GuestFixture fixture, SharedGuest shared) : IC
             Assert.Equal(Bytes / 4096, long.Parse(removed.Groups["gave"].Value, CultureInfo.InvariantCulture));
             Assert.Equal("0", removed.Groups["balloon"].Value);
             Assert.Equal("empty", removed.Groups["list"].Value);
+            Assert.Equal("none", removed.Groups["blocks"].Value);
             Assert.Equal("0", removed.Groups["isolated"].Value);
             var vmstat = await guest.Qemu.WaitForAsync("vmstat", TimeSpan.FromSeconds(30), after: unloaded.Index);
             Assert.Equal(vmstat.Int64("balloon_inflate"), vmstat.Int64("balloon_deflate"));
@@ -272,7 +274,161 @@ public sealed class SgDriverTests(GuestFixture fixture, SharedGuest shared) : IC
         });
     }
 
+    /// <summary>
+    /// An OOM racing an inflate (the module's self-deadlock and OOM-stall bugs lived here): every hog freed (each checks
+    /// its pages once more: none changed), then a 1.5 GiB target and at once a 1 GiB hog. The OOM notifier takes the
+    /// balloon lock only within a bounded wait, so whichever way the race goes — the hog gets memory from the balloon,
+    /// or the OOM killer ends it — the guest keeps answering, the balloon reaches its target and then 0 again, and
+    /// the device agrees with the guest.
+    /// </summary>
+    [Fact]
+    [Order(9)]
+    public async Task Oom_RacingAnInflate_NoHang_BalloonStillFollowsTargets()
+    {
+        var guest = await GuestAsync();
+        await guest.VerifyAsync(async () =>
+        {
+            await guest.WaitConnectedAsync(TimeSpan.FromSeconds(10));
+            var running = guest.Serial.All("hog started").Count() - guest.Serial.All("hog exited").Count() - guest.Serial.All("hog killed").Count();
+            var cursor = guest.Serial.Count;
+            await guest.Qemu.SendConsoleAsync("unhog");
+            await GuestWait.UntilAsync(_ => Task.FromResult(guest.Serial.All("hog exited").Count(e => e.Index >= cursor) >= running),
+                s_hogTimeout, BallastGuest.PollInterval, () => $"{running} hogs to exit", guest.Qemu.ExitReason);
+            Assert.All(guest.Serial.All("hog exited").Where(e => e.Index >= cursor), e => Assert.Equal("0", e["rc"]));
+
+            cursor = guest.Serial.Count;
+            await guest.Api.SetTargetAsync(InflateBytes);
+            await guest.Qemu.SendConsoleAsync("hog 1024");
+            var outcome = await guest.Serial.WaitForAnyAsync(["hog started", "hog killed"], s_hogTimeout, after: cursor, abort: guest.Qemu.ExitReason);
+            var ack = await guest.Qemu.SendConsoleAsync("report");
+            var vmstat = await guest.Qemu.WaitForAsync("vmstat", TimeSpan.FromSeconds(60), after: ack.Index);
+            Assert.True(outcome.Name == "hog started" || vmstat.Int64("oom_kill") >= 1, $"the hog ended without an OOM kill: {outcome}; {vmstat}");
+
+            // The driver keeps inflating towards the target against the hog; letting go must work whatever happened.
+            await guest.SetTargetAndWaitAsync(0, s_balloonTimeout);
+            var state = await guest.StateAsync();
+            Assert.Equal(0UL, state.ActualBytes);
+            Assert.Equal(0UL, state.BalloonedBytes);
+            await guest.Qemu.SendConsoleAsync("unhog");
+            GuestAssert.NoKernelTrouble(guest);
+        });
+    }
+
+    /// <summary>
+    /// System sleep under TCG: <c>pm_test=devices</c> and s2idle (the console's <c>suspend</c>) run every device's
+    /// suspend and resume without sleeping — for a virtio driver its <c>.freeze</c> and <c>.restore</c>. With 256 MiB
+    /// in the balloon, freeze empties it (telling the host: "frozen: balloon 0 frames") and tears the queues down;
+    /// restore sets them up again and the size work refills to the target: actual and the device's ballooned bytes are
+    /// 256 MiB again, the statistics queue answers again, and the kernel logged no trouble.
+    /// </summary>
+    [Fact]
+    [Order(10)]
+    public async Task Suspend_FreezeEmptiesTheBalloon_RestoreRefillsIt()
+    {
+        const long Bytes = 256 * MiB;
+        var guest = await GuestAsync();
+        await guest.VerifyAsync(async () =>
+        {
+            await guest.WaitConnectedAsync(TimeSpan.FromSeconds(10));
+            await guest.SetTargetAndWaitAsync(Bytes, s_balloonTimeout);
+            var logBefore = File.ReadAllText(guest.Qemu.Serial.Path).Length;
+
+            var ack = await guest.Qemu.SendConsoleAsync("suspend");
+            var resumed = await guest.Qemu.WaitForAsync("suspend", s_balloonTimeout, after: ack.Index);
+            Assert.Equal("0", resumed["rc"]);
+            var log = File.ReadAllText(guest.Qemu.Serial.Path)[logBefore..];
+            Assert.Contains("ballast_balloon virtio0: frozen: balloon 0 frames", log, StringComparison.Ordinal);
+            Assert.Contains("ballast_balloon virtio0: restored:", log, StringComparison.Ordinal);
+
+            var again = await guest.WaitActualAsync(actual => actual == (ulong)Bytes, $"actual_bytes = {Bytes} after resume", s_balloonTimeout);
+            Assert.Equal((ulong)Bytes, (await guest.WaitReleasedAsync(s_balloonTimeout)).BalloonedBytes);
+            Assert.Contains("sg", again.Features);
+            await BalloonScenarios.StatisticsAgreeWithMeminfoAsync(guest);
+
+            await guest.SetTargetAndWaitAsync(0, s_balloonTimeout);
+            GuestAssert.NoKernelTrouble(guest);
+        });
+    }
+
+    /// <summary>
+    /// 2 MiB blocks kept whole (<c>param alloc_order 9</c> at run time; keep_blocks is on by default): with a 256 MiB
+    /// hog checking its pages, an inflate to 1 GiB allocates blocks (the debug line's <c>blocks=</c>) and sends few
+    /// runs; a deflate by 1 MiB splits one block (half of it stays in the balloon as order-0 pages), compaction runs
+    /// over the rest, the device agrees with the guest at every step, and unloading gives every frame back with no
+    /// block left (vmstat: as many pages deflated as inflated). Reloaded (parameters back to their defaults), the
+    /// module binds again.
+    /// </summary>
+    [Fact]
+    [Order(11)]
+    public async Task HighOrder_BlocksKeptWhole_SplitOnPartialDeflate_UnloadGivesAllBack()
+    {
+        const long Bytes = 1024 * MiB;
+        const long Partial = Bytes - MiB;
+        var guest = await GuestAsync();
+        await guest.VerifyAsync(async () =>
+        {
+            await guest.WaitConnectedAsync(TimeSpan.FromSeconds(10));
+            var cursor = guest.Serial.Count;
+            await guest.Qemu.SendConsoleAsync("hog 256");
+            await guest.Qemu.WaitForAsync("hog started", s_hogTimeout, e => e.Int64("mib") == 256, after: cursor);
+            var set = await guest.Qemu.SendConsoleAsync("param alloc_order 9");
+            Assert.Equal("0", (await guest.Qemu.WaitForAsync("param", TimeSpan.FromSeconds(30), after: set.Index))["rc"]);
+            var logBefore = File.ReadAllText(guest.Qemu.Serial.Path).Length;
+
+            await guest.SetTargetAndWaitAsync(Bytes, s_balloonTimeout);
+            Assert.Equal((ulong)Bytes, (await guest.WaitReleasedAsync(s_balloonTimeout)).BalloonedBytes);
+            await guest.Qemu.SendConsoleAsync("report");
+            await guest.Qemu.WaitForAsync("vmstat", TimeSpan.FromSeconds(30), after: set.Index);
+            var inflates = s_inflateLine.Matches(File.ReadAllText(guest.Qemu.Serial.Path)[logBefore..]);
+            Assert.NotEmpty(inflates);
+            var blocks = inflates.Sum(m => long.Parse(m.Groups["blocks"].Value, CultureInfo.InvariantCulture));
+            var entries = inflates.Sum(m => long.Parse(m.Groups["entries"].Value, CultureInfo.InvariantCulture));
+            Assert.True(blocks >= Bytes / (4 * MiB), $"{blocks} high-order allocations for {Bytes / MiB} MiB");
+            Assert.True(entries < blocks, $"{entries} SG entries for {blocks} blocks: runs were not merged");
+            // Kept whole, the blocks are marked offline once the balloon is on target: one settle line counts them.
+            Match settle = Match.Empty;
+            await GuestWait.UntilAsync(_ => Task.FromResult((settle = s_settleLine.Match(File.ReadAllText(guest.Qemu.Serial.Path)[logBefore..])).Success),
+                TimeSpan.FromSeconds(30), BallastGuest.PollInterval, () => "the module's settle line", guest.Qemu.ExitReason);
+            Assert.Equal(blocks, long.Parse(settle.Groups["blocks"].Value, CultureInfo.InvariantCulture));
+
+            await guest.SetTargetAndWaitAsync(Partial, s_balloonTimeout);
+            Assert.Equal((ulong)Partial, (await guest.StateAsync()).BalloonedBytes);
+            var ack = await guest.Qemu.SendConsoleAsync("compact");
+            await guest.Qemu.WaitForAsync("compact", s_balloonTimeout, after: ack.Index);
+            var settled = await guest.WaitReleasedAsync(s_balloonTimeout);
+            Assert.Equal((ulong)Partial, settled.ActualBytes);
+            Assert.Equal(settled.ActualBytes, settled.BalloonedBytes);
+
+            logBefore = File.ReadAllText(guest.Qemu.Serial.Path).Length;
+            ack = await guest.Qemu.SendConsoleAsync("rmmod");
+            var unloaded = await guest.Qemu.WaitForAsync("module", s_balloonTimeout, e => e["action"] == "rmmod", after: ack.Index);
+            Assert.Equal("0", unloaded["rc"]);
+            var removed = s_removed.Match(File.ReadAllText(guest.Qemu.Serial.Path)[logBefore..]);
+            Assert.True(removed.Success, $"no 'removed:' line from the module:\n{guest.Serial.Tail(30)}");
+            Assert.Equal(Partial / 4096, long.Parse(removed.Groups["gave"].Value, CultureInfo.InvariantCulture));
+            Assert.Equal("none", removed.Groups["blocks"].Value);
+            Assert.Equal("empty", removed.Groups["list"].Value);
+            var vmstat = await guest.Qemu.WaitForAsync("vmstat", TimeSpan.FromSeconds(30), after: unloaded.Index);
+            Assert.Equal(vmstat.Int64("balloon_inflate"), vmstat.Int64("balloon_deflate"));
+            Assert.Equal(0UL, (await guest.StateAsync()).BalloonedBytes);
+
+            var reload = await guest.Qemu.SendConsoleAsync("insmod");
+            var loaded = await guest.Qemu.WaitForAsync("module", s_balloonTimeout, e => e["action"] == "insmod", after: reload.Index);
+            Assert.Equal("0", loaded["rc"]);
+            await guest.SetTargetAndWaitAsync(0, s_balloonTimeout);
+            await guest.Qemu.SendConsoleAsync("unhog");
+            await guest.Qemu.WaitForAsync("hog exited", s_hogTimeout, after: reload.Index);
+            GuestAssert.NoKernelTrouble(guest);
+        });
+    }
+
+    private static readonly Regex s_settleLine = new(@"ballast_balloon \S+: settle blocks=(?<blocks>\d+) ", RegexOptions.CultureInvariant);
+
+    private static readonly Regex s_inflateLine = new(
+        @"ballast_balloon \S+: inflate pages=(?<pages>\d+) blocks=(?<blocks>\d+) span=\d+ entries=(?<entries>\d+) ",
+        RegexOptions.CultureInvariant);
+
     private static readonly Regex s_removed = new(
-        @"removed: gave back (?<gave>\d+) frames; balloon (?<balloon>\d+) frames, list (?<list>[A-Za-z ]+?), (?<isolated>\d+) isolated",
+        @"removed: gave back (?<gave>\d+) frames; balloon (?<balloon>\d+) frames, list (?<list>[A-Za-z ]+?), blocks (?<blocks>[A-Za-z]+), (?<isolated>\d+) isolated",
         RegexOptions.CultureInvariant);
 }

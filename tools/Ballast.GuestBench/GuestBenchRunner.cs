@@ -16,9 +16,11 @@ namespace Ballast.GuestBench;
 /// </summary>
 /// <remarks>
 /// Both devices are timed alike: the clock starts just before the command (QMP <c>balloon</c> with the target
-/// guest size, or <c>PUT /balloon</c> with the target balloon size) and stops when a poll every
-/// <see cref="GuestBenchOptions.PollInterval"/> (QMP <c>query-balloon</c>, or <c>GET /balloon</c>) first sees the
-/// target. Features match: both offer stats and deflate-on-oom, so the guest negotiates the same bits.
+/// guest size, or <c>PUT /balloon</c> with the target balloon size) and a poll every
+/// <see cref="GuestBenchOptions.PollInterval"/> (QMP <c>query-balloon</c>, or <c>GET /balloon</c>) waits for the
+/// target; the time is the device's own record of the guest's answer (<see cref="AnswerTime"/>: QEMU's
+/// <c>BALLOON_CHANGE</c> event, Ballast's <c>actual_written_unix_us</c>), so it carries no polling error.
+/// Features match: both offer stats and deflate-on-oom, so the guest negotiates the same bits.
 /// </remarks>
 public sealed partial class GuestBenchRunner
 {
@@ -173,19 +175,21 @@ public sealed partial class GuestBenchRunner
             var before = guest.HostMemoryBytes();
             var pagesBefore = guest.HostPages();
             var blockBytes = VerifyBacking(guest, backing, before, pagesBefore);
+            var asked = AnswerTime.NowUnixUs();
             var clock = Stopwatch.StartNew();
             await qmp.SetBalloonAsync(inflatedGuest, ct).ConfigureAwait(false);
             await GuestWait.UntilAsync(At(inflatedGuest), options.BalloonTimeout, options.PollInterval,
                 () => $"query-balloon actual {inflatedGuest} (last {actual})", guest.ExitReason, ct).ConfigureAwait(false);
-            var inflateMs = clock.Elapsed.TotalMilliseconds;
+            var inflateMs = AnswerTime.Milliseconds(asked, AnswerTime.LastBalloonChange(qmp.Events, inflatedGuest), clock.Elapsed.TotalMilliseconds);
             var after = guest.HostMemoryBytes();
             var pagesAfter = guest.HostPages();
 
+            asked = AnswerTime.NowUnixUs();
             clock.Restart();
             await qmp.SetBalloonAsync(options.GuestMemBytes, ct).ConfigureAwait(false);
             await GuestWait.UntilAsync(At(options.GuestMemBytes), options.BalloonTimeout, options.PollInterval,
                 () => $"query-balloon actual {options.GuestMemBytes} (last {actual})", guest.ExitReason, ct).ConfigureAwait(false);
-            var deflateMs = clock.Elapsed.TotalMilliseconds;
+            var deflateMs = AnswerTime.Milliseconds(asked, AnswerTime.LastBalloonChange(qmp.Events, options.GuestMemBytes), clock.Elapsed.TotalMilliseconds);
 
             await EndAsync(guest, label, ct).ConfigureAwait(false);
             // QEMU releases each page before it returns the buffer: the memory is gone when actual says so.
@@ -233,22 +237,25 @@ public sealed partial class GuestBenchRunner
             await WaitConnectedAsync(api, guest, options, ct).ConfigureAwait(false);
             ulong actual = 0;
             ulong pending = 0;
+            long written = 0;
             Func<CancellationToken, Task<bool>> At(long target) => async token =>
             {
                 var state = await api.GetBalloonAsync(token).ConfigureAwait(false);
                 actual = state.ActualBytes;
                 pending = state.ReleasePendingBytes;
+                written = (long)state.ActualWrittenUnixUs;
                 return actual == (ulong)target;
             };
 
             var before = guest.HostMemoryBytes();
             var pagesBefore = guest.HostPages();
             var blockBytes = VerifyBacking(guest, backing, before, pagesBefore);
+            var asked = AnswerTime.NowUnixUs();
             var clock = Stopwatch.StartNew();
             await api.SetTargetAsync(options.InflateBytes, ct).ConfigureAwait(false);
             await GuestWait.UntilAsync(At(options.InflateBytes), options.BalloonTimeout, options.PollInterval,
                 () => $"GET /balloon actual_bytes {options.InflateBytes} (last {actual})", guest.ExitReason, ct).ConfigureAwait(false);
-            var inflateMs = clock.Elapsed.TotalMilliseconds;
+            var inflateMs = AnswerTime.Milliseconds(asked, written, clock.Elapsed.TotalMilliseconds);
             // With --defer-release the host may still be freeing: the memory counts as released once nothing is queued.
             // Without anything queued the host had it back when actual said so: the very same instant, not a second
             // reading of the clock (two readings round to different JSON values now and then).
@@ -263,11 +270,12 @@ public sealed partial class GuestBenchRunner
             var after = guest.HostMemoryBytes();
             var pagesAfter = guest.HostPages();
 
+            asked = AnswerTime.NowUnixUs();
             clock.Restart();
             await api.SetTargetAsync(0, ct).ConfigureAwait(false);
             await GuestWait.UntilAsync(At(0), options.BalloonTimeout, options.PollInterval,
                 () => $"GET /balloon actual_bytes 0 (last {actual})", guest.ExitReason, ct).ConfigureAwait(false);
-            var deflateMs = clock.Elapsed.TotalMilliseconds;
+            var deflateMs = AnswerTime.Milliseconds(asked, written, clock.Elapsed.TotalMilliseconds);
 
             await EndAsync(guest, label, ct).ConfigureAwait(false);
             var serial = File.ReadAllLines(guest.Serial.Path);

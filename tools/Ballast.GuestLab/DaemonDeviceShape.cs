@@ -1,6 +1,5 @@
 using Ballast.Balloon.Device;
 using Ballast.Daemon;
-using Ballast.Virtio;
 
 namespace Ballast.GuestLab;
 
@@ -22,8 +21,6 @@ public sealed record DaemonDeviceShape(int Queues, int ConfigSize)
         if (features is not null && !ServeFeatureList.TryParse(features, out names!, out var error))
             throw new ArgumentException(error, nameof(features));
         var options = ServeFeatureList.ToDeviceOptions(names, BalloonFeatures.DefaultSgBit, ReleasePolicy.Coalesce);
-        var queueFeatures = (options.StatsQueue ? VirtioFeatures.Bit(BalloonFeatures.StatsVq) : 0)
-            | (options.PageReporting ? VirtioFeatures.Bit(BalloonFeatures.PageReporting) : 0);
-        return new DaemonDeviceShape(BalloonQueue.Count(queueFeatures), BalloonDevice.ConfigSizeFor(options));
+        return new DaemonDeviceShape(BalloonDevice.QueueCountFor(options), BalloonDevice.ConfigSizeFor(options));
     }
 }

@@ -27,8 +27,14 @@ public sealed class GuestRunDirectory : IDisposable
     /// <summary>The directory as QEMU in the chroot sees it.</summary>
     public string InRootPath { get; }
 
-    /// <summary>Keep the directory (with its serial log) on dispose, e.g. after a failure.</summary>
-    public bool Keep { get; set; }
+    /// <summary>
+    /// Keep the directory (with its serial log) on dispose, e.g. after a failure; on from the start when the
+    /// environment has <c>BALLAST_KEEP_RUNS=1</c> (to read a benchmark's guest log afterwards).
+    /// </summary>
+    public bool Keep { get; set; } = Environment.GetEnvironmentVariable(KeepVariable) == "1";
+
+    /// <summary>The environment variable that keeps every run directory.</summary>
+    public const string KeepVariable = "BALLAST_KEEP_RUNS";
 
     /// <summary>Creates <c>RUN_DIR/&lt;prefix&gt;.&lt;8 random hex digits&gt;</c>.</summary>
     /// <exception cref="PathTooLongException">A socket in it would not fit in sun_path.</exception>

@@ -6,7 +6,7 @@ namespace Ballast.Fuzz.Balloon;
 /// Guest RAM of the <c>balloon</c> target (the shape of tests/Ballast.Balloon.Tests' DeviceRig), one memfd of
 /// 1 MiB + 64 KiB with file offsets out of guest order:
 /// <code>
-/// Ctl  [0, 256K)              fd 0      rings (inflate 0x1000, deflate 0x3000, stats 0x5000), buffers [64K, 256K)
+/// Ctl  [0, 256K)              fd 0      rings (inflate 0x1000, deflate 0x3000, stats 0x5000, reporting 0x7000), buffers [64K, 256K)
 ///      hole [256K, 1M)
 /// A    [1M, 1M+256K)          fd 256K   PFN 0x100..0x13f   ┐ adjacent in guest space,
 /// B    [1M+256K, 1M+512K)     fd 768K   PFN 0x140..0x17f   ┘ not in the file
@@ -24,8 +24,11 @@ internal static class BalloonLayout
     public const ulong RegionSize = 256 * KiB, TopSize = 64 * KiB;
     public const ulong BufferArea = 64 * KiB;
 
-    /// <summary>Ring bases per queue (inflate, deflate, stats): table at +0, avail at +0x800, used at +0xc00; sizes up to 128.</summary>
-    public static readonly ulong[] RingBases = [0x1000, 0x3000, 0x5000];
+    /// <summary>
+    /// Ring bases per queue index (inflate, deflate, then stats and/or reporting): table at +0, avail at +0x800, used at
+    /// +0xc00; sizes up to 128.
+    /// </summary>
+    public static readonly ulong[] RingBases = [0x1000, 0x3000, 0x5000, 0x7000];
 
     public const ulong AvailOffset = 0x800, UsedOffset = 0xc00;
 

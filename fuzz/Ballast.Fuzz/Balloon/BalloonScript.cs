@@ -47,6 +47,13 @@ internal sealed class BalloonScript
 
     public BalloonScript RequestStatistics() => Control(0);
 
+    /// <summary>A free page report on queue 3 (the reporting queue with stats): blocks as (address, length), device-writable.</summary>
+    public BalloonScript Report(params object[] parts)
+    {
+        Control(6);
+        return Buffer(3, false, true, true, parts);
+    }
+
     public BalloonScript SetTarget(uint pages)
     {
         Control(1);

@@ -6,7 +6,8 @@ namespace Ballast.Fuzz.Balloon;
 
 /// <summary>
 /// The <c>balloon</c> seed corpus: valid PFN buffers (coalescing and per-page release), SG ranges (across the A/B
-/// seam, in C, in Top), statistics buffers, indirect tables, deferred release, a reset, and typical bad input.
+/// seam, in C, in Top), statistics buffers, free page reports (with and without stats, with poison_val), indirect
+/// tables, deferred release, a reset, and typical bad input.
 /// </summary>
 internal static class BalloonSeeds
 {
@@ -37,6 +38,17 @@ internal static class BalloonSeeds
             .Buffer(Stats, WireBytes.Stats((4, 0x2000_0000)), WireBytes.Stats((6, 0x3000_0000)))
             .SetTarget(256)
             .WriteConfig(4, 16, 0, 0, 0)
+            .ToArray());
+        yield return ("reporting", new BalloonScript(0)
+            .Report((A + 0x3c000, (uint)0x8000), (A + 1, (uint)0x1000), (C, (uint)0), (0x4_0000UL, (uint)0x1000), (Top, (uint)0x1000))
+            .Buffer(Inflate, WireBytes.PfnRun(PfnA + 60, 4))                     // frames reported before, ballooned now
+            .ToArray());
+        yield return ("reporting-no-stats", new BalloonScript(BalloonScript.NoStats)
+            .Buffer(Stats, false, true, true, (C + 0x4000, (uint)0x4000))        // index 2 is the reporting queue now
+            .ToArray());
+        yield return ("reporting-poison", new BalloonScript(BalloonScript.Defer)
+            .WriteConfig(12, 0xaa, 0xaa, 0xaa, 0xaa)
+            .Report((B, (uint)0x10000))
             .ToArray());
         yield return ("indirect-pfn", new BalloonScript(BalloonScript.Indirect | BalloonScript.EventIdx)
             .Buffer(Inflate, true, true, false, WireBytes.PfnRun(PfnB, 4), WireBytes.PfnRun(PfnB + 8, 4))

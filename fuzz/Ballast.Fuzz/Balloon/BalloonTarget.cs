@@ -8,21 +8,25 @@ namespace Ballast.Fuzz.Balloon;
 
 /// <summary>
 /// Target <c>balloon</c>: buffers a hostile guest driver puts on the balloon's queues — PFN arrays, SG ranges,
-/// statistics — through <see cref="BalloonDevice"/> into guest RAM (<see cref="BalloonLayout"/>) whose data pages
+/// statistics, free page reports — through <see cref="BalloonDevice"/> into guest RAM (<see cref="BalloonLayout"/>) whose data pages
 /// carry a known pattern (<see cref="PagePattern"/>).
 /// <code>
 /// input := mode:u8 op*
 /// mode  := bit 0 SG, 1 per-page release, 2 deferred release (with MUST_TELL_HOST; coalescing only),
 ///          3 EVENT_IDX, 4 INDIRECT_DESC, 5 no stats queue, 6-7 queue size (16, 64, 128, 4)
-/// op    := q = op &amp; 3 in 0..2: a buffer on queue q (inflate, deflate, stats):
+/// op    := q = op &amp; 3 in 0..2: a buffer on queue q (inflate, deflate, and stats or, without stats, reporting):
 ///            n = ((op >> 2) &amp; 7) + 1 descriptors, bit 5 as one indirect table, bit 6 do not kick yet,
 ///            bit 7 every descriptor device-writable; each descriptor:
 ///              u8 kind: bit 0 raw (u64 addr, u32 len: SG ranges, bogus addresses)
 ///                       else a buffer: u16 length (mod 4097) and its bytes (PFNs, stats entries)
 ///        | q = 3: (op >> 2) &amp; 7: 0 host asks for statistics, 1 host sets the target (u32 pages),
 ///            2 config write (u8 offset mod 12, u8 length mod 9, bytes), 3 device reset (the driver then
-///            starts over), 4 kick every queue, 5 raw avail idx (u8 queue mod 3, u16 idx), else nothing
+///            starts over), 4 kick every queue, 5 raw avail idx (u8 queue mod 4, u16 idx), 6 a buffer on queue 3
+///            (reporting, with stats): u8 as a buffer op, then its descriptors; else nothing
 /// </code>
+/// The device always offers PAGE_REPORTING and PAGE_POISON (config writes reach poison_val at 12; with it ≠ 0 reports
+/// release nothing). A page inside a block of a report may read all zeros after the reporting queue's kick (released);
+/// the guest then takes it back and writes the pattern again. Any other change is a finding.
 /// After every kick (and the device's deferred releases): a data page that was not ballooned before the kick and
 /// is not ballooned after it must still hold the pattern — a changed byte is a finding; a page the device gave
 /// back (deflate, reset) gets the pattern again, as a guest reusing it would write it. Every inflate and deflate
@@ -38,8 +42,9 @@ internal sealed class BalloonTarget : IFuzzTarget, IDisposable
     private readonly PagePattern _pattern = new();
     private readonly bool[] _ballooned = new bool[BalloonLayout.DataPfns.Length];
     private readonly Descriptor[] _chain = new Descriptor[8];
-    private readonly GuestRing?[] _rings = new GuestRing?[3];
-    private readonly bool[] _ringClobbered = new bool[3];
+    private readonly GuestRing?[] _rings = new GuestRing?[4];
+    private readonly bool[] _ringClobbered = new bool[4];
+    private readonly List<(ulong Gpa, ulong Length)> _lent = [];   // blocks of reports not yet acknowledged
     private BalloonDevice _device = null!;
     private ulong _nextBuffer;
 
@@ -105,6 +110,8 @@ internal sealed class BalloonTarget : IFuzzTarget, IDisposable
             EventIdx = (mode & 0x08) != 0,
             IndirectDescriptors = (mode & 0x10) != 0,
             StatsQueue = (mode & 0x20) == 0,
+            PageReporting = true,
+            PagePoison = true,
         };
     }
 
@@ -139,12 +146,13 @@ internal sealed class BalloonTarget : IFuzzTarget, IDisposable
                 _device.SetTargetPages(input.U32());
                 break;
             case 2:
-                var offset = input.U8() % 12u;
+                var offset = input.U8() % 16u;
                 _device.WriteConfig(offset, input.Take(input.U8() % 9));
                 break;
             case 3:
                 _device.Reset();
                 CheckPages(full: false);
+                _lent.Clear();
                 StartDriver();
                 break;
             case 4:
@@ -152,9 +160,12 @@ internal sealed class BalloonTarget : IFuzzTarget, IDisposable
                     Kick(i);
                 break;
             case 5:
-                var ring = _rings[input.U8() % 3];
+                var ring = _rings[input.U8() % 4];
                 var idx = input.U16();
                 ring?.SetAvailIdx(idx);
+                break;
+            case 6:
+                Buffer(ref input, input.U8(), 3);
                 break;
         }
     }
@@ -183,6 +194,11 @@ internal sealed class BalloonTarget : IFuzzTarget, IDisposable
         var ring = _rings[q];
         if (ring is null)
             return;
+        if (_device.RoleOf(q) == BalloonQueueRole.Reporting)
+        {
+            foreach (var d in _chain.AsSpan(0, count))
+                _lent.Add((d.Address, d.Length));
+        }
         if (indirect)
         {
             var table = Allocate(16 * (ulong)count);
@@ -211,6 +227,9 @@ internal sealed class BalloonTarget : IFuzzTarget, IDisposable
     private void Kick(int q)
     {
         _device.ProcessQueue(q);
+        var reporting = _device.RoleOf(q) == BalloonQueueRole.Reporting;
+        if (reporting)
+            TakeBackLent();
         CheckPages(full: false);
         var ring = _rings[q]!;
         var queue = _device.GetQueue(q);
@@ -221,7 +240,7 @@ internal sealed class BalloonTarget : IFuzzTarget, IDisposable
         if (queue is null || queue.IsBroken || _ringClobbered[q])
             return;
         var outstanding = (ushort)(ring.AvailIdx - ring.UsedIdx);
-        var allowed = q == BalloonQueue.Stats ? 1 : 0;
+        var allowed = _device.RoleOf(q) == BalloonQueueRole.Stats ? 1 : 0;
         if (outstanding > allowed)
             throw new InvariantViolationException($"queue {q}: avail idx {ring.AvailIdx}, used idx {ring.UsedIdx} after a kick; at most {allowed} buffer(s) may stay with the device");
     }
@@ -254,6 +273,42 @@ internal sealed class BalloonTarget : IFuzzTarget, IDisposable
             ballooned += _device.IsBallooned(pfn) ? 1UL : 0;
         if (_device.BalloonedPages != ballooned)
             throw new InvariantViolationException($"the device counts {_device.BalloonedPages} ballooned frames, but {ballooned} frames of guest RAM are ballooned");
+    }
+
+    /// <summary>
+    /// The reports were acknowledged: a lent data page that is not ballooned reads its pattern or, released, all zeros;
+    /// the guest takes it back and writes the pattern again. A page outside every block is left to <see cref="CheckPages"/>.
+    /// </summary>
+    private void TakeBackLent()
+    {
+        for (var i = 0; i < _ballooned.Length; i++)
+        {
+            var pfn = BalloonLayout.DataPfns[i];
+            var gpa = pfn * BalloonLayout.Page;
+            if (_ballooned[i] || _device.IsBallooned(pfn) || !IsLent(gpa))
+                continue;
+            if (_memory.GetSpan(gpa, (int)BalloonLayout.Page).IndexOfAnyExcept((byte)0) < 0)
+                _pattern.Fill(_memory, pfn);
+        }
+        // A report may lend the pages a ring lives on: released, the ring reads as zeros, as with a ballooned one.
+        for (var q = 0; q < _rings.Length; q++)
+        {
+            if (_rings[q] is not { } ring)
+                continue;
+            for (var gpa = ring.Addresses.DescriptorTable & ~(BalloonLayout.Page - 1); gpa <= ring.Addresses.UsedRing + BalloonLayout.Page; gpa += BalloonLayout.Page)
+                _ringClobbered[q] |= IsLent(gpa);
+        }
+        _lent.Clear();
+    }
+
+    private bool IsLent(ulong gpa)
+    {
+        foreach (var (start, length) in _lent)
+        {
+            if (gpa >= start && gpa - start < length)
+                return true;
+        }
+        return false;
     }
 
     public void Dispose() => _memory.Dispose();

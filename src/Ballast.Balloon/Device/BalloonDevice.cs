@@ -42,6 +42,7 @@ public sealed partial class BalloonDevice : IVirtioDevice
     private ulong _negotiated;
     private uint _numPages;   // num_pages: the host's target, in 4 KiB pages
     private uint _actual;     // actual: what the guest says it holds
+    private long _actualWrittenUnixUs; // when the driver last wrote actual (host clock)
     private ushort? _heldStats;
     private bool _featuresSet;                     // the driver has accepted features since creation or reset
     private uint _poisonValue;                     // poison_val, as the driver wrote it (BalloonDevice.Reporting.cs)
@@ -55,16 +56,7 @@ public sealed partial class BalloonDevice : IVirtioDevice
         options.Validate();
         Options = options;
         _logger = logger ?? NullLogger.Instance;
-        OfferedFeatures = VirtioFeatures.Bit(VirtioFeatures.Version1)
-            | (options.MustTellHost ? VirtioFeatures.Bit(BalloonFeatures.MustTellHost) : 0)
-            | (options.StatsQueue ? VirtioFeatures.Bit(BalloonFeatures.StatsVq) : 0)
-            | (options.DeflateOnOom ? VirtioFeatures.Bit(BalloonFeatures.DeflateOnOom) : 0)
-            | (options.PagePoison ? VirtioFeatures.Bit(BalloonFeatures.PagePoison) : 0)
-            | (options.PageReporting ? VirtioFeatures.Bit(BalloonFeatures.PageReporting) : 0)
-            | (options.ScatterGather ? VirtioFeatures.Bit(options.SgBit) : 0)
-            | (options.EventIdx ? VirtioFeatures.Bit(VirtioFeatures.EventIdx) : 0)
-            | (options.IndirectDescriptors ? VirtioFeatures.Bit(VirtioFeatures.IndirectDesc) : 0);
-        // The most queues a driver can use: every offered queue feature accepted (§5.5.2).
+        OfferedFeatures = OfferedFeaturesFor(options);
         QueueCount = BalloonQueue.Count(OfferedFeatures);
         ConfigSize = ConfigSizeFor(options);
         _queues = new DeviceQueue?[QueueCount];
@@ -128,6 +120,12 @@ public sealed partial class BalloonDevice : IVirtioDevice
 
     /// <summary>actual: the balloon size the guest reports, in 4 KiB pages.</summary>
     public uint Actual => Volatile.Read(ref _actual);
+
+    /// <summary>
+    /// When the driver last wrote <c>actual</c>: microseconds since the Unix epoch on the host's clock, 0 before its
+    /// first write. A client can time an inflate from its own request to this instant, without polling error.
+    /// </summary>
+    public long ActualWrittenUnixUs => Volatile.Read(ref _actualWrittenUnixUs);
 
     /// <summary>
     /// True if releases are deferred now: <see cref="BalloonDeviceOptions.DeferRelease"/> and the driver accepted
@@ -470,6 +468,7 @@ public sealed partial class BalloonDevice : IVirtioDevice
             if (actual)
             {
                 Volatile.Write(ref _actual, BinaryPrimitives.ReadUInt32LittleEndian(config[ActualOffset..]));
+                Volatile.Write(ref _actualWrittenUnixUs, (DateTime.UtcNow - DateTime.UnixEpoch).Ticks / TimeSpan.TicksPerMicrosecond);
                 if (_record is not null)
                     _record.ActualPages = _actual;
             }
@@ -491,6 +490,27 @@ public sealed partial class BalloonDevice : IVirtioDevice
     /// PAGE_REPORTING is offered, else <see cref="BasicConfigSize"/>.
     /// </summary>
     public int ConfigSize { get; }
+
+    /// <summary>The feature bits a device built with <paramref name="options"/> offers.</summary>
+    public static ulong OfferedFeaturesFor(BalloonDeviceOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return VirtioFeatures.Bit(VirtioFeatures.Version1)
+            | (options.MustTellHost ? VirtioFeatures.Bit(BalloonFeatures.MustTellHost) : 0)
+            | (options.StatsQueue ? VirtioFeatures.Bit(BalloonFeatures.StatsVq) : 0)
+            | (options.DeflateOnOom ? VirtioFeatures.Bit(BalloonFeatures.DeflateOnOom) : 0)
+            | (options.PagePoison ? VirtioFeatures.Bit(BalloonFeatures.PagePoison) : 0)
+            | (options.PageReporting ? VirtioFeatures.Bit(BalloonFeatures.PageReporting) : 0)
+            | (options.ScatterGather ? VirtioFeatures.Bit(options.SgBit) : 0)
+            | (options.EventIdx ? VirtioFeatures.Bit(VirtioFeatures.EventIdx) : 0)
+            | (options.IndirectDescriptors ? VirtioFeatures.Bit(VirtioFeatures.IndirectDesc) : 0);
+    }
+
+    /// <summary>
+    /// The queues a device built with <paramref name="options"/> has (QEMU's num_vqs): the most a driver can use,
+    /// every offered queue feature accepted (§5.5.2).
+    /// </summary>
+    public static int QueueCountFor(BalloonDeviceOptions options) => BalloonQueue.Count(OfferedFeaturesFor(options));
 
     /// <summary>The config size a device built with <paramref name="options"/> exposes.</summary>
     public static int ConfigSizeFor(BalloonDeviceOptions options)

@@ -42,6 +42,14 @@ public sealed class BenchCommand : Command
         DefaultValueFactory = _ => BenchModes.AllName,
     }.AcceptOnlyFromAmong([.. BenchModes.CommandLineValues]);
 
+    private readonly Option<bool> _reporting = new("--reporting")
+    {
+        Description = "After the modes, free page reporting (VIRTIO_BALLOON_F_PAGE_REPORTING) on the same guest: a workload of --inflate "
+            + "exits and the guest reports the freed memory (blocks of 2 MiB and up, 32 per buffer) until the host has it back; "
+            + "the 'reporting' column is timed like an inflate, with the reports, the runs of the guest's reporting work and the "
+            + "2 s Linux waits before each run (not slept).",
+    };
+
     private readonly Option<string> _profile = new Option<string>("--profile")
     {
         Description = "The guest's memory before inflating: idle (long free runs) or fragmented (short free runs).",
@@ -101,7 +109,8 @@ public sealed class BenchCommand : Command
         Description = "Print exactly one JSON object to stdout and nothing else: guest_mem_bytes, inflate_bytes, profile, clean, "
             + "zero_on_alloc, floor_ms (the first backing's), runs[] (mode, total_ms, alloc_ms, send_ms, translate_ms, release_ms, deflate_ms, "
             + "pages, buffers, kicks, runs, release_calls, host_bytes_before, host_bytes_after, integrity, backing, release_granularity, "
-            + "host_page_size, huge_page_bytes_before, huge_page_bytes_after), release_granularity, backings[] (backing, host_page_size, "
+            + "host_page_size, huge_page_bytes_before, huge_page_bytes_after, reports, reported_entries, report_passes, report_delay_ms; "
+            + "the report fields are 0 except in the 'reporting' run of --reporting), release_granularity, backings[] (backing, host_page_size, "
             + "huge_page_source, floor_ms) and warnings[]; ms rounded to 0.01. huge_page_bytes_* is the evidence of huge pages: how far "
             + "/proc/meminfo's HugePages_Free fell (hugetlb) or ShmemHugePages grew since the guest was made, before and after inflating.",
     };
@@ -140,6 +149,7 @@ public sealed class BenchCommand : Command
         Options.Add(_guestMem);
         Options.Add(_inflate);
         Options.Add(_mode);
+        Options.Add(_reporting);
         Options.Add(_profile);
         Options.Add(_clean);
         Options.Add(_zeroOnAlloc);
@@ -165,7 +175,7 @@ public sealed class BenchCommand : Command
         {
             GuestMemBytes = parseResult.GetValue(_guestMem) ?? DefaultGuestMemBytes,
             InflateBytes = parseResult.GetValue(_inflate) ?? DefaultInflateBytes,
-            Modes = BenchModes.Select(parseResult.GetRequiredValue(_mode)),
+            Modes = BenchModes.Select(parseResult.GetRequiredValue(_mode), parseResult.GetValue(_reporting)),
             Profile = BenchProfiles.Parse(parseResult.GetRequiredValue(_profile)),
             Clean = parseResult.GetValue(_clean),
             ZeroOnAlloc = parseResult.GetValue(_zeroOnAlloc),

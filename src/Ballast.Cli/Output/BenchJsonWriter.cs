@@ -14,7 +14,8 @@ namespace Ballast.Cli.Output;
 ///  "floor_ms":X,"runs":[{"mode":"pfn-per-page","total_ms":X,"alloc_ms":X,"send_ms":X,
 ///  "translate_ms":X,"release_ms":X,"deflate_ms":X,"pages":N,"buffers":N,"kicks":N,"runs":N,
 ///  "release_calls":N,"host_bytes_before":N,"host_bytes_after":N,"integrity":"ok","backing":"4k",
-///  "release_granularity":"host-page","host_page_size":4096,"huge_page_bytes_before":N,"huge_page_bytes_after":N}, …],
+///  "release_granularity":"host-page","host_page_size":4096,"huge_page_bytes_before":N,"huge_page_bytes_after":N,
+///  "reports":N,"reported_entries":N,"report_passes":N,"report_delay_ms":X}, …],
 ///  "release_granularity":"host-page","backings":[{"backing":"4k","host_page_size":4096,"huge_page_source":"ShmemHugePages",
 ///  "floor_ms":X}, …],"warnings":[…]}
 /// </code>
@@ -51,6 +52,7 @@ public static class BenchJsonWriter
             TranslateMs = Round(run.TranslateMs),
             ReleaseMs = Round(run.ReleaseMs),
             DeflateMs = Round(run.DeflateMs),
+            ReportDelayMs = Round(run.ReportDelayMs),
         })],
     };
 

@@ -11,7 +11,9 @@ namespace Ballast.Cli.Output;
 /// column per mode; the seed's four inflate stages in ms and as a percentage of the total; then deflate,
 /// release time per GiB, counters, host memory (and on huge pages the huge-page evidence) and integrity; and the
 /// floor every mode is measured against. With 4k and another backing, a line per other backing compares each mode's
-/// total and release time with 4k's.
+/// total and release time with 4k's. With a <c>reporting</c> run (<c>--reporting</c>) the table gains the memory
+/// reclaimed, the reports and the runs of the guest's reporting work with Linux's delay, and a line per backing
+/// compares the time until the host had the memory back with sg's inflate.
 /// </summary>
 /// <remarks>
 /// <code>
@@ -87,7 +89,7 @@ public static class BenchTableWriter
             new("total", "ms", [.. runs.Select(run => new Cell(Ms(run.TotalMs), Percent(run.TotalMs, run.TotalMs)))]),
             new("vs floor", "", [.. runs.Select(run => new Cell(Times(run.TotalMs, report.FloorFor(backing))))]),
             Row.Separator,
-            new("deflate", "ms", [.. runs.Select(run => new Cell(Ms(run.DeflateMs)))]),
+            new("deflate", "ms", [.. runs.Select(run => new Cell(run.Mode == BenchMode.Reporting ? "-" : Ms(run.DeflateMs)))]),
             new("release per GiB", "ms", [.. runs.Select(run => new Cell(PerGiB(run.ReleaseMs, run.Pages)))]),
             Count("pages", runs, run => run.Pages),
             Count("buffers", runs, run => run.Buffers),
@@ -97,6 +99,13 @@ public static class BenchTableWriter
             new("host before", "MiB", [.. runs.Select(run => new Cell(SizeFormatter.MiBWithDecimal(run.HostBytesBefore)))]),
             new("host after", "MiB", [.. runs.Select(run => new Cell(SizeFormatter.MiBWithDecimal(run.HostBytesAfter)))]),
         };
+        if (runs.Any(run => run.Mode == BenchMode.Reporting))
+        {
+            rows.Add(new("reclaimed", "MiB", [.. runs.Select(run => new Cell(SizeFormatter.MiBWithDecimal(run.HostBytesBefore - run.HostBytesAfter)))]));
+            rows.Add(Count("reports", runs, run => run.Reports));
+            rows.Add(Count("report passes", runs, run => run.ReportPasses));
+            rows.Add(new("report delay", "ms", [.. runs.Select(run => new Cell(Ms(run.ReportDelayMs)))]));
+        }
         if (huge)
         {
             rows.Add(new("huge pages before", "MiB", [.. runs.Select(run => new Cell(SizeFormatter.MiBWithDecimal(run.HugePageBytesBefore)))]));
@@ -145,6 +154,8 @@ public static class BenchTableWriter
         }
 
         text.Append('\n');
+        if (ReportingComparison(runs) is { } comparison)
+            AppendLine(text, comparison);
         // The floor's value lines up with the values of the first column.
         var floorWidth = runs.Count == 0 ? 0 : columnWidths[0] - (percentWidths[0] > 0 ? 1 + percentWidths[0] : 0);
         AppendLine(text, $"{"floor".PadRight(labelWidth)} {"ms".PadRight(unitWidth)}{ColumnGap}{Ms(report.FloorFor(backing)).PadLeft(floorWidth)}"
@@ -185,6 +196,29 @@ public static class BenchTableWriter
             string.Join(", ", pairs.Select(pair => $"{BenchModes.Name(pair.Run.Mode)} {Ratio(ms(pair.Run), ms(pair.Base!))}"));
         return $"{BenchBackings.Name(backing)} vs 4k: total {Ratios(run => run.TotalMs)}; release {Ratios(run => run.ReleaseMs)}";
     }
+
+    /// <summary>
+    /// "reporting: R MiB back in W ms of work, D ms with Linux's 2 s before each of P passes; vs sg's inflate of S MiB in
+    /// T ms: W/T x (work), D/T x (with the delays)"; the part after ';' only with an sg run; null without a reporting run.
+    /// </summary>
+    private static string? ReportingComparison(IReadOnlyList<BenchRun> runs)
+    {
+        var reporting = runs.FirstOrDefault(run => run.Mode == BenchMode.Reporting);
+        if (reporting is null)
+            return null;
+        var reclaimed = SizeFormatter.MiBWithDecimal(reporting.HostBytesBefore - reporting.HostBytesAfter);
+        var withDelay = reporting.TotalMs + reporting.ReportDelayMs;
+        var line = $"reporting: {reclaimed} MiB back in {Ms(reporting.TotalMs)} ms of work, {Ms(withDelay)} ms with Linux's "
+            + $"{PageReportingDelaySeconds} s before each of {reporting.ReportPasses} passes";
+        var sg = runs.FirstOrDefault(run => run.Mode == BenchMode.Sg);
+        if (sg is null)
+            return line;
+        return line + $"; vs sg's inflate of {SizeFormatter.MiBWithDecimal(sg.HostBytesBefore - sg.HostBytesAfter)} MiB in {Ms(sg.TotalMs)} ms: "
+            + $"{Ratio(reporting.TotalMs, sg.TotalMs)} (work), {Ratio(withDelay, sg.TotalMs)} (with the delays)";
+    }
+
+    private static string PageReportingDelaySeconds =>
+        Simulation.Guest.PageReporting.Delay.TotalSeconds.ToString("0.#", CultureInfo.InvariantCulture);
 
     private static string Ratio(double part, double whole) =>
         whole > 0 && double.IsFinite(part) ? (part / whole).ToString(part / whole < 0.1 ? "0.000" : "0.00", CultureInfo.InvariantCulture) + "x" : "-";

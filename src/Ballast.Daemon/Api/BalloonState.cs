@@ -33,6 +33,10 @@ namespace Ballast.Daemon.Api;
 /// <param name="ReportPoisonSkippedBytes">Reported bytes kept because the guest poisons free pages (page-poison, poison_val ≠ 0).</param>
 /// <param name="ReportMalformedEntries">Reported blocks skipped as malformed (zero length, unaligned, not RAM).</param>
 /// <param name="PoisonValue">poison_val as the driver wrote it (page-poison); 0 otherwise.</param>
+/// <param name="ActualWrittenUnixUs">
+/// When the driver last wrote <c>actual</c>: microseconds since the Unix epoch (host clock), 0 before its first write —
+/// to time an inflate or deflate from a request to the guest's answer without the error of polling.
+/// </param>
 public sealed record BalloonState(
     ulong TargetBytes,
     ulong ActualBytes,
@@ -51,4 +55,5 @@ public sealed record BalloonState(
     ulong ReportReleasedBytes = 0,
     ulong ReportPoisonSkippedBytes = 0,
     ulong ReportMalformedEntries = 0,
-    uint PoisonValue = 0);
+    uint PoisonValue = 0,
+    ulong ActualWrittenUnixUs = 0);

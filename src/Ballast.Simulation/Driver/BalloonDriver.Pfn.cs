@@ -19,7 +19,7 @@ public sealed partial class BalloonDriver
         var pfns = _pages.AsSpan((int)_count, (int)got);
         WritePfnArray(pfns);
         _count += got;
-        AddKickAndWait(_inflate!, _inflateCall!, new BufferSegment(_pfnArrayGpa, (uint)(got * sizeof(uint)), DeviceWritable: false));
+        AddKickAndWait(_inflate!, _inflateCall!, [new BufferSegment(_pfnArrayGpa, (uint)(got * sizeof(uint)), DeviceWritable: false)]);
         return (ulong)got;
     }
 
@@ -36,7 +36,7 @@ public sealed partial class BalloonDriver
         var pfns = _pages.AsSpan((int)(_count - n), n);
         WritePfnArray(pfns);
         _count -= n;
-        AddKickAndWait(_deflate!, _deflateCall!, new BufferSegment(_pfnArrayGpa, (uint)(n * sizeof(uint)), DeviceWritable: false));
+        AddKickAndWait(_deflate!, _deflateCall!, [new BufferSegment(_pfnArrayGpa, (uint)(n * sizeof(uint)), DeviceWritable: false)]);
         FreePages(pfns);
         return (ulong)n;
     }
@@ -46,11 +46,11 @@ public sealed partial class BalloonDriver
     {
         if (ScatterGather)
         {
-            AddKickAndWait(queue, call, new BufferSegment(pfn << PageShift, GuestPage.Size, DeviceWritable: true));
+            AddKickAndWait(queue, call, [new BufferSegment(pfn << PageShift, GuestPage.Size, DeviceWritable: true)]);
             return;
         }
         WritePfnArray([pfn]);
-        AddKickAndWait(queue, call, new BufferSegment(_pfnArrayGpa, sizeof(uint), DeviceWritable: false));
+        AddKickAndWait(queue, call, [new BufferSegment(_pfnArrayGpa, sizeof(uint), DeviceWritable: false)]);
     }
 
     /// <summary>set_page_pfns: le32 PFNs in 4 KiB units (VIRTIO 1.2 §5.5.6).</summary>

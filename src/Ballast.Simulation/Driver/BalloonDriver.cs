@@ -73,8 +73,8 @@ public sealed partial class BalloonDriver : IDisposable
     /// <summary>What the driver did.</summary>
     public DriverCounters Counters { get; } = new();
 
-    /// <summary>Kicks sent on all queues.</summary>
-    public long Kicks => (_inflate?.Kicks ?? 0) + (_deflate?.Kicks ?? 0);
+    /// <summary>Kicks sent on the inflate, deflate and reporting queues.</summary>
+    public long Kicks => (_inflate?.Kicks ?? 0) + (_deflate?.Kicks ?? 0) + (_reportingQueue?.Kicks ?? 0);
 
     /// <summary>The balloon's pages (for integrity checks).</summary>
     public ReadOnlySpan<ulong> Pages => _pages.AsSpan(0, (int)_count);
@@ -91,6 +91,7 @@ public sealed partial class BalloonDriver : IDisposable
         var wanted = VirtioFeatures.Bit(VirtioFeatures.Version1) | VirtioFeatures.Bit(VirtioFeatures.EventIdx)
             | VirtioFeatures.Bit(BalloonFeatures.MustTellHost) | VirtioFeatures.Bit(BalloonFeatures.StatsVq)
             | VirtioFeatures.Bit(BalloonFeatures.DeflateOnOom)
+            | (_options.PageReporting ? VirtioFeatures.Bit(BalloonFeatures.PageReporting) : 0)
             | (_options.UseScatterGather ? VirtioFeatures.Bit(_options.SgBit) : 0);
         Features = offered & wanted;
         ScatterGather = _options.UseScatterGather && VirtioFeatures.Has(Features, _options.SgBit);
@@ -101,6 +102,8 @@ public sealed partial class BalloonDriver : IDisposable
         _pfnArrayGpa = _guest.AllocKernelPages(0) << PageShift;
         if (VirtioFeatures.Has(Features, BalloonFeatures.StatsVq))
             StartStats();
+        if (VirtioFeatures.Has(Features, BalloonFeatures.PageReporting))
+            StartReporting();
         _transport.DriverOk();
     }
 
@@ -254,11 +257,11 @@ public sealed partial class BalloonDriver : IDisposable
     }
 
     /// <summary>Adds one buffer, kicks if the device wants it, and waits until the device returns it.</summary>
-    private void AddKickAndWait(DriverQueue queue, EventFd call, in BufferSegment segment)
+    private void AddKickAndWait(DriverQueue queue, EventFd call, ReadOnlySpan<BufferSegment> segments)
     {
-        while (queue.NumFree == 0)
+        while (queue.NumFree < segments.Length)
             WaitUsed(queue, call);
-        queue.TryAdd([segment]);
+        queue.TryAdd(segments);
         Counters.Buffers++;
         queue.KickIfNeeded();
         while (queue.InFlight > 0)

@@ -14,6 +14,16 @@ public sealed record BalloonDriverOptions
     /// <summary>Write every page the balloon allocates (Linux init_on_alloc).</summary>
     public bool ZeroOnAlloc { get; init; }
 
+    /// <summary>
+    /// Accept VIRTIO_BALLOON_F_PAGE_REPORTING if the device offers it and report free blocks on reporting_vq (Linux
+    /// with CONFIG_PAGE_REPORTING). VIRTIO_BALLOON_F_PAGE_POISON is never accepted: the simulated guest neither poisons
+    /// nor zeroes freed pages, and Linux accepts it only with page poisoning or init_on_free.
+    /// </summary>
+    public bool PageReporting { get; init; } = true;
+
+    /// <summary>The smallest order reported (Linux <c>page_reporting_order</c>, pageblock order by default: 2 MiB).</summary>
+    public int ReportingOrder { get; init; } = Guest.PageReporting.DefaultOrder;
+
     /// <summary>Pages given back per OOM notification (Linux oom_pages, 256).</summary>
     public int OomPages { get; init; } = 256;
 

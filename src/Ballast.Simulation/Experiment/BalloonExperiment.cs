@@ -25,19 +25,13 @@ public static class BalloonExperiment
         ArgumentNullException.ThrowIfNull(guest);
         ArgumentNullException.ThrowIfNull(device);
         ArgumentNullException.ThrowIfNull(driver);
-        var hostBefore = guest.HostBytes;
-        var hugeBefore = guest.HugePageBytes;
-        var dev0 = device.Counters.Snapshot();
+        var start = RunMark.Take(guest, device, driver);
         var drv0 = driver.Counters.Snapshot();
-        var kicks0 = driver.Kicks;
         var sw = Stopwatch.StartNew();
         var inflated = OnVcpu(() => driver.Inflate(pages, inflateProgress));
         var totalMs = sw.Elapsed.TotalMilliseconds;
-        var dev1 = device.Counters.Snapshot();
+        var end = RunMark.Take(guest, device, driver);
         var drv1 = driver.Counters.Snapshot();
-        var kicks1 = driver.Kicks;
-        var hostAfter = guest.HostBytes;
-        var hugeAfter = guest.HugePageBytes;
 
         var ballooned = new XBitmap();
         foreach (var pfn in driver.Pages)
@@ -45,13 +39,29 @@ public static class BalloonExperiment
         sw.Restart();
         OnVcpu(() => driver.Deflate(inflated, deflateProgress));
         var deflateMs = sw.Elapsed.TotalMilliseconds;
-        var integrity = guest.CheckIntegrity(ballooned);
+        return Breakdown(guest, device, start, end, totalMs, drv1.AllocTicks - drv0.AllocTicks, guest.CheckIntegrity(ballooned)) with
+        {
+            DeflateMs = Round(deflateMs),
+            Pages = (long)inflated,
+            Buffers = drv1.Buffers - drv0.Buffers,
+        };
+    }
+
+    /// <summary>
+    /// The figures every run reports from its timed part between <paramref name="start"/> and <paramref name="end"/>:
+    /// the seed's stages (alloc from <paramref name="allocTicks"/>, translate and release from the device, send the
+    /// rest), kicks, runs and release calls, host memory, huge pages and integrity; pages, buffers and deflate are 0
+    /// for the caller to fill in.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The device counted guest errors in this clean run.</exception>
+    internal static ModeMeasurement Breakdown(SimulatedGuest guest, BalloonDevice device, in RunMark start, in RunMark end,
+        double totalMs, long allocTicks, IntegrityReport integrity)
+    {
         if (device.Counters.TotalErrors != 0)
             throw new InvalidOperationException($"the device counted {device.Counters.TotalErrors} guest errors in a clean run");
-
-        var allocMs = Ms(drv1.AllocTicks - drv0.AllocTicks);
-        var translateMs = Ms(dev1.TranslateTicks - dev0.TranslateTicks);
-        var releaseMs = Ms(dev1.ReleaseTicks - dev0.ReleaseTicks);
+        var allocMs = Ms(allocTicks);
+        var translateMs = Ms(end.Device.TranslateTicks - start.Device.TranslateTicks);
+        var releaseMs = Ms(end.Device.ReleaseTicks - start.Device.ReleaseTicks);
         return new ModeMeasurement
         {
             TotalMs = Round(totalMs),
@@ -60,18 +70,18 @@ public static class BalloonExperiment
             SendMs = Round(Math.Max(0, totalMs - allocMs - translateMs - releaseMs)),
             TranslateMs = Round(translateMs),
             ReleaseMs = Round(releaseMs),
-            DeflateMs = Round(deflateMs),
-            Pages = (long)inflated,
-            Buffers = drv1.Buffers - drv0.Buffers,
-            Kicks = kicks1 - kicks0,
-            Runs = dev1.Runs - dev0.Runs,
-            ReleaseCalls = dev1.ReleaseCalls - dev0.ReleaseCalls,
-            HostBytesBefore = hostBefore,
-            HostBytesAfter = hostAfter,
+            DeflateMs = 0,
+            Pages = 0,
+            Buffers = 0,
+            Kicks = end.Kicks - start.Kicks,
+            Runs = end.Device.Runs - start.Device.Runs,
+            ReleaseCalls = end.Device.ReleaseCalls - start.Device.ReleaseCalls,
+            HostBytesBefore = start.HostBytes,
+            HostBytesAfter = end.HostBytes,
             Integrity = integrity.ToString(),
             HostPageSize = (long)(device.Memory is { Regions.Count: > 0 } seen ? seen.Regions[^1].HostPageSize : guest.HostPageSize),
-            HugePageBytesBefore = hugeBefore,
-            HugePageBytesAfter = hugeAfter,
+            HugePageBytesBefore = start.HugePageBytes,
+            HugePageBytesAfter = end.HugePageBytes,
         };
     }
 
@@ -142,7 +152,7 @@ public static class BalloonExperiment
     }
 
     /// <summary>Runs <paramref name="work"/> on a dedicated "vCPU" thread, as the guest driver would run.</summary>
-    private static T OnVcpu<T>(Func<T> work)
+    internal static T OnVcpu<T>(Func<T> work)
     {
         T result = default!;
         Exception? error = null;
@@ -167,7 +177,7 @@ public static class BalloonExperiment
         return result;
     }
 
-    private static double Ms(long ticks) => ticks * 1000.0 / Stopwatch.Frequency;
+    internal static double Ms(long ticks) => ticks * 1000.0 / Stopwatch.Frequency;
 
-    private static double Round(double ms) => Math.Round(ms, 2);
+    internal static double Round(double ms) => Math.Round(ms, 2);
 }

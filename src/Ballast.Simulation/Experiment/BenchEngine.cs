@@ -110,6 +110,7 @@ public sealed class BenchEngine : IBenchEngine
     private BenchRun RunMode(BenchOptions options, BenchBacking backing, BenchMode mode, IProgress<BenchProgress>? progress, CancellationToken ct)
     {
         var sg = mode == BenchMode.Sg;
+        var reporting = mode == BenchMode.Reporting;
         var release = mode == BenchMode.PfnPerPage ? ReleasePolicy.PerPage : ReleasePolicy.Coalesce;
         var inflateProgress = Throttled(progress, mode, BenchPhases.Inflate, options.InflateBytes, ct);
         var deflateProgress = Throttled(progress, mode, BenchPhases.Deflate, options.InflateBytes, ct);
@@ -120,13 +121,17 @@ public sealed class BenchEngine : IBenchEngine
             Profile = Profile(options),
             Clean = options.Clean,
             ScatterGather = sg,
+            PageReporting = reporting,
             Release = release,
             ZeroOnAlloc = options.ZeroOnAlloc,
             QueueSize = QueueSize,
             Backing = BenchBackings.ToMemoryBacking(backing),
             Granularity = options.Granularity,
         });
-        var m = BalloonExperiment.Measure(rig.Guest, rig.Device, rig.Driver, (ulong)(options.InflateBytes >> PageShift), inflateProgress, deflateProgress);
+        var pages = (ulong)(options.InflateBytes >> PageShift);
+        var m = reporting
+            ? ReportingExperiment.Measure(rig.Guest, rig.Device, rig.Driver, pages, Throttled(progress, mode, BenchPhases.Report, options.InflateBytes, ct))
+            : BalloonExperiment.Measure(rig.Guest, rig.Device, rig.Driver, pages, inflateProgress, deflateProgress);
         return new BenchRun(mode, backing, options.Granularity, m);
     }
 

@@ -29,4 +29,12 @@ public enum BenchMode
     /// </summary>
     [JsonStringEnumMemberName("sg")]
     Sg,
+
+    /// <summary>
+    /// <c>reporting</c>: not an inflate — free page reporting (VIRTIO_BALLOON_F_PAGE_REPORTING): a workload of the
+    /// same size exits and the guest reports the freed memory until the host has it back
+    /// (<see cref="ReportingExperiment"/>). Run by <c>--reporting</c>, after the modes.
+    /// </summary>
+    [JsonStringEnumMemberName("reporting")]
+    Reporting,
 }

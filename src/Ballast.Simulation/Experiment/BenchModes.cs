@@ -7,7 +7,8 @@ public static class BenchModes
     /// <summary>The command-line value that selects every mode.</summary>
     public const string AllName = "all";
 
-    /// <summary>Every mode, in the order <c>--mode all</c> runs them.</summary>
+    /// <summary>Every inflate mode, in the order <c>--mode all</c> runs them (<see cref="BenchMode.Reporting"/> is
+    /// not an inflate: <c>--reporting</c> adds it).</summary>
     public static IReadOnlyList<BenchMode> All { get; } = [BenchMode.PfnPerPage, BenchMode.Pfn, BenchMode.Sg];
 
     /// <summary>The values <c>--mode</c> accepts: <c>all</c> followed by each mode's name.</summary>
@@ -19,8 +20,16 @@ public static class BenchModes
         BenchMode.PfnPerPage => "pfn-per-page",
         BenchMode.Pfn => "pfn",
         BenchMode.Sg => "sg",
+        BenchMode.Reporting => "reporting",
         _ => throw new ArgumentOutOfRangeException(nameof(mode), mode, "unknown bench mode"),
     };
+
+    /// <summary>
+    /// The modes selected by a <c>--mode</c> value, followed by <see cref="BenchMode.Reporting"/> if
+    /// <paramref name="reporting"/> (<c>--reporting</c>).
+    /// </summary>
+    public static IReadOnlyList<BenchMode> Select(string value, bool reporting) =>
+        reporting ? [.. Select(value), BenchMode.Reporting] : Select(value);
 
     /// <summary>
     /// The modes selected by a <c>--mode</c> value: every mode for <c>all</c>, else the one named.

@@ -19,7 +19,10 @@ public sealed record BenchOptions
     /// <summary>How much the balloon inflates, in bytes (<c>--inflate</c>, default 7 GiB).</summary>
     public required long InflateBytes { get; init; }
 
-    /// <summary>The modes to run, in this order (<c>--mode</c>; <c>all</c> is pfn-per-page, pfn, sg).</summary>
+    /// <summary>
+    /// The modes to run, in this order (<c>--mode</c>; <c>all</c> is pfn-per-page, pfn, sg; <c>--reporting</c> adds
+    /// <see cref="BenchMode.Reporting"/>, which frees <see cref="InflateBytes"/> and reports it instead of inflating).
+    /// </summary>
     public required IReadOnlyList<BenchMode> Modes { get; init; }
 
     /// <summary>The guest memory profile (<c>--profile</c>, default idle).</summary>
@@ -51,6 +54,9 @@ public sealed record BenchOptions
 
     /// <summary>Guest memory comes in 4 MiB blocks (the simulated guest's allocation granule).</summary>
     public const long GuestMemGranule = 4 * SizeFormatter.MiB;
+
+    /// <summary>The smallest block the simulated guest reports (order 9: 2 MiB), the least <c>--reporting</c> can free.</summary>
+    public const long ReportingBlockBytes = (long)GuestPage.Size << Guest.PageReporting.DefaultOrder;
 
     /// <summary>Host memory the engine needs on top of guest memory (queues, bitmaps, the runtime).</summary>
     public const long HeadroomBytes = 1L << 30;
@@ -91,6 +97,10 @@ public sealed record BenchOptions
 
         if (Modes.Count == 0)
             errors.Add("no mode to run: --mode must name at least one mode.");
+
+        if (Modes.Contains(BenchMode.Reporting) && inflate > 0 && inflate < ReportingBlockBytes)
+            errors.Add($"--reporting frees --inflate and the guest reports free memory in blocks of {SizeFormatter.Format(ReportingBlockBytes)}: "
+                + $"--inflate must be at least {SizeFormatter.Format(ReportingBlockBytes)} (got {SizeFormatter.Format(inflate)}).");
 
         if (Backings.Count == 0)
             errors.Add("no backing to run on: --backing must name at least one of 4k, thp, hugetlb.");

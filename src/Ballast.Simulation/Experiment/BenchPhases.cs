@@ -10,6 +10,9 @@ public static class BenchPhases
     /// <summary>The balloon is deflating: the host gives pages back to the guest.</summary>
     public const string Deflate = "deflate";
 
+    /// <summary>The guest reports its free memory to the host (free page reporting).</summary>
+    public const string Report = "report";
+
     /// <summary>The engine is putting the guest back as it was before the next run.</summary>
     public const string Restore = "restore";
 }

@@ -40,6 +40,7 @@ public abstract class ExperimentRig : IDisposable
             var device = new BalloonDevice(new BalloonDeviceOptions
             {
                 ScatterGather = setup.ScatterGather,
+                PageReporting = setup.PageReporting,
                 Release = setup.Release,
                 Granularity = setup.Granularity,
                 MustTellHost = true,

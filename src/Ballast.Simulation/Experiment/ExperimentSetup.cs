@@ -19,6 +19,9 @@ public sealed record ExperimentSetup
     /// <summary>The seed's scatter-gather protocol (VIRTIO_BALLOON_F_SG) on both sides, or classic PFN arrays.</summary>
     public bool ScatterGather { get; init; }
 
+    /// <summary>The device offers free page reporting (VIRTIO_BALLOON_F_PAGE_REPORTING); the driver accepts it.</summary>
+    public bool PageReporting { get; init; }
+
     /// <summary>How the device releases host memory.</summary>
     public ReleasePolicy Release { get; init; } = ReleasePolicy.Coalesce;
 

@@ -65,6 +65,10 @@ public static class MedianAggregator
             HostPageSize = Median(runs, run => run.HostPageSize),
             HugePageBytesBefore = Median(runs, run => run.HugePageBytesBefore),
             HugePageBytesAfter = Median(runs, run => run.HugePageBytesAfter),
+            Reports = Median(runs, run => run.Reports),
+            ReportedEntries = Median(runs, run => run.ReportedEntries),
+            ReportPasses = Median(runs, run => run.ReportPasses),
+            ReportDelayMs = Median(runs, run => run.ReportDelayMs),
         };
     }
 

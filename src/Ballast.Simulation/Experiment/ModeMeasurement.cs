@@ -69,4 +69,23 @@ public record ModeMeasurement
     /// <summary>The same after inflating: what the balloon left in huge pages.</summary>
     [JsonPropertyOrder(5)]
     public long HugePageBytesAfter { get; init; }
+
+    /// <summary>Free page reporting: buffers sent on reporting_vq, one per report (0 for an inflate).</summary>
+    [JsonPropertyOrder(6)]
+    public long Reports { get; init; }
+
+    /// <summary>Free page reporting: free blocks reported, one descriptor each (0 for an inflate).</summary>
+    [JsonPropertyOrder(7)]
+    public long ReportedEntries { get; init; }
+
+    /// <summary>Free page reporting: runs of the guest's reporting work it took (0 for an inflate).</summary>
+    [JsonPropertyOrder(8)]
+    public long ReportPasses { get; init; }
+
+    /// <summary>
+    /// Free page reporting: what Linux would have waited on top of <see cref="ModeMeasurement.TotalMs"/>, 2 s before
+    /// each run of its reporting work (<c>PAGE_REPORTING_DELAY</c>); the simulation does not sleep it. 0 for an inflate.
+    /// </summary>
+    [JsonPropertyOrder(9)]
+    public double ReportDelayMs { get; init; }
 }

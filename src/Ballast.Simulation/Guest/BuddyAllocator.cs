@@ -45,8 +45,12 @@ namespace Ballast.Simulation.Guest;
 /// Misuse throws: freeing a frame that is not allocated (double free, hole), a misaligned or
 /// out-of-range block, an order outside 0..10, reserving a frame that is already allocated.
 /// </para>
+/// <para>
+/// Free page reporting (BuddyAllocator.Reporting.cs) adds a reported flag per free block and isolated blocks; a
+/// reported block merges and is allocated like any other, and loses the flag when it does.
+/// </para>
 /// </remarks>
-public sealed class BuddyAllocator
+public sealed partial class BuddyAllocator
 {
     /// <summary>Largest block order (Linux <c>MAX_PAGE_ORDER</c> on x86-64): 2^10 frames = 4 MiB.</summary>
     public const int MaxOrder = 10;
@@ -65,6 +69,7 @@ public sealed class BuddyAllocator
     private readonly uint[] _heads = new uint[OrderCount];
     private readonly uint[] _tails = new uint[OrderCount];
     private readonly int[] _blocks = new int[OrderCount];
+    private readonly int[] _reportedBlocks = new int[OrderCount];
     private readonly uint _end;
     private uint _nonEmpty;
     private ulong _freeFrames;
@@ -214,13 +219,7 @@ public sealed class BuddyAllocator
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Free(ulong pfn, int order)
     {
-        CheckOrder(order);
-        var size = 1UL << order;
-        if ((pfn & (size - 1)) != 0)
-            ThrowMisaligned(pfn, order);
-        if (pfn >= _end || _end - pfn < size)
-            ThrowBlockOutOfRange(pfn, order, _end);
-
+        CheckBlock(pfn, order);
         var block = (uint)pfn;
         if (order == 0)
         {
@@ -230,24 +229,14 @@ public sealed class BuddyAllocator
         }
         else
         {
-            var frames = _state.AsSpan((int)block, (int)size);
+            var frames = _state.AsSpan((int)block, 1 << order);
             var bad = frames.IndexOfAnyExcept(FrameState.Allocated);
             if (bad >= 0)
                 ThrowNotAllocated(pfn + (uint)bad, frames[bad]);
             frames.Clear();
         }
 
-        while (order < MaxOrder)
-        {
-            var buddy = block ^ (1u << order);
-            if (buddy >= _end || _state[buddy] != FrameState.Head(order))
-                break;
-            Unlink(buddy, order);
-            _state[buddy] = FrameState.FreeTail;
-            block &= ~(1u << order);
-            order++;
-        }
-
+        (block, order) = MergeWithBuddies(block, order);
         PushHead(block, order);
         _frees++;
     }
@@ -262,7 +251,7 @@ public sealed class BuddyAllocator
     /// </summary>
     /// <returns>The number of frames reserved (the usable frames of the range).</returns>
     /// <exception cref="ArgumentOutOfRangeException">The range extends past <see cref="EndPfn"/>.</exception>
-    /// <exception cref="InvalidOperationException">A frame of the range is already allocated; nothing is changed.</exception>
+    /// <exception cref="InvalidOperationException">A frame of the range is already allocated or isolated for a report; nothing is changed.</exception>
     public ulong Reserve(ulong startPfn, ulong count)
     {
         if (startPfn > _end || count > _end - startPfn)
@@ -272,9 +261,11 @@ public sealed class BuddyAllocator
         if (count == 0)
             return 0;
 
-        var taken = _state.AsSpan((int)startPfn, (int)count).IndexOf(FrameState.Allocated);
+        var taken = _state.AsSpan((int)startPfn, (int)count).IndexOfAnyInRange(FrameState.Allocated, FrameState.Isolated);
         if (taken >= 0)
-            throw new InvalidOperationException($"Frame 0x{startPfn + (uint)taken:x} is already allocated.");
+            throw new InvalidOperationException(_state[(int)startPfn + taken] == FrameState.Isolated
+                ? $"Frame 0x{startPfn + (uint)taken:x} is isolated for a report."
+                : $"Frame 0x{startPfn + (uint)taken:x} is already allocated.");
 
         return ReserveFree((uint)startPfn, (uint)(startPfn + count));
     }
@@ -322,9 +313,11 @@ public sealed class BuddyAllocator
     {
         ulong listed = 0;
         ulong tailFrames = 0;
+        ulong reported = 0;
         for (var order = 0; order < OrderCount; order++)
         {
             var count = 0;
+            var reportedCount = 0;
             var prev = Nil;
             for (var block = _heads[order]; block != Nil; block = _links[block].Next)
             {
@@ -332,8 +325,10 @@ public sealed class BuddyAllocator
                     throw Corrupt($"order {order} list holds PFN 0x{block:x} beyond the end");
                 if (_links[block].Prev != prev)
                     throw Corrupt($"order {order} block 0x{block:x} has a bad prev link");
-                if (_state[block] != FrameState.Head(order))
+                if (FrameState.Unreported(_state[block]) != FrameState.Head(order))
                     throw Corrupt($"order {order} block 0x{block:x} has state 0x{_state[block]:x2}");
+                if (_state[block] != FrameState.Head(order))
+                    reportedCount++;
                 if ((block & ((1u << order) - 1)) != 0 || _end - block < (1u << order))
                     throw Corrupt($"order {order} block 0x{block:x} is misaligned or runs past the end");
                 if (_state.AsSpan((int)block + 1, (1 << order) - 1).IndexOfAnyExcept(FrameState.FreeTail) >= 0)
@@ -341,7 +336,7 @@ public sealed class BuddyAllocator
                 if (order < MaxOrder)
                 {
                     var buddy = block ^ (1u << order);
-                    if (buddy < _end && _state[buddy] == FrameState.Head(order))
+                    if (buddy < _end && FrameState.Unreported(_state[buddy]) == FrameState.Head(order))
                         throw Corrupt($"order {order} blocks 0x{block:x} and 0x{buddy:x} are free buddies, not merged");
                 }
 
@@ -354,6 +349,9 @@ public sealed class BuddyAllocator
                 throw Corrupt($"order {order} tail is 0x{_tails[order]:x}, last block is 0x{prev:x}");
             if (_blocks[order] != count)
                 throw Corrupt($"order {order} counts {_blocks[order]} blocks, list has {count}");
+            if (_reportedBlocks[order] != reportedCount)
+                throw Corrupt($"order {order} counts {_reportedBlocks[order]} reported blocks, list has {reportedCount}");
+            reported += (ulong)reportedCount << order;
             if (((_nonEmpty >> order) & 1) != (count > 0 ? 1u : 0u))
                 throw Corrupt($"order {order} non-empty bit disagrees with the list");
             listed += (ulong)count << order;
@@ -363,11 +361,17 @@ public sealed class BuddyAllocator
         if (listed != _freeFrames)
             throw Corrupt($"lists hold {listed} frames, FreeFrames is {_freeFrames}");
 
+        if (reported != ReportedFrames)
+            throw Corrupt($"lists hold {reported} reported frames, ReportedFrames is {ReportedFrames}");
+
         ulong usable = 0;
         ulong free = 0;
         ulong tails = 0;
+        ulong isolated = 0;
         foreach (var state in _state)
         {
+            if (state == FrameState.Isolated)
+                isolated++;
             if (state != FrameState.Hole)
                 usable++;
             if (state < FrameState.Allocated)
@@ -380,6 +384,8 @@ public sealed class BuddyAllocator
             throw Corrupt($"{usable} usable frames, TotalFrames is {TotalFrames}");
         if (free != _freeFrames || tails != tailFrames)
             throw Corrupt($"{free} free frames ({tails} non-head), lists hold {_freeFrames} ({tailFrames} non-head)");
+        if (isolated != _isolatedFrames)
+            throw Corrupt($"{isolated} isolated frames, IsolatedFrames is {_isolatedFrames}");
     }
 
     /// <summary>Reserves the usable frames of [start, end), all of which are free or holes.</summary>
@@ -411,6 +417,38 @@ public sealed class BuddyAllocator
         return reserved;
     }
 
+    /// <summary>
+    /// Merges the block at <paramref name="block"/>, whose frames are free but which is on no list yet, with its buddy
+    /// for as long as the buddy is a free block of the same order, reported or not (the merged block is not); returns
+    /// the merged block for the caller to push.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private (uint Block, int Order) MergeWithBuddies(uint block, int order)
+    {
+        while (order < MaxOrder)
+        {
+            var buddy = block ^ (1u << order);
+            if (buddy >= _end || FrameState.Unreported(_state[buddy]) != FrameState.Head(order))
+                break;
+            Unlink(buddy, order);
+            _state[buddy] = FrameState.FreeTail;
+            block &= ~(1u << order);
+            order++;
+        }
+        return (block, order);
+    }
+
+    /// <summary>Throws for an order outside 0..10, a block not aligned to its order, or one running past the end.</summary>
+    private void CheckBlock(ulong pfn, int order)
+    {
+        CheckOrder(order);
+        var size = 1UL << order;
+        if ((pfn & (size - 1)) != 0)
+            ThrowMisaligned(pfn, order);
+        if (pfn >= _end || _end - pfn < size)
+            ThrowBlockOutOfRange(pfn, order, _end);
+    }
+
     /// <summary>The free block containing the free frame <paramref name="pfn"/>: the head of a block of
     /// order k is pfn rounded down to 2^k, so probing each order finds it.</summary>
     private (uint Block, int Order) FindFreeBlock(uint pfn)
@@ -418,7 +456,7 @@ public sealed class BuddyAllocator
         for (var order = 0; order < OrderCount; order++)
         {
             var block = pfn & ~((1u << order) - 1);
-            if (_state[block] == FrameState.Head(order))
+            if (FrameState.Unreported(_state[block]) == FrameState.Head(order))
                 return (block, order);
         }
 
@@ -471,9 +509,11 @@ public sealed class BuddyAllocator
         _freeFrames += 1UL << order;
     }
 
-    /// <summary>Takes a free block off its list; its head byte is left for the caller to rewrite.</summary>
+    /// <summary>Takes a free block off its list (and so out of the reported count); its head byte is left for the caller to rewrite.</summary>
     private void Unlink(uint block, int order)
     {
+        if (_state[block] != FrameState.Head(order))
+            _reportedBlocks[order]--;
         var link = _links[block];
         if (link.Prev == Nil)
             _heads[order] = link.Next;
@@ -512,7 +552,10 @@ public sealed class BuddyAllocator
 
     [DoesNotReturn]
     private static void ThrowNotAllocated(ulong pfn, byte state) =>
-        throw new InvalidOperationException(state == FrameState.Hole
-            ? $"Frame 0x{pfn:x} is in a hole and was never allocated."
-            : $"Frame 0x{pfn:x} is not allocated (double free?).");
+        throw new InvalidOperationException(state switch
+        {
+            FrameState.Hole => $"Frame 0x{pfn:x} is in a hole and was never allocated.",
+            FrameState.Isolated => $"Frame 0x{pfn:x} is isolated for a report, not allocated.",
+            _ => $"Frame 0x{pfn:x} is not allocated (double free?).",
+        });
 }

@@ -129,6 +129,38 @@ public sealed unsafe class SimulatedGuest : IDisposable
         return pfn;
     }
 
+    /// <summary>
+    /// A workload starts: allocates up to <paramref name="pages"/> 4 KiB pages one at a time and writes each (its
+    /// pattern), so the host backs them whether or not the guest is <see cref="Clean"/>. Returns their frames.
+    /// </summary>
+    public ulong[] StartWorkload(ulong pages)
+    {
+        var pfns = new ulong[Math.Min(pages, Allocator.FreeFrames)];
+        var got = 0;
+        while (got < pfns.Length && Allocator.TryAlloc(0, out var pfn))
+        {
+            Stamp(pfn);
+            pfns[got++] = pfn;
+        }
+        return got == pfns.Length ? pfns : pfns[..got];
+    }
+
+    /// <summary>The workload exits: every frame of <paramref name="pfns"/> goes back to the allocator.</summary>
+    public void EndWorkload(ReadOnlySpan<ulong> pfns)
+    {
+        foreach (var pfn in pfns)
+            Allocator.Free(pfn, 0);
+    }
+
+    /// <summary>The frames of every free block reported to the host: their contents may be gone (read as zeros).</summary>
+    public XBitmap ReportedFrames()
+    {
+        var frames = new XBitmap();
+        foreach (var (pfn, order) in Allocator.ReportedBlockList())
+            frames.SetRange(pfn, 1UL << order);
+        return frames;
+    }
+
     /// <summary>Writes the page's pattern, as a guest program would have.</summary>
     private void Stamp(ulong pfn) => *(ulong*)PageAddress(pfn) = Pattern(pfn);
 
@@ -156,7 +188,8 @@ public sealed unsafe class SimulatedGuest : IDisposable
 
     /// <summary>
     /// Checks every page that must have kept its contents: pages in use by the profile and, for a dirty guest,
-    /// free pages — all except <paramref name="ballooned"/> (frames that were in the balloon at any time) and the
+    /// free pages — all except <paramref name="ballooned"/> (frames that were in the balloon at any time, or were
+    /// reported: <see cref="ReportedFrames"/>) and the
     /// driver's own pages. Reads only pages the host already holds, so the check itself allocates nothing.
     /// </summary>
     public IntegrityReport CheckIntegrity(XBitmap ballooned)

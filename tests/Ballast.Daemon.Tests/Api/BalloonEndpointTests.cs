@@ -14,7 +14,9 @@ public class BalloonEndpointTests
     {
         await using var rig = await ApiRig.StartAsync();
         rig.Device.SetTargetPages(1000);
+        var beforeWrite = (DateTime.UtcNow - DateTime.UnixEpoch).Ticks / TimeSpan.TicksPerMicrosecond;
         rig.SetActualPages(250);
+        var afterWrite = (DateTime.UtcNow - DateTime.UnixEpoch).Ticks / TimeSpan.TicksPerMicrosecond;
 
         using var response = await rig.Http.GetAsync("/balloon");
 
@@ -32,7 +34,10 @@ public class BalloonEndpointTests
         Assert.Equal(4096, root.GetProperty("host_page_bytes").GetInt64());
         Assert.Equal("host-page", root.GetProperty("release_granularity").GetString());
         Assert.Equal(0, root.GetProperty("partial_host_page_bytes").GetInt64());
-        Assert.Equal(11, root.EnumerateObject().Count());
+        foreach (var report in new[] { "reports", "reported_entries", "reported_bytes", "report_released_bytes", "report_poison_skipped_bytes", "report_malformed_entries", "poison_value" })
+            Assert.Equal(0, root.GetProperty(report).GetInt64());
+        Assert.InRange(root.GetProperty("actual_written_unix_us").GetInt64(), beforeWrite, afterWrite);
+        Assert.Equal(19, root.EnumerateObject().Count());
     }
 
     [Fact]

@@ -80,8 +80,8 @@ public sealed class BallastGuest : IAsyncDisposable
                 MemoryBytes = options.MemoryBytes,
                 Backing = options.Backing,
                 Balloon = GuestBalloonDevice.VhostUser,
-                Queues = options.Shape.Queues,
-                ConfigSize = options.Shape.ConfigSize,
+                Queues = options.Queues,
+                ConfigSize = options.ConfigSize,
                 ReconnectMs = options.ReconnectMs,
                 Append = options.Append,
             }, ct);

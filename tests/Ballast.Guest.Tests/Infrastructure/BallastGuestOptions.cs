@@ -9,7 +9,7 @@ public sealed record BallastGuestOptions
     /// <summary>A short prefix for the run directory.</summary>
     public string Name { get; init; } = "t";
 
-    /// <summary><c>ballast serve --features</c>; the QEMU side gets the queues and config space they imply (<see cref="Shape"/>).</summary>
+    /// <summary><c>ballast serve --features</c>; the QEMU side gets the queues and config space the device has for them.</summary>
     public string Features { get; init; } = "stats,deflate-on-oom";
 
     /// <summary><c>ballast serve --defer-release</c> (needs <c>must-tell-host</c> in <see cref="Features"/>).</summary>
@@ -42,6 +42,12 @@ public sealed record BallastGuestOptions
     /// <summary>How long the boot may take (to <c>BALLAST ready</c>).</summary>
     public TimeSpan BootTimeout { get; init; } = TimeSpan.FromMinutes(3);
 
-    /// <summary>The queues and config space QEMU must give the device for <see cref="Features"/>.</summary>
+    /// <summary>The queues and config space QEMU must give the device for <see cref="Features"/> (the device's own rules).</summary>
     public DaemonDeviceShape Shape => DaemonDeviceShape.Of(Features);
+
+    /// <summary>The number of queues QEMU must give the device for <see cref="Features"/> (the device's own count).</summary>
+    public int Queues => Shape.Queues;
+
+    /// <summary>The config space QEMU must give the device for <see cref="Features"/> (16 bytes with page-poison or page-reporting).</summary>
+    public int ConfigSize => Shape.ConfigSize;
 }

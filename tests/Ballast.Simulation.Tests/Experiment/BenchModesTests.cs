@@ -16,7 +16,17 @@ public class BenchModesTests
     public void Select_MapsCommandLineValues(string value, BenchMode[] expected) =>
         Assert.Equal(expected, BenchModes.Select(value));
 
+    [Fact]
+    public void Select_WithReporting_AddsItAfterTheModes()
+    {
+        Assert.Equal([BenchMode.Sg, BenchMode.Reporting], BenchModes.Select("sg", reporting: true));
+        Assert.Equal([.. BenchModes.All, BenchMode.Reporting], BenchModes.Select("all", reporting: true));
+        Assert.Equal([BenchMode.Pfn], BenchModes.Select("pfn", reporting: false));
+        Assert.Equal("reporting", BenchModes.Name(BenchMode.Reporting));
+    }
+
     [Theory]
+    [InlineData("reporting")]
     [InlineData("SG")]
     [InlineData("pfn_per_page")]
     [InlineData("")]

@@ -69,4 +69,15 @@ public class BenchOptionsValidateTests
     [Fact]
     public void Validate_ReportsEveryProblem() =>
         Assert.Equal(3, (s_valid with { InflateBytes = (9L << 30) + 1, Repeat = 0 }).Validate(null).Count);
+
+    [Fact]
+    public void Validate_Reporting_NeedsAtLeastOneReportingBlock()
+    {
+        var options = s_valid with { Modes = [BenchMode.Sg, BenchMode.Reporting] };
+
+        Assert.Empty((options with { InflateBytes = 2L << 20 }).Validate(null));
+        var error = Assert.Single((options with { InflateBytes = 1L << 20 }).Validate(null));
+        Assert.Contains("--inflate must be at least 2 MiB", error, StringComparison.Ordinal);
+        Assert.Empty((s_valid with { InflateBytes = 1L << 20 }).Validate(null));
+    }
 }

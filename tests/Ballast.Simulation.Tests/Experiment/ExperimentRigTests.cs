@@ -31,6 +31,40 @@ public sealed class ExperimentRigTests
         Assert.Equal(32 * MiB / 4096, reports[^1]);
     }
 
+    [Theory]
+    [InlineData(BenchTransport.InProcess)]
+    [InlineData(BenchTransport.VhostUser)]
+    public void MeasureReporting_GivesTheFreedMemoryBackWithoutBallooning(BenchTransport transport)
+    {
+        var reports = new List<ulong>();
+        using var rig = ExperimentRig.Create(transport, new ExperimentSetup { GuestMemBytes = 64 * MiB, PageReporting = true });
+        var pages = 32 * MiB / 4096;
+
+        var m = ReportingExperiment.Measure(rig.Guest, rig.Device, rig.Driver, pages, new SyncProgress(reports.Add));
+
+        Assert.Equal("ok", m.Integrity);
+        Assert.Equal((long)(32 * MiB), m.HostBytesBefore - m.HostBytesAfter);
+        Assert.Equal(0UL, rig.Device.BalloonedPages);
+        // The freed pages merge with free neighbours reported before, which are reported again with them.
+        Assert.True(m.Pages >= (long)pages);
+        Assert.True(m.Reports > 0 && m.ReportPasses > 0);
+        Assert.Equal(m.Reports, m.Buffers);
+        Assert.Equal(m.ReportedEntries, m.Runs);   // the guest's entries (its counters) = the device's (its counters)
+        Assert.Equal(m.ReportPasses * 2000.0, m.ReportDelayMs);
+        Assert.Equal(0, m.DeflateMs);
+        Assert.Equal((ulong)m.Pages, reports[^1]);
+    }
+
+    [Fact]
+    public void MeasureReporting_WithoutTheFeature_Throws()
+    {
+        using var rig = ExperimentRig.Create(BenchTransport.InProcess, new ExperimentSetup { GuestMemBytes = 32 * MiB });
+
+        var e = Assert.Throws<InvalidOperationException>(() => ReportingExperiment.Measure(rig.Guest, rig.Device, rig.Driver, 1024));
+
+        Assert.Contains("PAGE_REPORTING", e.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Dispose_OverVhostUser_RemovesTheSocketAndItsDirectory()
     {

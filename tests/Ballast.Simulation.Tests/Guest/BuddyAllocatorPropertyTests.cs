@@ -55,6 +55,9 @@ public class BuddyAllocatorPropertyTests
             case < 93:
                 model.ReserveRandom(op.Order / 20.0, op.Arg);
                 break;
+            case < 96:
+                model.Report(op.Order, 1 + (op.Arg % PageReporting.Capacity));
+                break;
             default:
                 model.FreeUnowned((ulong)op.Arg, op.Order % 3);
                 break;
@@ -213,6 +216,33 @@ public class BuddyAllocatorPropertyTests
             var thrown = Record.Exception(() => _allocator.Free(pfn, order));
             Assert.True(thrown is InvalidOperationException or ArgumentOutOfRangeException, $"Free(0x{pfn:x}, {order}) threw {thrown}");
             Assert.Equal(free, _allocator.FreeFrames);
+        }
+
+        /// <summary>
+        /// Free page reporting from <paramref name="order"/> up: only free frames are reported, everything goes back
+        /// free, and a second run finds nothing left to report.
+        /// </summary>
+        public void Report(int order, int capacity)
+        {
+            var free = _allocator.FreeFrames;
+            var reporting = new PageReporting(_allocator, blocks =>
+            {
+                foreach (var block in blocks)
+                {
+                    Assert.True(block.Order >= order);
+                    for (var frame = block.Pfn; frame < block.Pfn + block.Frames; frame++)
+                        Assert.True(_usable.Contains(frame) && !_allocated.Contains(frame), $"reported frame 0x{frame:x} is not free");
+                }
+            }, order, capacity);
+
+            reporting.RunUntilIdle();
+
+            Assert.Equal(free, _allocator.FreeFrames);
+            Assert.Equal(0UL, _allocator.IsolatedFrames);
+            Assert.True(_allocator.ReportedFrames <= free);
+            var again = 0;
+            new PageReporting(_allocator, blocks => again += blocks.Length, order).RunUntilIdle();
+            Assert.Equal(0, again);
         }
 
         private void TakeFrame(ulong pfn)
