@@ -3,7 +3,8 @@
 #   /init                         guest/initramfs/init (busybox sh; orders from the kernel command line)
 #   /bin/busybox                  from busybox-static (the init installs the applet links)
 #   /bin/ballast-hog              guest/initramfs/hog.c, compiled here with gcc -static
-#   /lib/modules/ballast/*.ko     every .ko in MODULE_DIR (virtio_balloon.ko) and each EXTRA.ko;
+#   /lib/modules/ballast/*.ko     every .ko in MODULE_DIR (virtio_balloon.ko) and each EXTRA.ko, and
+#                                 MODULE_DIR/preload if there is one (modules /init loads first);
 #                                 the init loads NAME.ko for ballast.module=NAME
 #   /dev/console                  so the init has a console before it mounts devtmpfs
 # packed with `find . | cpio -o -H newc | gzip`. OUT must not exist.
@@ -38,6 +39,10 @@ for ko in "${mods[@]}"; do
 	cp "$ko" "$root/lib/modules/ballast/"
 done
 [[ -f $root/lib/modules/ballast/virtio_balloon.ko ]] || die "virtio_balloon.ko is not among the modules"
+# A modular virtio core (debian-kernel.sh): the modules /init loads first, in order.
+if [[ -f $moddir/preload ]]; then
+	cp "$moddir/preload" "$root/lib/modules/ballast/preload"
+fi
 
 (cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) | gzip -9 -n >"$out/initrd.gz"
 rm -rf "$root"

@@ -10,14 +10,20 @@
 #                                 busybox-static and libc6-dev versions, KERNEL_KEY, MODULE_KEY,
 #                                 extra modules
 #   $CACHE/qemu/<QEMU_KEY>/       setup-qemu.sh, lib.sh (the chroot; its own stamp)
+# With --debian-kernel also Debian's prebuilt kernel and an initramfs with its modules:
+#   $CACHE/debian-kernel/<DEBIAN_KERNEL_KEY>/  debian-kernel.sh, lib.sh, the image package's name and version
+#   $CACHE/initrd/<DEBIAN_INITRD_KEY>/         as INITRD_KEY, with DEBIAN_KERNEL_KEY for KERNEL_KEY and no module
 # Kernel and initramfs are built in $CACHE/*/.tmp-* and renamed into place on success, so an
 # interrupted run leaves nothing that looks finished. flock on $CACHE/.lock serialises callers.
 # The kernel and initramfs are hard-linked into the chroot under /ballast so chrooted QEMU sees them.
 #
-# Usage: ensure.sh [--prune] [EXTRA.ko...]
+# Usage: ensure.sh [--prune] [--debian-kernel] [EXTRA.ko...]
 #   EXTRA.ko   more modules for the initramfs (ballast.module=NAME loads NAME.ko); an EXTRA.ko
 #              named ballast_balloon.ko replaces the one built here
 #   --prune    delete cached artifacts other than the ones printed
+#   --debian-kernel  also Debian's own kernel (the package linux-image-amd64 depends on, downloaded with
+#              apt-get download from this machine's apt sources, never installed) with an initramfs
+#              carrying its virtio modules; prints the DEBIAN_* lines
 # Environment: BALLAST_GUEST_CACHE (default /var/cache/ballast-guest)
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -25,11 +31,13 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 source "$here/lib.sh"
 
 prune=0
+debian=0
 extra=()
 for arg in "$@"; do
 	case $arg in
 	--prune) prune=1 ;;
-	-*) die "unknown option $arg (usage: $0 [--prune] [EXTRA.ko...])" ;;
+	--debian-kernel) debian=1 ;;
+	-*) die "unknown option $arg (usage: $0 [--prune] [--debian-kernel] [EXTRA.ko...])" ;;
 	*)
 		[[ -f $arg ]] || die "no such module: $arg"
 		extra+=("$(cd "$(dirname "$arg")" && pwd)/${arg##*/}")
@@ -38,7 +46,7 @@ for arg in "$@"; do
 done
 
 cache=${BALLAST_GUEST_CACHE:-/var/cache/ballast-guest}
-mkdir -p "$cache/kernel" "$cache/module" "$cache/initrd" "$cache/qemu"
+mkdir -p "$cache/kernel" "$cache/module" "$cache/initrd" "$cache/qemu" "$cache/debian-kernel"
 cache=$(cd "$cache" && pwd)
 
 exec 9>"$cache/.lock"
@@ -75,6 +83,17 @@ initrd_key=$(key initrd \
 	"busybox-static=$(pkg_version busybox-static)" "libc6-dev=$(pkg_version libc6-dev)" \
 	"kernel=$kernel_key" "module=$module_key" "extra=$extra_hashes")
 qemu_key=$(key qemu "$(filehash "$here/setup-qemu.sh" "$here/lib.sh")")
+debian_kernel_key="" debian_initrd_key="" debian_package=""
+if ((debian)); then
+	# The image package the metapackage points at now, and the version apt would fetch: a new upload is a new key.
+	debian_package=$(apt-cache depends linux-image-amd64 2>/dev/null | awk '$1 == "Depends:" { print $2; exit }')
+	[[ -n $debian_package ]] || die "apt knows no linux-image-amd64 (run apt-get update?)"
+	debian_version=$(apt-cache show --no-all-versions "$debian_package" | awk '$1 == "Version:" { print $2; exit }')
+	debian_kernel_key=$(key debian-kernel "$(filehash "$here/debian-kernel.sh" "$here/lib.sh")" "$debian_package=$debian_version")
+	debian_initrd_key=$(key initrd \
+		"$(filehash "$here/build-initramfs.sh" "$here/lib.sh" "$here/initramfs/init" "$here/initramfs/hog.c")" \
+		"busybox-static=$(pkg_version busybox-static)" "libc6-dev=$(pkg_version libc6-dev)" "debian-kernel=$debian_kernel_key")
+fi
 
 # build KIND KEY COMMAND...: run COMMAND with a fresh temp dir appended, rename it to KIND/KEY.
 build() {
@@ -105,9 +124,20 @@ build_initrd() {
 		"$cache/module/$module_key/ballast_balloon.ko" "${extra[@]}"
 }
 
+build_debian_kernel() {
+	"$here/debian-kernel.sh" "$1" "$debian_package"
+}
+build_debian_initrd() {
+	"$here/build-initramfs.sh" "$1" "$cache/debian-kernel/$debian_kernel_key/modules"
+}
+
 build kernel "$kernel_key" build_kernel
 build module "$module_key" build_module
 build initrd "$initrd_key" build_initrd
+if ((debian)); then
+	build debian-kernel "$debian_kernel_key" build_debian_kernel
+	build initrd "$debian_initrd_key" build_debian_initrd
+fi
 qemu_root=$("$here/setup-qemu.sh" "$cache/qemu/$qemu_key")
 
 # Hard links (same file system; a copy otherwise) into the chroot, named by key.
@@ -122,11 +152,17 @@ kernel=$guest_dir/bzImage-$kernel_key
 initrd=$guest_dir/initrd-$initrd_key.gz
 link_in "$cache/kernel/$kernel_key/bzImage" "$kernel"
 link_in "$cache/initrd/$initrd_key/initrd.gz" "$initrd"
+if ((debian)); then
+	debian_kernel=$guest_dir/bzImage-debian-$debian_kernel_key
+	debian_initrd=$guest_dir/initrd-$debian_initrd_key.gz
+	link_in "$cache/debian-kernel/$debian_kernel_key/bzImage" "$debian_kernel"
+	link_in "$cache/initrd/$debian_initrd_key/initrd.gz" "$debian_initrd"
+fi
 
 if ((prune)); then
-	for d in "$cache"/kernel/* "$cache"/module/* "$cache"/initrd/* "$cache"/qemu/*; do
+	for d in "$cache"/kernel/* "$cache"/module/* "$cache"/initrd/* "$cache"/qemu/* "$cache"/debian-kernel/*; do
 		case ${d##*/} in
-		"$kernel_key" | "$module_key" | "$initrd_key" | "$qemu_key") ;;
+		"$kernel_key" | "$module_key" | "$initrd_key" | "$qemu_key" | "$debian_kernel_key" | "$debian_initrd_key") ;;
 		*)
 			log "pruning $d"
 			rm -rf --one-file-system "$d"
@@ -134,7 +170,7 @@ if ((prune)); then
 		esac
 	done
 	for f in "$guest_dir"/bzImage-* "$guest_dir"/initrd-*; do
-		[[ $f == "$kernel" || $f == "$initrd" ]] || rm -f "$f"
+		[[ $f == "$kernel" || $f == "$initrd" || $f == "${debian_kernel:-}" || $f == "${debian_initrd:-}" ]] || rm -f "$f"
 	done
 fi
 log "ready in $(($(now_ms) - start)) ms"
@@ -158,3 +194,15 @@ MODULE_KEY=$module_key
 INITRD_KEY=$initrd_key
 QEMU_KEY=$qemu_key
 EOT
+if ((debian)); then
+	cat <<EOT
+DEBIAN_KERNEL=$debian_kernel
+DEBIAN_KERNEL_IN_ROOT=${debian_kernel#"$qemu_root"}
+DEBIAN_INITRD=$debian_initrd
+DEBIAN_INITRD_IN_ROOT=${debian_initrd#"$qemu_root"}
+DEBIAN_KERNEL_RELEASE=$(cat "$cache/debian-kernel/$debian_kernel_key/kernelrelease")
+DEBIAN_KERNEL_PACKAGE=$(cat "$cache/debian-kernel/$debian_kernel_key/package")
+DEBIAN_KERNEL_KEY=$debian_kernel_key
+DEBIAN_INITRD_KEY=$debian_initrd_key
+EOT
+fi

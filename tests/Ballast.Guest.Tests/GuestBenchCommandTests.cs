@@ -1,5 +1,3 @@
-using System.Text.Json;
-using Ballast.GuestLab;
 using Ballast.Guest.Tests.Infrastructure;
 
 namespace Ballast.Guest.Tests;
@@ -16,15 +14,7 @@ public sealed class GuestBenchCommandTests(GuestFixture fixture)
     [Fact]
     public async Task GuestBench_BothDevices_PrintsTheJson_AndBothReleaseHostMemory()
     {
-        await using var bench = ChildProcess.Start("dotnet",
-            [DaemonProcess.DefaultBallastDll, "guest-bench", "--device", "both", "--repeat", "1", "--json"], "ballast guest-bench");
-        fixture.Track(bench);
-        var exited = await bench.WaitForExitAsync(TimeSpan.FromMinutes(5));
-        Assert.True(exited && bench.ExitCode == 0, $"guest-bench {(exited ? $"exited with {bench.ExitCode}" : "did not finish in 5 minutes")}:\n{bench.Tail(80)}");
-
-        var stdout = bench.StandardOutputLines();
-        Assert.True(stdout.Count == 1, $"expected one line of JSON on standard output, got {stdout.Count}:\n{string.Join('\n', stdout)}");
-        using var json = JsonDocument.Parse(stdout[0]);
+        using var json = await GuestBenchProcess.RunJsonAsync(fixture, ["--device", "both", "--repeat", "1", "--json"], TimeSpan.FromMinutes(5));
         var root = json.RootElement;
         Assert.Equal(["guest_mem_bytes", "inflate_bytes", "dirty_bytes", "runs", "release_granularity"], root.EnumerateObject().Select(p => p.Name));
         Assert.Equal(2L << 30, root.GetProperty("guest_mem_bytes").GetInt64());

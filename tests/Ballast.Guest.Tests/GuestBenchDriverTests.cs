@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Ballast.GuestLab;
 using Ballast.Guest.Tests.Infrastructure;
 
 namespace Ballast.Guest.Tests;
@@ -20,15 +19,8 @@ public sealed class GuestBenchDriverTests(GuestFixture fixture)
     [InlineData(true)]
     public async Task GuestBench_AllDrivers_PrintsTheJson_WithThreeDrivers_AllReleaseHostMemory(bool deferRelease)
     {
-        string[] args = [DaemonProcess.DefaultBallastDll, "guest-bench", "--device", "ballast", "--driver", "all", "--repeat", "1", "--json"];
-        await using var bench = ChildProcess.Start("dotnet", deferRelease ? [.. args, "--defer-release"] : args, "ballast guest-bench");
-        fixture.Track(bench);
-        var exited = await bench.WaitForExitAsync(TimeSpan.FromMinutes(6));
-        Assert.True(exited && bench.ExitCode == 0, $"guest-bench {(exited ? $"exited with {bench.ExitCode}" : "did not finish in 6 minutes")}:\n{bench.Tail(80)}");
-
-        var stdout = bench.StandardOutputLines();
-        Assert.True(stdout.Count == 1, $"expected one line of JSON on standard output, got {stdout.Count}:\n{string.Join('\n', stdout)}");
-        using var json = JsonDocument.Parse(stdout[0]);
+        string[] args = ["--device", "ballast", "--driver", "all", "--repeat", "1", "--json"];
+        using var json = await GuestBenchProcess.RunJsonAsync(fixture, deferRelease ? [.. args, "--defer-release"] : args, TimeSpan.FromMinutes(6));
         var root = json.RootElement;
         Assert.Equal(["guest_mem_bytes", "inflate_bytes", "dirty_bytes", "runs", "release_granularity"], root.EnumerateObject().Select(p => p.Name));
         Assert.Equal(InflateBytes, root.GetProperty("inflate_bytes").GetInt64());

@@ -1,5 +1,3 @@
-using System.Text.Json;
-using Ballast.GuestLab;
 using Ballast.Guest.Tests.Infrastructure;
 
 namespace Ballast.Guest.Tests;
@@ -21,16 +19,7 @@ public sealed class GuestBenchHugetlbTests(GuestFixture fixture)
     [Fact]
     public async Task GuestBench_Hugetlb_BothDevicesAllDrivers_ReportsTheBacking_BallastFreesWholeHugePages()
     {
-        await using var bench = ChildProcess.Start("dotnet",
-            [DaemonProcess.DefaultBallastDll, "guest-bench", "--backing", "hugetlb", "--device", "both", "--driver", "all", "--repeat", "1", "--json"],
-            "ballast guest-bench");
-        fixture.Track(bench);
-        var exited = await bench.WaitForExitAsync(TimeSpan.FromMinutes(5));
-        Assert.True(exited && bench.ExitCode == 0, $"guest-bench {(exited ? $"exited with {bench.ExitCode}" : "did not finish in 5 minutes")}:\n{bench.Tail(80)}");
-
-        var stdout = bench.StandardOutputLines();
-        Assert.True(stdout.Count == 1, $"expected one line of JSON on standard output, got {stdout.Count}:\n{string.Join('\n', stdout)}");
-        using var json = JsonDocument.Parse(stdout[0]);
+        using var json = await GuestBenchProcess.RunJsonAsync(fixture, ["--backing", "hugetlb", "--device", "both", "--driver", "all", "--repeat", "1", "--json"], TimeSpan.FromMinutes(5));
         var runs = json.RootElement.GetProperty("runs").EnumerateArray().ToList();
         Assert.Equal(["qemu stock", "ballast stock", "ballast sg", "ballast sg-highorder"],
             runs.Select(run => $"{run.GetProperty("device").GetString()} {run.GetProperty("driver").GetString()}"));

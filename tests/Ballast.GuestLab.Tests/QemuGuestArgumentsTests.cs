@@ -56,6 +56,39 @@ public sealed class QemuGuestArgumentsTests : IDisposable
     }
 
     [Fact]
+    public void Builtin_WithFreePageReporting_TurnsItOn()
+    {
+        var args = QemuGuest.BuildArguments(_environment, _directory,
+            new QemuGuestOptions { Balloon = GuestBalloonDevice.Builtin, FreePageReporting = true, Machine = GuestMachine.Q35 });
+
+        Assert.Contains("virtio-balloon-pci,deflate-on-oom=on,free-page-reporting=on", args);
+    }
+
+    [Fact]
+    public void VhostUser_ConfigSize_ComesFromTheOptions()
+    {
+        var args = QemuGuest.BuildArguments(_environment, _directory, new QemuGuestOptions { Queues = 4, ConfigSize = 16 });
+
+        Assert.Contains("vhost-user-test-device,chardev=ballast0,virtio-id=5,num_vqs=4,config_size=16", args);
+    }
+
+    [Fact]
+    public void DebianKernel_BootsDebiansKernelAndItsInitramfs_AndNeedsThemInTheEnvironment()
+    {
+        var withDebian = GuestEnvironment.Parse(string.Join('\n', _environment.Values.Select(pair => $"{pair.Key}={pair.Value}"))
+            + "\nDEBIAN_KERNEL_IN_ROOT=/ballast/bzImage-debian-d\nDEBIAN_INITRD_IN_ROOT=/ballast/initrd-e.gz\n");
+        var options = new QemuGuestOptions { Kernel = GuestKernel.Debian, Machine = GuestMachine.Q35 };
+
+        var args = QemuGuest.BuildArguments(withDebian, _directory, options);
+
+        Assert.Equal("/ballast/bzImage-debian-d", ArgumentAfter(args, "-kernel"));
+        Assert.Equal("/ballast/initrd-e.gz", ArgumentAfter(args, "-initrd"));
+        Assert.Equal(_environment.KernelInRoot, ArgumentAfter(QemuGuest.BuildArguments(withDebian, _directory, new QemuGuestOptions()), "-kernel"));
+        var e = Assert.Throws<InvalidOperationException>(() => QemuGuest.BuildArguments(_environment, _directory, options));
+        Assert.Contains("--debian-kernel", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Machine_IsMicrovmWithVirtioMmio_ByDefault()
     {
         var args = QemuGuest.BuildArguments(_environment, _directory, new QemuGuestOptions());

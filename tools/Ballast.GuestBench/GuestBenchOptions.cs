@@ -16,6 +16,9 @@ public sealed record GuestBenchOptions
     /// <summary>Default <c>--dirty</c>: 1600 MiB.</summary>
     public const long DefaultDirtyBytes = 1600L << 20;
 
+    /// <summary>Default <c>--hog</c> (with <c>--reporting</c>): 1 GiB.</summary>
+    public const long DefaultHogBytes = 1L << 30;
+
     /// <summary>The smallest guest that boots the initramfs and leaves room for a balloon.</summary>
     public const long MinGuestMemBytes = 256L << 20;
 
@@ -61,6 +64,17 @@ public sealed record GuestBenchOptions
     /// </summary>
     public bool DeferRelease { get; init; }
 
+    /// <summary>
+    /// <c>--reporting</c>: time free page reporting instead of an inflate (<see cref="GuestBenchRunner"/>'s reporting runs):
+    /// both devices offer PAGE_REPORTING, a hog of <see cref="HogBytes"/> starts and is let go (<c>unhog</c>), and the
+    /// host memory behind guest RAM is read until it settles. No balloon target; <see cref="InflateBytes"/> and
+    /// <see cref="DirtyBytes"/> are not used.
+    /// </summary>
+    public bool Reporting { get; init; }
+
+    /// <summary>The hog's size with <see cref="Reporting"/> (a whole number of MiB).</summary>
+    public long HogBytes { get; init; } = DefaultHogBytes;
+
     /// <summary>How many times each device runs; the devices alternate within every repeat.</summary>
     public int Repeat { get; init; } = 1;
 
@@ -93,6 +107,10 @@ public sealed record GuestBenchOptions
             errors.Add($"--dirty must be a whole number of MiB, or 0 (got {DirtyBytes} bytes)");
         else if (DirtyBytes >= GuestMemBytes)
             errors.Add($"--dirty {SizeFormatter.Format(DirtyBytes)} must be less than --guest-mem {SizeFormatter.Format(GuestMemBytes)}");
+        if (Reporting && (HogBytes <= 0 || HogBytes % MiB != 0))
+            errors.Add($"--hog must be a positive whole number of MiB (got {HogBytes} bytes)");
+        else if (Reporting && HogBytes > GuestMemBytes - MinGuestMemBytes)
+            errors.Add($"--hog {SizeFormatter.Format(HogBytes)} must leave at least {SizeFormatter.Format(MinGuestMemBytes)} of --guest-mem {SizeFormatter.Format(GuestMemBytes)} to the guest");
         if (Repeat < 1)
             errors.Add($"--repeat must be at least 1 (got {Repeat})");
         if (Devices.Count == 0)

@@ -22,7 +22,7 @@ namespace Ballast.GuestBench;
 /// <c>BALLOON_CHANGE</c> event, Ballast's <c>actual_written_unix_us</c>), so it carries no polling error.
 /// Features match: both offer stats and deflate-on-oom, so the guest negotiates the same bits.
 /// </remarks>
-public sealed class GuestBenchRunner
+public sealed partial class GuestBenchRunner
 {
     private const long MiB = 1 << 20;
 
@@ -45,10 +45,11 @@ public sealed class GuestBenchRunner
 
     /// <summary>
     /// The daemon's <c>--features</c> for <paramref name="driver"/>; with <paramref name="deferRelease"/> also
-    /// must-tell-host, which <c>--defer-release</c> needs.
+    /// must-tell-host, which <c>--defer-release</c> needs; with <paramref name="reporting"/> also page-reporting.
     /// </summary>
-    public static string DaemonFeatures(GuestBenchDriver driver, bool deferRelease = false) =>
-        (GuestBenchDrivers.UsesSg(driver) ? BallastSgFeatures : BallastFeatures) + (deferRelease ? ",must-tell-host" : "");
+    public static string DaemonFeatures(GuestBenchDriver driver, bool deferRelease = false, bool reporting = false) =>
+        (GuestBenchDrivers.UsesSg(driver) ? BallastSgFeatures : BallastFeatures) + (deferRelease ? ",must-tell-host" : "")
+        + (reporting ? ",page-reporting" : "");
 
     /// <summary>
     /// Runs every repeat: within each, every backing in turn, and on each the devices alternating (QEMU's only with the
@@ -58,6 +59,30 @@ public sealed class GuestBenchRunner
     {
         ArgumentNullException.ThrowIfNull(options);
         var runs = new List<GuestBenchRun>();
+        foreach (var (repeat, backing, device, driver) in Boots(options))
+        {
+            var label = string.Create(CultureInfo.InvariantCulture,
+                $"{GuestRamBackings.Name(backing)} {GuestBenchDevices.Name(device)} {GuestBenchDrivers.Name(driver)} {repeat}/{options.Repeat}");
+            var run = device switch
+            {
+                GuestBenchDevice.Qemu => await RunQemuAsync(options, backing, label, ct).ConfigureAwait(false),
+                GuestBenchDevice.Ballast => await RunBallastAsync(options, driver, backing, label, ct).ConfigureAwait(false),
+                _ => throw new ArgumentException($"unknown device {device}", nameof(options)),
+            };
+            _log(string.Create(CultureInfo.InvariantCulture,
+                $"{label}: inflate {run.InflateMs:0.0} ms (host released at {run.ReleaseMs:0.0} ms), deflate {run.DeflateMs:0.0} ms, host {SizeFormatter.MiBWithDecimal(run.HostBytesBefore)} -> {SizeFormatter.MiBWithDecimal(run.HostBytesAfter)} MiB; {Evidence(run)}"));
+            runs.Add(run);
+        }
+        return new GuestBenchReport(options.GuestMemBytes, options.InflateBytes, options.DirtyBytes, runs) { ReleaseGranularity = options.ReleaseGranularity };
+    }
+
+    /// <summary>
+    /// Every boot, in the order they run: within each repeat every backing in turn, on each the devices alternating,
+    /// each with every driver — QEMU's device only with the stock driver (its other drivers are left out when Ballast's
+    /// device runs them; alone it cannot).
+    /// </summary>
+    private static IEnumerable<(int Repeat, MemoryBacking Backing, GuestBenchDevice Device, GuestBenchDriver Driver)> Boots(GuestBenchOptions options)
+    {
         for (var repeat = 1; repeat <= options.Repeat; repeat++)
         {
             foreach (var backing in options.Backings)
@@ -72,22 +97,11 @@ public sealed class GuestBenchRunner
                                 continue;
                             throw new ArgumentException($"QEMU's device cannot run the {GuestBenchDrivers.Name(driver)} driver", nameof(options));
                         }
-                        var label = string.Create(CultureInfo.InvariantCulture,
-                            $"{GuestRamBackings.Name(backing)} {GuestBenchDevices.Name(device)} {GuestBenchDrivers.Name(driver)} {repeat}/{options.Repeat}");
-                        var run = device switch
-                        {
-                            GuestBenchDevice.Qemu => await RunQemuAsync(options, backing, label, ct).ConfigureAwait(false),
-                            GuestBenchDevice.Ballast => await RunBallastAsync(options, driver, backing, label, ct).ConfigureAwait(false),
-                            _ => throw new ArgumentException($"unknown device {device}", nameof(options)),
-                        };
-                        _log(string.Create(CultureInfo.InvariantCulture,
-                            $"{label}: inflate {run.InflateMs:0.0} ms (host released at {run.ReleaseMs:0.0} ms), deflate {run.DeflateMs:0.0} ms, host {SizeFormatter.MiBWithDecimal(run.HostBytesBefore)} -> {SizeFormatter.MiBWithDecimal(run.HostBytesAfter)} MiB; {Evidence(run)}"));
-                        runs.Add(run);
+                        yield return (repeat, backing, device, driver);
                     }
                 }
             }
         }
-        return new GuestBenchReport(options.GuestMemBytes, options.InflateBytes, options.DirtyBytes, runs) { ReleaseGranularity = options.ReleaseGranularity };
     }
 
     /// <summary>The huge-page evidence of a run, for the progress log.</summary>
@@ -103,18 +117,32 @@ public sealed class GuestBenchRunner
             + $"ShmemPmdMapped {SizeFormatter.MiBWithDecimal(before.QemuShmemPmdMappedBytes)} -> {SizeFormatter.MiBWithDecimal(after.QemuShmemPmdMappedBytes)} MiB");
     }
 
-    private static QemuGuestOptions GuestOptions(GuestBenchOptions options, GuestBalloonDevice balloon, GuestBenchDriver driver, MemoryBacking backing) => new()
+    /// <summary>
+    /// The guest for <paramref name="balloon"/> and <paramref name="driver"/>: with <see cref="GuestBenchOptions.Reporting"/>
+    /// QEMU's balloon gets <c>free-page-reporting=on</c> and nothing is dirtied at boot; the vhost-user device gets the
+    /// daemon's queues and config space (<see cref="DaemonDeviceShape"/>).
+    /// </summary>
+    private static QemuGuestOptions GuestOptions(GuestBenchOptions options, GuestBalloonDevice balloon, GuestBenchDriver driver, MemoryBacking backing)
     {
-        MemoryBytes = options.GuestMemBytes,
-        Backing = backing,
-        Balloon = balloon,
-        DeflateOnOom = true,
-        Queues = 3,
-        // report=0: no periodic meminfo (busybox forks are slow under TCG and would run during the timing). Ballast's
-        // module logs each batch (dev_dbg, dyndbg=+p): a printk into the ring buffer, copied out by /init once a second.
-        Append = string.Create(CultureInfo.InvariantCulture,
-            $"{GuestBenchDrivers.KernelArguments(driver, verbose: true)} ballast.dirty={options.DirtyBytes / MiB} ballast.report=0"),
-    };
+        var shape = DaemonDeviceShape.Of(DaemonFeatures(driver, options.DeferRelease, options.Reporting));
+        return new()
+        {
+            MemoryBytes = options.GuestMemBytes,
+            Backing = backing,
+            Balloon = balloon,
+            DeflateOnOom = true,
+            FreePageReporting = options.Reporting,
+            Queues = shape.Queues,
+            ConfigSize = shape.ConfigSize,
+            // report=0: no periodic meminfo (busybox forks are slow under TCG and would run during the timing). Ballast's
+            // module logs each batch (dev_dbg, dyndbg=+p): a printk into the ring buffer, copied out by /init once a second.
+            Append = string.Create(CultureInfo.InvariantCulture,
+                $"{GuestBenchDrivers.KernelArguments(driver, verbose: true)} ballast.dirty={DirtyBytes(options) / MiB} ballast.report=0"),
+        };
+    }
+
+    /// <summary>What the guest dirties at boot: <see cref="GuestBenchOptions.DirtyBytes"/>, or nothing with <see cref="GuestBenchOptions.Reporting"/>.</summary>
+    private static long DirtyBytes(GuestBenchOptions options) => options.Reporting ? 0 : options.DirtyBytes;
 
     /// <summary>
     /// After boot: the guest's RAM is on <paramref name="backing"/> (QEMU's RAM file, and for huge backings the memory
@@ -199,26 +227,15 @@ public sealed class GuestBenchRunner
     private async Task<GuestBenchRun> RunBallastAsync(GuestBenchOptions options, GuestBenchDriver driver, MemoryBacking backing, string label, CancellationToken ct)
     {
         using var directory = GuestRunDirectory.Create(_environment, "gbb");
-        await using var daemon = await DaemonProcess.StartAsync(new DaemonOptions
-        {
-            SocketPath = directory.HostFile(QemuGuest.BalloonSocketName),
-            ApiPath = directory.HostFile("api.sock"),
-            Features = DaemonFeatures(driver, options.DeferRelease),
-            ExtraArguments = DaemonArguments(options, backing),
-        }, ct).ConfigureAwait(false);
+        await using var daemon = await StartDaemonAsync(options, driver, backing, directory, ct).ConfigureAwait(false);
         await using var guest = await QemuGuest.StartAsync(_environment, directory, GuestOptions(options, GuestBalloonDevice.VhostUser, driver, backing), ct)
             .ConfigureAwait(false);
         using var api = daemon.CreateClient();
         try
         {
             await BootAsync(guest, options, driver, label, ct).ConfigureAwait(false);
+            await WaitConnectedAsync(api, guest, options, ct).ConfigureAwait(false);
             ulong actual = 0;
-            await GuestWait.UntilAsync(async token =>
-                {
-                    var state = await api.GetBalloonAsync(token).ConfigureAwait(false);
-                    return state.Connected && state.GuestBytes > 0;
-                }, TimeSpan.FromSeconds(30), options.PollInterval, () => "the daemon to have the guest's memory table", guest.ExitReason, ct)
-                .ConfigureAwait(false);
             ulong pending = 0;
             long written = 0;
             Func<CancellationToken, Task<bool>> At(long target) => async token =>
@@ -280,9 +297,28 @@ public sealed class GuestBenchRunner
         }
     }
 
+    /// <summary>Starts <c>ballast serve</c> for <paramref name="driver"/> in <paramref name="directory"/> (it listens before QEMU starts).</summary>
+    private static Task<DaemonProcess> StartDaemonAsync(GuestBenchOptions options, GuestBenchDriver driver, MemoryBacking backing, GuestRunDirectory directory,
+        CancellationToken ct) =>
+        DaemonProcess.StartAsync(new DaemonOptions
+        {
+            SocketPath = directory.HostFile(QemuGuest.BalloonSocketName),
+            ApiPath = directory.HostFile("api.sock"),
+            Features = DaemonFeatures(driver, options.DeferRelease, options.Reporting),
+            ExtraArguments = DaemonArguments(options, backing),
+        }, ct);
+
+    /// <summary>Waits until the daemon has the guest's memory table.</summary>
+    private static Task WaitConnectedAsync(Daemon.Client.BalloonApiClient api, QemuGuest guest, GuestBenchOptions options, CancellationToken ct) =>
+        GuestWait.UntilAsync(async token =>
+            {
+                var state = await api.GetBalloonAsync(token).ConfigureAwait(false);
+                return state.Connected && state.GuestBytes > 0;
+            }, TimeSpan.FromSeconds(30), options.PollInterval, () => "the daemon to have the guest's memory table", guest.ExitReason, ct);
+
     private async Task BootAsync(QemuGuest guest, GuestBenchOptions options, GuestBenchDriver driver, string label, CancellationToken ct)
     {
-        _log($"{label}: booting a {SizeFormatter.Format(options.GuestMemBytes)} guest on {GuestRamBackings.Name(guest.Backing)} memory ({GuestBenchDrivers.KernelArguments(driver, verbose: true)}), dirtying {SizeFormatter.Format(options.DirtyBytes)}");
+        _log($"{label}: booting a {SizeFormatter.Format(options.GuestMemBytes)} guest on {GuestRamBackings.Name(guest.Backing)} memory ({GuestBenchDrivers.KernelArguments(driver, verbose: true)}), dirtying {SizeFormatter.Format(DirtyBytes(options))}");
         await guest.WaitReadyAsync(options.BootTimeout, ct).ConfigureAwait(false);
         var module = GuestBenchDrivers.Module(driver);
         var virtio = guest.Serial.Last("virtio");
@@ -290,7 +326,9 @@ public sealed class GuestBenchRunner
             throw new InvalidOperationException($"the {module} driver did not bind to a balloon: {virtio?.ToString() ?? "no virtio line"}");
         if (GuestBenchDrivers.UsesSg(driver) && !HasFeatureBit(virtio, SgBit))
             throw new InvalidOperationException($"{module} did not negotiate SG (bit {SgBit}): {virtio}");
-        if (options.DirtyBytes > 0 && guest.Serial.Last("dirty done") is null)
+        if (options.Reporting && !HasFeatureBit(virtio, PageReportingBit))
+            throw new InvalidOperationException($"{module} did not negotiate PAGE_REPORTING (bit {PageReportingBit}): {virtio}");
+        if (DirtyBytes(options) > 0 && guest.Serial.Last("dirty done") is null)
             throw new InvalidOperationException($"the guest did not dirty its memory: {guest.Serial.Last("dirty failed")?.ToString() ?? "no dirty line"}");
     }
 

@@ -43,6 +43,18 @@ public sealed class GuestEnvironment
     /// <summary>INITRD_IN_ROOT: what QEMU's <c>-initrd</c> gets.</summary>
     public string InitrdInRoot => Values["INITRD_IN_ROOT"];
 
+    /// <summary>
+    /// DEBIAN_KERNEL_IN_ROOT: Debian's prebuilt kernel for <c>-kernel</c> (<c>ensure.sh --debian-kernel</c>, see
+    /// <see cref="EnsureDebianKernelArgument"/>); null without it.
+    /// </summary>
+    public string? DebianKernelInRoot => Values.GetValueOrDefault("DEBIAN_KERNEL_IN_ROOT");
+
+    /// <summary>DEBIAN_INITRD_IN_ROOT: the initramfs carrying that kernel's virtio modules; null without it.</summary>
+    public string? DebianInitrdInRoot => Values.GetValueOrDefault("DEBIAN_INITRD_IN_ROOT");
+
+    /// <summary>The ensure.sh argument that adds Debian's prebuilt kernel and its initramfs (the <c>DEBIAN_*</c> lines).</summary>
+    public const string EnsureDebianKernelArgument = "--debian-kernel";
+
     /// <summary>RUN_DIR: host path of the directory (inside <see cref="QemuRoot"/>) that holds one directory per guest.</summary>
     public string RunDirectory => Values["RUN_DIR"];
 
@@ -105,10 +117,11 @@ public sealed class GuestEnvironment
     /// <param name="timeout">At most this long; <see cref="DefaultEnsureTimeout"/> if null.</param>
     /// <param name="log">Receives ensure.sh's log lines (its standard error) as they come.</param>
     /// <param name="ct">Cancels the build.</param>
+    /// <param name="arguments">ensure.sh's arguments, e.g. <see cref="EnsureDebianKernelArgument"/>.</param>
     /// <exception cref="InvalidOperationException">ensure.sh failed (the message carries its last log lines).</exception>
     /// <exception cref="TimeoutException">It did not finish in time.</exception>
     public static async Task<GuestEnvironment> EnsureAsync(string? guestDirectory = null, TimeSpan? timeout = null, Action<string>? log = null,
-        CancellationToken ct = default)
+        CancellationToken ct = default, IReadOnlyList<string>? arguments = null)
     {
         guestDirectory ??= FindGuestDirectory();
         var script = Path.Combine(guestDirectory, "ensure.sh");
@@ -116,7 +129,7 @@ public sealed class GuestEnvironment
             throw new FileNotFoundException($"{script} does not exist", script);
         var limit = timeout ?? DefaultEnsureTimeout;
         // setsid: a new session and process group led by ensure.sh itself (no fork: we are not a group leader).
-        await using var process = ChildProcess.Start("setsid", [script], "guest/ensure.sh", log);
+        await using var process = ChildProcess.Start("setsid", [script, .. arguments ?? []], "guest/ensure.sh", log);
         bool exited;
         try
         {

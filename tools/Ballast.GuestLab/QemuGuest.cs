@@ -99,7 +99,7 @@ public sealed class QemuGuest : IAsyncDisposable
             args.AddRange(["-global", "virtio-mmio.force-legacy=false"]);
         args.AddRange(
         [
-            "-kernel", environment.KernelInRoot, "-initrd", environment.InitrdInRoot,
+            "-kernel", KernelInRoot(environment, options.Kernel), "-initrd", InitrdInRoot(environment, options.Kernel),
             "-append", append,
             "-display", "none", "-nodefaults", "-no-reboot",
             "-chardev", $"socket,id=console,path={directory.InRootFile(ConsoleSocketName)},server=on,wait=off,logfile={directory.InRootFile(SerialLogName)}",
@@ -110,7 +110,8 @@ public sealed class QemuGuest : IAsyncDisposable
         {
             case GuestBalloonDevice.Builtin:
                 args.Add("-device");
-                args.Add(BuiltinBalloonDevice(options.Machine) + (options.DeflateOnOom ? ",deflate-on-oom=on" : ""));
+                args.Add(BuiltinBalloonDevice(options.Machine) + (options.DeflateOnOom ? ",deflate-on-oom=on" : "")
+                    + (options.FreePageReporting ? ",free-page-reporting=on" : ""));
                 break;
             case GuestBalloonDevice.VhostUser:
                 var socket = options.VhostUserSocket is null ? directory.InRootFile(BalloonSocketName) : environment.InRoot(options.VhostUserSocket);
@@ -125,6 +126,25 @@ public sealed class QemuGuest : IAsyncDisposable
         }
         return args;
     }
+
+    /// <summary>The kernel QEMU boots for <paramref name="kernel"/>, a path inside the chroot.</summary>
+    /// <exception cref="InvalidOperationException">Debian's kernel is asked for and <paramref name="environment"/> has none.</exception>
+    public static string KernelInRoot(GuestEnvironment environment, GuestKernel kernel)
+    {
+        ArgumentNullException.ThrowIfNull(environment);
+        return kernel == GuestKernel.Ballast ? environment.KernelInRoot : environment.DebianKernelInRoot ?? throw NoDebianKernel();
+    }
+
+    /// <summary>The initramfs for <paramref name="kernel"/>, a path inside the chroot.</summary>
+    /// <exception cref="InvalidOperationException">Debian's kernel is asked for and <paramref name="environment"/> has none.</exception>
+    public static string InitrdInRoot(GuestEnvironment environment, GuestKernel kernel)
+    {
+        ArgumentNullException.ThrowIfNull(environment);
+        return kernel == GuestKernel.Ballast ? environment.InitrdInRoot : environment.DebianInitrdInRoot ?? throw NoDebianKernel();
+    }
+
+    private static InvalidOperationException NoDebianKernel() =>
+        new($"no Debian kernel in this environment: run {GuestEnvironment.EnsureScript} {GuestEnvironment.EnsureDebianKernelArgument}");
 
     /// <summary>
     /// <c>-M</c>: microvm without ACPI (the kernel finds its virtio-mmio device on the command line QEMU extends), or

@@ -19,11 +19,23 @@ public sealed record QemuGuestOptions
     /// <summary>The machine (and so the virtio transport): microvm with virtio-mmio by default, or q35 with virtio-PCI.</summary>
     public GuestMachine Machine { get; init; } = GuestMachine.Microvm;
 
+    /// <summary>
+    /// The guest kernel: Ballast's own build (the default), or Debian's prebuilt kernel with the initramfs carrying its
+    /// virtio modules (the environment must come from <c>ensure.sh --debian-kernel</c>).
+    /// </summary>
+    public GuestKernel Kernel { get; init; } = GuestKernel.Ballast;
+
     /// <summary>The balloon device.</summary>
     public GuestBalloonDevice Balloon { get; init; } = GuestBalloonDevice.VhostUser;
 
     /// <summary><see cref="GuestBalloonDevice.Builtin"/> only: <c>deflate-on-oom=on</c>.</summary>
     public bool DeflateOnOom { get; init; } = true;
+
+    /// <summary>
+    /// <see cref="GuestBalloonDevice.Builtin"/> only: <c>free-page-reporting=on</c> (VIRTIO_BALLOON_F_PAGE_REPORTING: QEMU
+    /// discards the guest RAM behind every free block the guest reports). Off by default, as in QEMU.
+    /// </summary>
+    public bool FreePageReporting { get; init; }
 
     /// <summary>
     /// <see cref="GuestBalloonDevice.VhostUser"/> only: <c>num_vqs</c>; must match the daemon's queues (3 with the

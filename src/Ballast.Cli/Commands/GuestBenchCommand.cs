@@ -12,7 +12,8 @@ namespace Ballast.Cli.Commands;
 /// <c>ballast guest-bench</c>: boots real Linux guests under QEMU (TCG) and times a balloon driver — the stock
 /// virtio_balloon, or Ballast's SG module with order-0 or high-order allocation (<c>--driver</c>) — inflating and
 /// deflating against QEMU's built-in balloon and against Ballast's daemon over vhost-user
-/// (<see cref="GuestBenchRunner"/>), with the host memory behind the guest's RAM before and after.
+/// (<see cref="GuestBenchRunner"/>), with the host memory behind the guest's RAM before and after; with
+/// <c>--reporting</c>, free page reporting after a hog lets go instead (<see cref="GuestBenchRunner.RunReportingAsync"/>).
 /// </summary>
 /// <remarks>
 /// Needs root (QEMU runs in a chroot) and builds the guest artifacts first if they are missing
@@ -25,6 +26,15 @@ public sealed class GuestBenchCommand : Command
     private readonly Option<long?> _guestMem = SizeOption("--guest-mem", "2G", "Guest RAM (a whole number of MiB).");
     private readonly Option<long?> _inflate = SizeOption("--inflate", "1536M", "How much the balloon takes from the guest.");
     private readonly Option<long?> _dirty = SizeOption("--dirty", "1600M", "Guest memory written and freed at boot, so the inflate has host memory to give back (0 for none).");
+
+    private readonly Option<bool> _reporting = new("--reporting")
+    {
+        Description = "Time free page reporting instead of an inflate: both devices offer it (QEMU's free-page-reporting=on, the daemon's "
+            + "page-reporting), a --hog starts and is let go (unhog), and the host memory behind guest RAM is read every 50 ms until it settled "
+            + "(4 s within 2% of the hog); no balloon target. --inflate and --dirty are not used",
+    };
+
+    private readonly Option<long?> _hog = SizeOption("--hog", "1G", "With --reporting: the hog's size (a whole number of MiB).");
 
     private readonly Option<string> _device = new Option<string>("--device")
     {
@@ -78,7 +88,9 @@ public sealed class GuestBenchCommand : Command
         Description = "Print exactly one JSON object and nothing else: guest_mem_bytes, inflate_bytes, dirty_bytes, runs[] (device, driver, "
             + "inflate_ms, deflate_ms, host_bytes_before, host_bytes_after, release_ms, backing, ram_block_bytes, host_pages_before/after: the "
             + "hugetlb pool's free pages, shmem THP and QEMU's hugetlb and PMD-mapped memory, module_inflate/module_deflate: Ballast's module's "
-            + "debug batch lines summed), every run in order, and release_granularity",
+            + "debug batch lines summed), every run in order, and release_granularity. With --reporting: guest_mem_bytes, hog_bytes, "
+            + "poll_interval_ms, settle_window_ms, settle_band_bytes, runs[] (device, driver, host_bytes_before, host_bytes_after, reclaim_ms, "
+            + "backing, reclaimed_bytes, reclaim_90_ms, hog_freed_ms, hog_exited_ms, ram_block_bytes, host_pages_before/after, report_released_bytes)",
     };
 
     /// <summary>The <c>guest-bench</c> command.</summary>
@@ -92,7 +104,8 @@ public sealed class GuestBenchCommand : Command
         : base("guest-bench", "Time real Linux guests (QEMU TCG, microvm; the stock virtio_balloon driver or Ballast's SG module; RAM on 4 KiB pages, "
             + "transparent huge pages or hugetlb) inflating and deflating their balloon with "
             + "Ballast's daemon over vhost-user and with QEMU's built-in virtio-balloon-device, and the host memory behind guest RAM before "
-            + $"and after. Needs root; builds the guest kernel, initramfs and QEMU chroot first if missing. SIZE is {SizeParser.Syntax}. "
+            + "and after; with --reporting, how much host memory free page reporting gives back, and how soon, after a hog lets go. "
+            + $"Needs root; builds the guest kernel, initramfs and QEMU chroot first if missing. SIZE is {SizeParser.Syntax}. "
             + "Exit codes: 0 ok, 1 a run failed, 2 bad command line, 130 cancelled.")
     {
         ArgumentNullException.ThrowIfNull(availableHostBytes);
@@ -100,6 +113,8 @@ public sealed class GuestBenchCommand : Command
         Options.Add(_guestMem);
         Options.Add(_inflate);
         Options.Add(_dirty);
+        Options.Add(_reporting);
+        Options.Add(_hog);
         Options.Add(_device);
         Options.Add(_driver);
         Options.Add(_backing);
@@ -125,6 +140,8 @@ public sealed class GuestBenchCommand : Command
             ReleaseGranularity = parseResult.GetValue(_granularity),
             Repeat = parseResult.GetValue(_repeat),
             DeferRelease = parseResult.GetValue(_deferRelease),
+            Reporting = parseResult.GetValue(_reporting),
+            HogBytes = parseResult.GetValue(_hog) ?? GuestBenchOptions.DefaultHogBytes,
         };
         var errors = options.Validate(_availableHostBytes());
         if (errors.Count > 0)
@@ -140,12 +157,23 @@ public sealed class GuestBenchCommand : Command
                 stderr.WriteLine($"ballast guest-bench: {line}");
         }
 
-        GuestBenchReport report;
+        string output;
         try
         {
             var environment = await GuestEnvironment.EnsureAsync(log: line => Log(line), ct: ct).ConfigureAwait(false);
             Log($"QEMU {environment.QemuVersion} in {environment.QemuRoot}");
-            report = await new GuestBenchRunner(environment, Log).RunAsync(options, ct).ConfigureAwait(false);
+            var runner = new GuestBenchRunner(environment, Log);
+            var json = parseResult.GetValue(_json);
+            if (options.Reporting)
+            {
+                var report = await runner.RunReportingAsync(options, ct).ConfigureAwait(false);
+                output = json ? GuestBenchJsonWriter.Serialize(report) + "\n" : GuestReportingTableWriter.Format(report);
+            }
+            else
+            {
+                var report = await runner.RunAsync(options, ct).ConfigureAwait(false);
+                output = json ? GuestBenchJsonWriter.Serialize(report) + "\n" : GuestBenchTableWriter.Format(report);
+            }
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
@@ -158,10 +186,7 @@ public sealed class GuestBenchCommand : Command
             return ExitCodes.Failure;
         }
 
-        if (parseResult.GetValue(_json))
-            await stdout.WriteLineAsync(GuestBenchJsonWriter.Serialize(report)).ConfigureAwait(false);
-        else
-            GuestBenchTableWriter.Write(report, stdout);
+        await stdout.WriteAsync(output).ConfigureAwait(false);
         await stdout.FlushAsync(CancellationToken.None).ConfigureAwait(false);
         return ExitCodes.Success;
     }

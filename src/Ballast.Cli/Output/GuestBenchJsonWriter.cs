@@ -24,7 +24,28 @@ public static class GuestBenchJsonWriter
         return JsonSerializer.Serialize(rounded, GuestBenchJsonContext.Default.GuestBenchReport);
     }
 
-    /// <summary>Parses what <see cref="Serialize"/> wrote.</summary>
+    /// <summary>
+    /// The JSON text of a <c>--reporting</c> report, without a trailing newline: <c>{"guest_mem_bytes":N,"hog_bytes":N,
+    /// "poll_interval_ms":X,"settle_window_ms":X,"settle_band_bytes":N,"runs":[{"device":"qemu","driver":"stock",
+    /// "host_bytes_before":N,"host_bytes_after":N,"reclaim_ms":X,"backing":"4k","reclaimed_bytes":N,"reclaim_90_ms":X, …}, …]}</c>.
+    /// </summary>
+    public static string Serialize(GuestReportingReport report)
+    {
+        ArgumentNullException.ThrowIfNull(report);
+        var rounded = report with
+        {
+            Runs = [.. report.Runs.Select(run => run with
+            {
+                ReclaimMs = Round(run.ReclaimMs),
+                Reclaim90Ms = run.Reclaim90Ms is { } ms90 ? Round(ms90) : null,
+                HogFreedMs = run.HogFreedMs is { } freed ? Round(freed) : null,
+                HogExitedMs = Round(run.HogExitedMs),
+            })],
+        };
+        return JsonSerializer.Serialize(rounded, GuestBenchJsonContext.Default.GuestReportingReport);
+    }
+
+    /// <summary>Parses what <see cref="Serialize(GuestBenchReport)"/> wrote.</summary>
     /// <exception cref="JsonException">It is not such a report.</exception>
     public static GuestBenchReport Deserialize(string json) =>
         JsonSerializer.Deserialize(json, GuestBenchJsonContext.Default.GuestBenchReport) ?? throw new JsonException("null report");

@@ -54,10 +54,7 @@ public static class GuestBenchTableWriter
         }
 
         var medians = columns.Select(column => Median(report.Runs.Where(run => Key(run) == column).ToList())).ToList();
-        text.Append('\n').Append(CultureInfo.InvariantCulture, $"{(perColumn > 1 ? $"median of {perColumn}" : "result"),-18}");
-        foreach (var column in columns)
-            text.Append(CultureInfo.InvariantCulture, $"  {column,20}");
-        text.Append('\n');
+        MedianHeading(text, perColumn, columns);
         Row(text, "inflate ms", medians, run => Ms(run.InflateMs));
         Row(text, "release ms", medians, run => Ms(run.ReleaseMs));
         Row(text, "deflate ms", medians, run => Ms(run.DeflateMs));
@@ -137,19 +134,32 @@ public static class GuestBenchTableWriter
             ? string.Create(CultureInfo.InvariantCulture, $"{before.HugetlbFreePages} -> {after.HugetlbFreePages}")
             : "-";
 
-    private static void Row(StringBuilder text, string label, IReadOnlyList<GuestBenchRun> medians, Func<GuestBenchRun, string> cell)
+    /// <summary>
+    /// The medians' heading: <c>median of N</c> (or <c>result</c> for single runs) in a <paramref name="labelWidth"/>
+    /// column, then each column's name right-aligned in <paramref name="columnWidth"/>.
+    /// </summary>
+    internal static void MedianHeading(StringBuilder text, int perColumn, IEnumerable<string> columns, int labelWidth = 18, int columnWidth = 20)
     {
-        text.Append(CultureInfo.InvariantCulture, $"{label,-18}");
-        foreach (var run in medians)
-            text.Append(CultureInfo.InvariantCulture, $"  {cell(run),20}");
+        text.Append('\n').Append((perColumn > 1 ? $"median of {perColumn}" : "result").PadRight(labelWidth));
+        foreach (var column in columns)
+            text.Append("  ").Append(column.PadLeft(columnWidth));
         text.Append('\n');
     }
 
-    private static string Ms(double ms) => ms.ToString("0.0", CultureInfo.InvariantCulture);
+    /// <summary>One row of medians: <paramref name="label"/>, then <paramref name="cell"/> of each median run, aligned as <see cref="MedianHeading"/>.</summary>
+    internal static void Row<TRun>(StringBuilder text, string label, IReadOnlyList<TRun> medians, Func<TRun, string> cell, int labelWidth = 18, int columnWidth = 20)
+    {
+        text.Append(label.PadRight(labelWidth));
+        foreach (var run in medians)
+            text.Append("  ").Append(cell(run).PadLeft(columnWidth));
+        text.Append('\n');
+    }
+
+    internal static string Ms(double ms) => ms.ToString("0.0", CultureInfo.InvariantCulture);
 
     private static string Released(long released, long inflate) =>
         inflate > 0 ? (100.0 * released / inflate).ToString("0.0", CultureInfo.InvariantCulture) : "-";
 
-    private static string Ratio(double part, double whole) =>
+    internal static string Ratio(double part, double whole) =>
         whole > 0 ? (part / whole).ToString("0.00", CultureInfo.InvariantCulture) + "x" : "-";
 }

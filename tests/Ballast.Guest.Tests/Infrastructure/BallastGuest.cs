@@ -76,6 +76,7 @@ public sealed class BallastGuest : IAsyncDisposable
             guest.Qemu = await QemuGuest.StartAsync(environment, directory, new QemuGuestOptions
             {
                 Machine = options.Machine,
+                Kernel = options.Kernel,
                 MemoryBytes = options.MemoryBytes,
                 Backing = options.Backing,
                 Balloon = GuestBalloonDevice.VhostUser,

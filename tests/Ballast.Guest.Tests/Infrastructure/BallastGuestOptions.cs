@@ -1,5 +1,3 @@
-using Ballast.Balloon.Device;
-using Ballast.Daemon;
 using Ballast.GuestLab;
 using Ballast.Virtio.Memory;
 
@@ -20,6 +18,12 @@ public sealed record BallastGuestOptions
     /// <summary>Kernel command-line words for the guest's /init.</summary>
     public string Append { get; init; } = "ballast.report=0.5";
 
+    /// <summary>
+    /// The guest kernel: Ballast's build, or Debian's prebuilt one (q35 only; the fixture then runs ensure.sh with
+    /// <c>--debian-kernel</c> once).
+    /// </summary>
+    public GuestKernel Kernel { get; init; } = GuestKernel.Ballast;
+
     /// <summary>The machine: microvm (virtio-mmio) by default, or q35 (virtio-PCI).</summary>
     public GuestMachine Machine { get; init; } = GuestMachine.Microvm;
 
@@ -38,14 +42,12 @@ public sealed record BallastGuestOptions
     /// <summary>How long the boot may take (to <c>BALLAST ready</c>).</summary>
     public TimeSpan BootTimeout { get; init; } = TimeSpan.FromMinutes(3);
 
+    /// <summary>The queues and config space QEMU must give the device for <see cref="Features"/> (the device's own rules).</summary>
+    public DaemonDeviceShape Shape => DaemonDeviceShape.Of(Features);
+
     /// <summary>The number of queues QEMU must give the device for <see cref="Features"/> (the device's own count).</summary>
-    public int Queues => BalloonDevice.QueueCountFor(DeviceOptions);
+    public int Queues => Shape.Queues;
 
     /// <summary>The config space QEMU must give the device for <see cref="Features"/> (16 bytes with page-poison or page-reporting).</summary>
-    public int ConfigSize => BalloonDevice.ConfigSizeFor(DeviceOptions);
-
-    private BalloonDeviceOptions DeviceOptions =>
-        ServeFeatureList.TryParse(Features, out var features, out var error)
-            ? ServeFeatureList.ToDeviceOptions(features, BalloonFeatures.DefaultSgBit, ReleasePolicy.Coalesce)
-            : throw new ArgumentException(error, nameof(Features));
+    public int ConfigSize => Shape.ConfigSize;
 }

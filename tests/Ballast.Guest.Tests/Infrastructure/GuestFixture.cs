@@ -12,7 +12,9 @@ public sealed class GuestFixture : IAsyncLifetime
 {
     private readonly Lock _lock = new();
     private readonly List<IAsyncDisposable> _started = [];
+    private readonly SemaphoreSlim _debianGate = new(1, 1);
     private GuestEnvironment? _environment;
+    private GuestEnvironment? _debianEnvironment;
 
     /// <summary>What ensure.sh printed.</summary>
     public GuestEnvironment Environment => _environment ?? throw new InvalidOperationException("the fixture is not initialised");
@@ -36,8 +38,28 @@ public sealed class GuestFixture : IAsyncLifetime
     /// </summary>
     public async Task<BallastGuest> StartBallastGuestAsync(BallastGuestOptions options, CancellationToken ct = default)
     {
-        var guest = await BallastGuest.StartAsync(Environment, options, Track, ct);
+        ArgumentNullException.ThrowIfNull(options);
+        var environment = options.Kernel == GuestKernel.Debian ? await DebianEnvironmentAsync(ct) : Environment;
+        var guest = await BallastGuest.StartAsync(environment, options, Track, ct);
         return guest;
+    }
+
+    /// <summary>
+    /// The artifacts with Debian's prebuilt kernel and its initramfs: <c>ensure.sh --debian-kernel</c>, run once by the
+    /// first test that asks (it downloads the kernel package from the machine's apt sources the first time; cached).
+    /// </summary>
+    public async Task<GuestEnvironment> DebianEnvironmentAsync(CancellationToken ct = default)
+    {
+        await _debianGate.WaitAsync(ct);
+        try
+        {
+            return _debianEnvironment ??= await GuestEnvironment.EnsureAsync(timeout: GuestEnvironment.DefaultEnsureTimeout, ct: ct,
+                arguments: [GuestEnvironment.EnsureDebianKernelArgument]);
+        }
+        finally
+        {
+            _debianGate.Release();
+        }
     }
 
     /// <summary>Remembers <paramref name="started"/> (a daemon or QEMU this collection started) for the final clean-up.</summary>
@@ -58,5 +80,6 @@ public sealed class GuestFixture : IAsyncLifetime
         }
         foreach (var item in started.Reverse())
             await item.DisposeAsync();
+        _debianGate.Dispose();
     }
 }

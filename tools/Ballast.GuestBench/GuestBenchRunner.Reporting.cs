@@ -1,0 +1,106 @@
+using System.Globalization;
+using Ballast.GuestLab;
+using Ballast.Virtio.Memory;
+using Ballast.Virtio.Units;
+
+namespace Ballast.GuestBench;
+
+/// <summary>
+/// <c>ballast guest-bench --reporting</c>: free page reporting, QEMU's built-in balloon (<c>free-page-reporting=on</c>)
+/// against Ballast's daemon (<c>page-reporting</c>) on the same guest. Per boot: a hog of
+/// <see cref="GuestBenchOptions.HogBytes"/> touches its memory; then <c>unhog</c> lets it go and the host memory
+/// behind guest RAM is read every <see cref="ReclaimWatch.Interval"/> until it settles (<see cref="ReclaimWatch"/>;
+/// <see cref="HostReclaim"/>). No balloon target is set.
+/// </summary>
+public sealed partial class GuestBenchRunner
+{
+    /// <summary>VIRTIO_BALLOON_F_PAGE_REPORTING.</summary>
+    public const int PageReportingBit = Balloon.Device.BalloonFeatures.PageReporting;
+
+    private static readonly string[] s_hogOutcomes = ["hog started", "hog exited", "hog killed"];
+
+    /// <summary>How every reporting run watches the host memory (the band is 2% of the hog).</summary>
+    public static ReclaimWatch ReportingWatch(GuestBenchOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return ReclaimWatch.For(options.HogBytes) with { Timeout = options.BalloonTimeout };
+    }
+
+    /// <summary>
+    /// Runs every repeat of the reporting scenario, boots in the same order as <see cref="RunAsync"/>; returns every run
+    /// in order.
+    /// </summary>
+    public async Task<GuestReportingReport> RunReportingAsync(GuestBenchOptions options, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (!options.Reporting)
+            throw new ArgumentException("the options are not for a reporting run (Reporting is false)", nameof(options));
+        var runs = new List<GuestReportingRun>();
+        foreach (var (repeat, backing, device, driver) in Boots(options))
+        {
+            var label = string.Create(CultureInfo.InvariantCulture,
+                $"reporting {GuestRamBackings.Name(backing)} {GuestBenchDevices.Name(device)} {GuestBenchDrivers.Name(driver)} {repeat}/{options.Repeat}");
+            var run = await RunReportingAsync(options, device, driver, backing, label, ct).ConfigureAwait(false);
+            _log(string.Create(CultureInfo.InvariantCulture,
+                $"{label}: host {SizeFormatter.MiBWithDecimal(run.HostBytesBefore)} -> {SizeFormatter.MiBWithDecimal(run.HostBytesAfter)} MiB "
+                + $"({SizeFormatter.MiBWithDecimal(run.ReclaimedBytes)} MiB back) at {run.ReclaimMs:0} ms (90% at {run.Reclaim90Ms:0} ms; hog exited at {run.HogExitedMs:0} ms)"));
+            runs.Add(run);
+        }
+        var watch = ReportingWatch(options);
+        return new GuestReportingReport(options.GuestMemBytes, options.HogBytes, watch.Interval.TotalMilliseconds, watch.SettleWindow.TotalMilliseconds,
+            watch.SettleBandBytes, runs);
+    }
+
+    private async Task<GuestReportingRun> RunReportingAsync(GuestBenchOptions options, GuestBenchDevice device, GuestBenchDriver driver, MemoryBacking backing,
+        string label, CancellationToken ct)
+    {
+        var ballast = device == GuestBenchDevice.Ballast;
+        using var directory = GuestRunDirectory.Create(_environment, ballast ? "grb" : "grq");
+        await using var daemon = ballast ? await StartDaemonAsync(options, driver, backing, directory, ct).ConfigureAwait(false) : null;
+        await using var guest = await QemuGuest.StartAsync(_environment, directory,
+            GuestOptions(options, ballast ? GuestBalloonDevice.VhostUser : GuestBalloonDevice.Builtin, driver, backing), ct).ConfigureAwait(false);
+        using var api = daemon?.CreateClient();
+        try
+        {
+            await BootAsync(guest, options, driver, label, ct).ConfigureAwait(false);
+            if (api is not null)
+                await WaitConnectedAsync(api, guest, options, ct).ConfigureAwait(false);
+
+            var cursor = guest.Serial.Count;
+            await guest.SendConsoleAsync(string.Create(CultureInfo.InvariantCulture, $"hog {options.HogBytes / MiB}"), ct: ct).ConfigureAwait(false);
+            var outcome = await guest.Serial.WaitForAnyAsync(s_hogOutcomes, options.BootTimeout, cursor, guest.ExitReason, ct).ConfigureAwait(false);
+            if (outcome.Name != "hog started")
+                throw new InvalidOperationException($"the {SizeFormatter.Format(options.HogBytes)} hog did not start: {outcome}");
+
+            var pagesBefore = guest.HostPages();
+            var blockBytes = VerifyBacking(guest, backing, guest.HostMemoryBytes(), pagesBefore);
+            var reportedBefore = api is null ? 0 : (await api.GetBalloonAsync(ct).ConfigureAwait(false)).ReportReleasedBytes;
+            var trace = await HostReclaim.UnhogAsync(guest, ReportingWatch(options), ct).ConfigureAwait(false);
+            var pagesAfter = guest.HostPages();
+            var reportedAfter = api is null ? 0 : (await api.GetBalloonAsync(ct).ConfigureAwait(false)).ReportReleasedBytes;
+            var exited = guest.Serial.All("hog exited").LastOrDefault(e => e.Index >= cursor);
+            if (exited?["rc"] != "0")
+                throw new InvalidOperationException($"the hog did not exit cleanly after unhog: {exited?.ToString() ?? "no hog exited line"}");
+
+            await EndAsync(guest, label, ct).ConfigureAwait(false);
+            return new GuestReportingRun(device, driver, trace.BytesBefore, trace.BytesAfter, trace.SettledMs)
+            {
+                Backing = backing,
+                Reclaim90Ms = trace.ReclaimedBytes > 0 ? trace.MsToReclaim(trace.ReclaimedBytes * 9 / 10) : null,
+                HogFreedMs = trace.FreedMs,
+                HogExitedMs = trace.ExitedMs,
+                RamBlockBytes = blockBytes,
+                HostPagesBefore = pagesBefore,
+                HostPagesAfter = pagesAfter,
+                ReportReleasedBytes = api is null ? null : (long)(reportedAfter - reportedBefore),
+            };
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            directory.Keep = true;
+            throw new InvalidOperationException(
+                $"{label} failed: {e.Message}\nrun directory kept: {directory.HostPath}\n{guest.Diagnostics()}"
+                + (daemon is null ? "" : $"\n--- ballast serve ---\n{daemon.Log()}"), e);
+        }
+    }
+}

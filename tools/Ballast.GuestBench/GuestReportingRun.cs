@@ -1,0 +1,49 @@
+using System.Text.Json.Serialization;
+using Ballast.GuestLab;
+using Ballast.Virtio.Memory;
+
+namespace Ballast.GuestBench;
+
+/// <summary>
+/// One boot of <c>ballast guest-bench --reporting</c>: a hog held its memory, <c>unhog</c> let it go, and the guest's
+/// free page reporting gave the host memory back. <c>{"device":"ballast","driver":"stock","backing":"4k",
+/// "host_bytes_before":N,"host_bytes_after":N,"reclaimed_bytes":N,"reclaim_ms":X,"reclaim_90_ms":X|null,
+/// "hog_freed_ms":X|null,"hog_exited_ms":X,"ram_block_bytes":N,"host_pages_before":{…},"host_pages_after":{…},
+/// "report_released_bytes":N|null}</c>. Times are the host's, from sending <c>unhog</c>.
+/// </summary>
+/// <param name="Device">QEMU's device (<c>free-page-reporting=on</c>) or Ballast's daemon (<c>page-reporting</c>).</param>
+/// <param name="Driver">The guest's balloon driver.</param>
+/// <param name="HostBytesBefore">Host memory behind guest RAM just before <c>unhog</c> (the hog holding its memory).</param>
+/// <param name="HostBytesAfter">The same once it settled (<see cref="ReclaimWatch"/>).</param>
+/// <param name="ReclaimMs">From sending <c>unhog</c> until the first reading of the settled stretch: the host has the memory back.</param>
+public sealed record GuestReportingRun(GuestBenchDevice Device, GuestBenchDriver Driver, long HostBytesBefore, long HostBytesAfter, double ReclaimMs)
+{
+    /// <summary>What backed guest RAM: <c>4k</c>, <c>thp</c> or <c>hugetlb</c> in the JSON.</summary>
+    [JsonConverter(typeof(MemoryBackingJsonConverter))]
+    public MemoryBacking Backing { get; init; } = MemoryBacking.Pages4K;
+
+    /// <summary>Host bytes given back: <see cref="HostBytesBefore"/> − <see cref="HostBytesAfter"/>.</summary>
+    public long ReclaimedBytes => HostBytesBefore - HostBytesAfter;
+
+    /// <summary>From sending <c>unhog</c> until a reading first showed 90% of <see cref="ReclaimedBytes"/> back; null if nothing came back.</summary>
+    [JsonPropertyName("reclaim_90_ms")]
+    public double? Reclaim90Ms { get; init; }
+
+    /// <summary>When the host saw <c>BALLAST hog freed</c> (the hog's memory unmapped), from sending <c>unhog</c>.</summary>
+    public double? HogFreedMs { get; init; }
+
+    /// <summary>When the host saw <c>BALLAST hog exited</c>, from sending <c>unhog</c>.</summary>
+    public double HogExitedMs { get; init; }
+
+    /// <summary>st_blksize of QEMU's guest RAM file (as in <see cref="GuestBenchRun.RamBlockBytes"/>).</summary>
+    public long RamBlockBytes { get; init; }
+
+    /// <summary>The host's and QEMU's huge-page counters just before <c>unhog</c>.</summary>
+    public HostPageCounters? HostPagesBefore { get; init; }
+
+    /// <summary>The same once the memory settled.</summary>
+    public HostPageCounters? HostPagesAfter { get; init; }
+
+    /// <summary>Ballast's daemon: how much more it released for reports over the watch (<c>report_released_bytes</c>); null for QEMU.</summary>
+    public long? ReportReleasedBytes { get; init; }
+}
