@@ -28,12 +28,18 @@
  * A high-order block is taken only if the buddy allocator has one free: no direct reclaim, no
  * compaction and no kswapd wake-up for it (the balloon's own mask minus __GFP_RECLAIM). Making room
  * is left to the order-0 fallback, balloon_page_alloc(), which reclaims with __GFP_NORETRY like the
- * stock driver. The mask is movable when balloon compaction is built in, like every balloon page.
+ * stock driver. The mask is movable when balloon compaction is built in, like every balloon page
+ * that compaction can migrate; a block kept whole (@keep) cannot be migrated, so it is not
+ * movable and never comes from ZONE_MOVABLE or a movable pageblock (a pageblock-sized one takes a
+ * whole pageblock).
  */
-static gfp_t bb_gfp_block(void)
+static gfp_t bb_gfp_block(bool keep)
 {
-	return (balloon_mapping_gfp_mask() & ~__GFP_RECLAIM) |
-	       __GFP_NOMEMALLOC | __GFP_NORETRY | __GFP_NOWARN;
+	gfp_t mask = balloon_mapping_gfp_mask();
+
+	if (keep)
+		mask &= ~__GFP_MOVABLE;
+	return (mask & ~__GFP_RECLAIM) | __GFP_NOMEMALLOC | __GFP_NORETRY | __GFP_NOWARN;
 }
 
 /*
@@ -157,12 +163,14 @@ int bb_batch_alloc(struct bb_batch *b, unsigned long want, unsigned int *order,
 		if (o && (1UL << o) > left)
 			o = ilog2(left);
 		if (o) {
-			page = alloc_pages(bb_gfp_block(), o);
+			bool keep = keep_blocks && o >= bb_keep_order();
+
+			page = alloc_pages(bb_gfp_block(keep), o);
 			if (!page) {
 				*order = o - 1;
 				continue;
 			}
-			bb_batch_add_block(b, page, o, keep_blocks && o >= bb_keep_order());
+			bb_batch_add_block(b, page, o, keep);
 			allocs++;
 		} else {
 			n = bb_batch_add_pages(b, min3(left, max_allocs - allocs,
