@@ -180,6 +180,7 @@ unsigned long bb_batch_dequeue(struct ballast_balloon *vb, struct bb_batch *b, u
 void bb_batch_release(struct ballast_balloon *vb, struct bb_batch *b);
 void bb_batch_free(struct bb_batch *b);
 unsigned int bb_block_order(struct page *head);
+unsigned int bb_keep_order(void);
 unsigned long bb_blocks_settle(struct ballast_balloon *vb);
 
 /* tell.c */

@@ -99,7 +99,7 @@ MODULE_PARM_DESC(keep_blocks,
 static unsigned long batch_pages = 65536;
 module_param(batch_pages, ulong, 0644);
 MODULE_PARM_DESC(batch_pages,
-		 "SG: most pages per fill or leak call, i.e. per `actual` update (default 65536 = 256 MiB; 0 = as many as the target asks)");
+		 "SG: most allocations per fill (order-0 pages, or blocks kept whole) and most pages per leak, i.e. per `actual` update (default 65536 = 256 MiB of pages; 0 = as many as the target asks)");
 
 static unsigned long step_allocs = BB_STEP_ALLOCS;
 module_param(step_allocs, ulong, 0644);
@@ -146,6 +146,21 @@ static unsigned long bb_batch_limit(struct ballast_balloon *vb)
 	if (!vb->sg)
 		return BB_PFNS_MAX / BB_FRAMES_PER_PAGE;
 	return limit ? limit : ULONG_MAX;
+}
+
+/*
+ * Most pages one fill handles: batch_pages counts allocations, so with blocks kept whole a batch
+ * is batch_pages blocks. A kept block costs the guest what an order-0 page does (one allocation,
+ * one list entry), and each batch costs an `actual` write and a config read, round trips to the
+ * host that would otherwise be most of a huge-page inflate.
+ */
+static unsigned long bb_fill_limit(struct ballast_balloon *vb, unsigned int order, bool keep)
+{
+	unsigned long limit = bb_batch_limit(vb);
+
+	if (vb->sg && keep && order >= bb_keep_order() && limit <= ULONG_MAX >> order)
+		limit <<= order;
+	return limit;
 }
 
 /*
@@ -220,10 +235,10 @@ static int bb_fill_step(struct ballast_balloon *vb, struct bb_batch *s, struct b
  */
 static unsigned int bb_fill(struct ballast_balloon *vb, unsigned long frames)
 {
-	unsigned long want = min(frames / BB_FRAMES_PER_PAGE, bb_batch_limit(vb)), got;
 	unsigned int order = min_t(unsigned int, READ_ONCE(alloc_order), MAX_ORDER - 1);
 	unsigned long allocs = vb->sg ? READ_ONCE(step_allocs) : 0;
 	bool keep = READ_ONCE(keep_blocks);
+	unsigned long want = min(frames / BB_FRAMES_PER_PAGE, bb_fill_limit(vb, order, keep)), got;
 	struct bb_tally tally = {};
 	struct bb_shape shape;
 	ktime_t t0, t1, t2, t3;

@@ -101,7 +101,7 @@ static void bb_batch_note(struct bb_batch *b, unsigned long pfn, unsigned long n
  * smaller. Kernels without hugetlbfs make pageblocks MAX_ORDER - 1 (4 MiB); a 2 MiB block there
  * still covers a whole huge page of the host's and costs the same 512 enqueues if split.
  */
-static unsigned int bb_keep_order(void)
+unsigned int bb_keep_order(void)
 {
 	return min_t(unsigned int, pageblock_order, PMD_SHIFT - PAGE_SHIFT);
 }

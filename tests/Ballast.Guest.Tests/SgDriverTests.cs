@@ -391,6 +391,44 @@ public sealed class SgDriverTests(GuestFixture fixture, SharedGuest shared) : IC
     }
 
     /// <summary>
+    /// The module's parameters are checked: an order the buddy allocator does not have (alloc_order 11) and no frames
+    /// per OOM call (oom_pages 0) are refused at run time; an SG bit the spec gives to a standard feature (3 =
+    /// FREE_PAGE_HINT, 4 = PAGE_POISON, 5 = PAGE_REPORTING) makes insmod fail with a line that says why. Loaded again with
+    /// its boot parameters, the module binds with SG as before.
+    /// </summary>
+    [Fact]
+    [Order(12)]
+    public async Task Parameters_OutOfRange_Refused_SgBitOfAStandardFeature_Refused()
+    {
+        var guest = await GuestAsync();
+        await guest.VerifyAsync(async () =>
+        {
+            await guest.WaitConnectedAsync(TimeSpan.FromSeconds(10));
+            foreach (var (name, value, ok) in new[] { ("alloc_order", "11", false), ("oom_pages", "0", false), ("oom_pages", "256", true), ("alloc_order", "0", true) })
+            {
+                var set = await guest.Qemu.SendConsoleAsync($"param {name} {value}");
+                var answer = await guest.Qemu.WaitForAsync("param", TimeSpan.FromSeconds(30), after: set.Index);
+                Assert.True((answer["rc"] == "0") == ok, $"param {name} {value}: {answer}");
+            }
+
+            await UnloadGivesEverythingBackAsync(guest, 0);
+            foreach (var bit in new[] { 3, 4, 5 })
+            {
+                var logBefore = File.ReadAllText(guest.Qemu.Serial.Path).Length;
+                var ack = await guest.Qemu.SendConsoleAsync($"insmod sg_bit={bit}");
+                var refused = await guest.Qemu.WaitForAsync("module", s_balloonTimeout, e => e["action"] == "insmod", after: ack.Index);
+                Assert.NotEqual("0", refused["rc"]);
+                Assert.Contains($"sg_bit={bit}: must be 6-23", File.ReadAllText(guest.Qemu.Serial.Path)[logBefore..], StringComparison.Ordinal);
+            }
+            await ReloadAsync(guest);
+            IReadOnlyList<string> features = [];
+            await GuestWait.UntilAsync(async ct => (features = (await guest.StateAsync(ct)).Features).Contains("sg"), TimeSpan.FromSeconds(30),
+                BallastGuest.PollInterval, () => $"the reloaded module to negotiate sg (features: {string.Join(',', features)})", guest.Qemu.ExitReason);
+            GuestAssert.NoKernelTrouble(guest);
+        });
+    }
+
+    /// <summary>
     /// <c>rmmod</c> with <paramref name="bytes"/> in the balloon: the module gives every frame back by its own account
     /// ("removed: gave back N frames; balloon 0 frames, list empty, blocks none, 0 isolated"), vmstat counts as many
     /// pages deflated as inflated, and the device holds nothing.
