@@ -379,18 +379,24 @@ unsigned long bb_batch_dequeue(struct ballast_balloon *vb, struct bb_batch *b, u
 	return b->count;
 }
 
+/* Takes the block @head off its list and gives it to the page allocator, offline marks cleared. */
+static void bb_block_free(struct page *head)
+{
+	unsigned int order = bb_block_order(head);
+
+	list_del(&head->lru);
+	bb_block_offline(head, false);
+	set_page_private(head, 0);
+	__free_pages(head, order);
+}
+
 /* Frees every page and block of @b (none of them in the balloon). Empties @b. */
 void bb_batch_free(struct bb_batch *b)
 {
 	struct page *page, *next;
 
-	list_for_each_entry_safe(page, next, &b->blocks, lru) {
-		unsigned int order = bb_block_order(page);
-
-		list_del(&page->lru);
-		set_page_private(page, 0);
-		__free_pages(page, order);
-	}
+	list_for_each_entry_safe(page, next, &b->blocks, lru)
+		bb_block_free(page);
 	put_pages_list(&b->pages);
 	bb_batch_init(b);
 }
@@ -416,14 +422,9 @@ void bb_batch_release(struct ballast_balloon *vb, struct bb_batch *b)
 		put_pages_list(&chunk);
 
 	list_for_each_entry_safe(page, next, &b->blocks, lru) {
-		unsigned int order = bb_block_order(page);
-
-		list_del(&page->lru);
-		bb_block_offline(page, false);
 		if (!vb->deflate_on_oom)
-			adjust_managed_page_count(page, 1L << order);
-		set_page_private(page, 0);
-		__free_pages(page, order);
+			adjust_managed_page_count(page, (long)bb_block_pages(page));
+		bb_block_free(page);
 		cond_resched();
 	}
 	bb_batch_init(b);
