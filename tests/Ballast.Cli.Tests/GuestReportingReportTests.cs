@@ -36,10 +36,10 @@ public sealed class GuestReportingReportTests
         Assert.Equal(("{'guest_mem_bytes':2147483648,'hog_bytes':1073741824,'poll_interval_ms':50,'settle_window_ms':4000,'settle_band_bytes':21474836,'runs':["
             + "{'device':'qemu','driver':'stock','host_bytes_before':1153433600,'host_bytes_after':104857600,'reclaim_ms':8844.46,'backing':'4k',"
             + "'reclaimed_bytes':1048576000,'reclaim_90_ms':8000,'hog_freed_ms':300,'hog_exited_ms':320,'ram_block_bytes':0,'host_pages_before':null,"
-            + "'host_pages_after':null,'report_released_bytes':null},"
+            + "'host_pages_after':null,'guest_clock_rate':null,'reclaim_guest_ms':null,'report_released_bytes':null},"
             + "{'device':'ballast','driver':'stock','host_bytes_before':1153433600,'host_bytes_after':94371840,'reclaim_ms':8000,'backing':'4k',"
             + "'reclaimed_bytes':1059061760,'reclaim_90_ms':7000,'hog_freed_ms':300,'hog_exited_ms':320,'ram_block_bytes':0,'host_pages_before':null,"
-            + "'host_pages_after':null,'report_released_bytes':1048576000}]}").Replace('\'', '"'),
+            + "'host_pages_after':null,'guest_clock_rate':null,'reclaim_guest_ms':null,'report_released_bytes':1048576000}]}").Replace('\'', '"'),
             json);
     }
 
@@ -60,5 +60,24 @@ public sealed class GuestReportingReportTests
         Assert.Matches(@"^reclaim ms\s+8900\.0\s+8000\.0$", Assert.Single(lines, line => line.StartsWith("reclaim ms", StringComparison.Ordinal)));
         Assert.Matches(@"^90% ms\s+-\s+7000\.0$", Assert.Single(lines, line => line.StartsWith("90% ms", StringComparison.Ordinal)));
         Assert.Contains("ballast stock / qemu on hugetlb: reclaim 0.90x, reclaimed 1.02x (medians)", lines);
+    }
+
+    [Fact]
+    public void Table_GuestClock_MedianOfEachRunsGuestTime_AndTheRatioOnTheGuestsClock()
+    {
+        // Each run's reclaim on the guest's clock is its own host time × its own rate; the median row is the median of
+        // those, not the product of the two medians.
+        static GuestReportingRun Timed(GuestReportingRun run, double rate) =>
+            run with { GuestClockRate = rate, ReclaimGuestMs = run.ReclaimMs * rate };
+        double[] rates = [0.98, 0.97, 0.99, 1.0, 0.96, 0.95];
+        var runs = s_report.Runs.Select((run, i) => Timed(run, rates[i])).ToList();
+        var text = GuestReportingTableWriter.Format(s_report with { Runs = runs });
+        var lines = text.Split('\n');
+
+        // qemu: 8844.456×0.98 = 8667.6, 9000×0.99 = 8910, 8900×0.96 = 8544 -> 8667.6; ballast: 7760, 8200, 7505 -> 7760.
+        Assert.Matches(@"^guest clock\s+0\.980\s+0\.970$", Assert.Single(lines, line => line.StartsWith("guest clock", StringComparison.Ordinal)));
+        Assert.Matches(@"^reclaim guest ms\s+8667\.6\s+7760\.0$", Assert.Single(lines, line => line.StartsWith("reclaim guest ms", StringComparison.Ordinal)));
+        Assert.Contains("ballast stock / qemu on 4k: reclaim 0.90x, reclaimed 1.02x, reclaim on the guest's clock 0.90x (medians)", lines);
+        Assert.Matches(@"^  1  qemu .*  0\.980 +8667\.6$", lines.First(line => line.StartsWith("  1  qemu", StringComparison.Ordinal)));
     }
 }

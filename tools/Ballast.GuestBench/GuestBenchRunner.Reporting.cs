@@ -43,7 +43,7 @@ public sealed partial class GuestBenchRunner
             var run = await RunReportingAsync(options, device, driver, backing, label, ct).ConfigureAwait(false);
             _log(string.Create(CultureInfo.InvariantCulture,
                 $"{label}: host {SizeFormatter.MiBWithDecimal(run.HostBytesBefore)} -> {SizeFormatter.MiBWithDecimal(run.HostBytesAfter)} MiB "
-                + $"({SizeFormatter.MiBWithDecimal(run.ReclaimedBytes)} MiB back) at {run.ReclaimMs:0} ms (90% at {run.Reclaim90Ms:0} ms; hog exited at {run.HogExitedMs:0} ms)"));
+                + $"({SizeFormatter.MiBWithDecimal(run.ReclaimedBytes)} MiB back) at {run.ReclaimMs:0} ms (90% at {run.Reclaim90Ms:0} ms; hog exited at {run.HogExitedMs:0} ms; guest clock {run.GuestClockRate:0.000}x)"));
             runs.Add(run);
         }
         var watch = ReportingWatch(options);
@@ -93,6 +93,8 @@ public sealed partial class GuestBenchRunner
                 HostPagesBefore = pagesBefore,
                 HostPagesAfter = pagesAfter,
                 ReportReleasedBytes = api is null ? null : (long)(reportedAfter - reportedBefore),
+                GuestClockRate = trace.GuestClockRate,
+                ReclaimGuestMs = trace.GuestClockRate * trace.SettledMs,
             };
         }
         catch (Exception e) when (e is not OperationCanceledException)

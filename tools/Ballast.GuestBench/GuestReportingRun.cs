@@ -9,7 +9,8 @@ namespace Ballast.GuestBench;
 /// free page reporting gave the host memory back. <c>{"device":"ballast","driver":"stock","backing":"4k",
 /// "host_bytes_before":N,"host_bytes_after":N,"reclaimed_bytes":N,"reclaim_ms":X,"reclaim_90_ms":X|null,
 /// "hog_freed_ms":X|null,"hog_exited_ms":X,"ram_block_bytes":N,"host_pages_before":{…},"host_pages_after":{…},
-/// "report_released_bytes":N|null}</c>. Times are the host's, from sending <c>unhog</c>.
+/// "guest_clock_rate":X|null,"reclaim_guest_ms":X|null,"report_released_bytes":N|null}</c>. Times are the host's, from
+/// sending <c>unhog</c>, except <c>reclaim_guest_ms</c>: the same span on the guest's clock.
 /// </summary>
 /// <param name="Device">QEMU's device (<c>free-page-reporting=on</c>) or Ballast's daemon (<c>page-reporting</c>).</param>
 /// <param name="Driver">The guest's balloon driver.</param>
@@ -43,6 +44,20 @@ public sealed record GuestReportingRun(GuestBenchDevice Device, GuestBenchDriver
 
     /// <summary>The same once the memory settled.</summary>
     public HostPageCounters? HostPagesAfter { get; init; }
+
+    /// <summary>
+    /// Guest milliseconds per host millisecond over the watch (<see cref="ReclaimTrace.GuestClockRate"/>): under TCG the
+    /// guest keeps time by counting the emulated PIT's interrupts and loses those delivered late, so its clock runs slow
+    /// by an amount that changes from boot to boot. Null when unknown.
+    /// </summary>
+    public double? GuestClockRate { get; init; }
+
+    /// <summary>
+    /// <see cref="ReclaimMs"/> on the guest's clock (× <see cref="GuestClockRate"/>): Linux paces free page reporting on
+    /// that clock (2 s between passes), so this is the figure that compares two boots whose clocks ran at different
+    /// rates. Null when the rate is unknown.
+    /// </summary>
+    public double? ReclaimGuestMs { get; init; }
 
     /// <summary>Ballast's daemon: how much more it released for reports over the watch (<c>report_released_bytes</c>); null for QEMU.</summary>
     public long? ReportReleasedBytes { get; init; }

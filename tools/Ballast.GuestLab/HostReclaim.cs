@@ -41,8 +41,9 @@ public static class HostReclaim
                 await sending.ConfigureAwait(false);
             if (exitedMs is { } exited && SettledAt(samples, exited, watch) is { } settled)
             {
-                await sending.ConfigureAwait(false);
-                return new ReclaimTrace(before, samples, freedMs, exited, settled);
+                var unhog = await sending.ConfigureAwait(false);
+                var rate = await GuestClockRateAsync(guest, unhog, clock, ct).ConfigureAwait(false);
+                return new ReclaimTrace(before, samples, freedMs, exited, settled) { GuestClockRate = rate };
             }
             if (guest.ExitReason() is { } reason)
                 throw new TimeoutException($"gave up watching the host memory after unhog: {reason}");
@@ -54,6 +55,28 @@ public static class HostReclaim
             }
             await Task.Delay(watch.Interval, ct).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>
+    /// How fast the guest's clock ran against the host's over the watch: guest milliseconds per host millisecond, from
+    /// the guest's own acknowledgements (<c>BALLAST control t=…</c>, its uptime) of <c>unhog</c>, sent at host time 0,
+    /// and of a <c>report</c> sent now; null if either carries no time.
+    /// </summary>
+    /// <remarks>
+    /// Under TCG the guest kernel cannot calibrate its TSC, the APIC timer fails verification and time is kept in
+    /// jiffies counted from the emulated PIT's interrupts (the guest's boot log says so): an interrupt QEMU delivers
+    /// late is lost, so the guest's clock runs slow by an amount that changes from boot to boot with the host's load.
+    /// Linux paces free page reporting on that clock (2 s between passes), so a reclaim time in host milliseconds
+    /// carries the guest's clock error; the rate lets a reader take it out.
+    /// </remarks>
+    private static async Task<double?> GuestClockRateAsync(QemuGuest guest, SerialEvent unhog, Stopwatch clock, CancellationToken ct)
+    {
+        var sentMs = clock.Elapsed.TotalMilliseconds;
+        var report = await guest.SendConsoleAsync("report", TimeSpan.FromSeconds(30), ct).ConfigureAwait(false);
+        if (!long.TryParse(unhog["t"], System.Globalization.CultureInfo.InvariantCulture, out var first)
+            || !long.TryParse(report["t"], System.Globalization.CultureInfo.InvariantCulture, out var last) || sentMs <= 0)
+            return null;
+        return (last - first) / sentMs;
     }
 
     /// <summary>

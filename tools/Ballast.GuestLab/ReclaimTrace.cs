@@ -29,8 +29,15 @@ public sealed record ReclaimTrace(long BytesBefore, IReadOnlyList<HostMemorySamp
         return null;
     }
 
+    /// <summary>
+    /// Guest milliseconds per host millisecond over the watch (the guest's uptime at its acknowledgements of
+    /// <c>unhog</c> and of a <c>report</c> sent after the memory settled); null when unknown. See
+    /// <see cref="HostReclaim"/>.
+    /// </summary>
+    public double? GuestClockRate { get; init; }
+
     /// <summary>A one-line summary for logs and failure messages.</summary>
     public override string ToString() => string.Create(System.Globalization.CultureInfo.InvariantCulture,
         $"host {BytesBefore >> 20} -> {BytesAfter >> 20} MiB ({ReclaimedBytes >> 20} MiB back), hog freed at {FreedMs:0} ms, exited at {ExitedMs:0} ms, "
-        + $"settled at {SettledMs:0} ms, {Samples.Count} readings");
+        + $"settled at {SettledMs:0} ms, {Samples.Count} readings, guest clock {GuestClockRate:0.000}x");
 }

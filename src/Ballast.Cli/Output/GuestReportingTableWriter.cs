@@ -15,8 +15,8 @@ namespace Ballast.Cli.Output;
 /// <code>
 /// ballast guest-bench --reporting: guest 2 GiB, hog 1 GiB, 3 runs per device and driver; host memory read every 50 ms, settled = 4 s within 20.5 MiB
 ///
-/// run  device    driver        backing  host before MiB  host after MiB  reclaimed MiB  reclaimed %  reclaim ms  90% ms  hog exited ms
-///   1  qemu      stock         4k                 1101.2           140.3          960.9         93.8      6012.0  5100.0         1200.0
+/// run  device    driver        backing  host before MiB  host after MiB  reclaimed MiB  reclaimed %  reclaim ms     90% ms  hog exited ms  guest clock  reclaim guest ms
+///   1  qemu      stock         4k                 1101.2           140.3          960.9         93.8      6012.0     5100.0         1200.0        0.981            5897.8
 /// </code>
 /// </remarks>
 public static class GuestReportingTableWriter
@@ -36,7 +36,7 @@ public static class GuestReportingTableWriter
             + $"{perColumn} run{(perColumn == 1 ? "" : "s")} per device and driver; host memory read every {report.PollIntervalMs:0} ms, "
             + $"settled = {report.SettleWindowMs / 1000:0.#} s within {SizeFormatter.MiBWithDecimal(report.SettleBandBytes)} MiB\n\n");
 
-        text.Append("run  device    driver        backing  host before MiB  host after MiB  reclaimed MiB  reclaimed %  reclaim ms     90% ms  hog exited ms\n");
+        text.Append("run  device    driver        backing  host before MiB  host after MiB  reclaimed MiB  reclaimed %  reclaim ms     90% ms  hog exited ms  guest clock  reclaim guest ms\n");
         var repeatOf = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var run in report.Runs)
         {
@@ -45,7 +45,7 @@ public static class GuestReportingTableWriter
                 $"{repeatOf[Column(run)],3}  {GuestBenchDevices.Name(run.Device),-8}  {GuestBenchDrivers.Name(run.Driver),-12}  {GuestRamBackings.Name(run.Backing),-7}  "
                 + $"{SizeFormatter.MiBWithDecimal(run.HostBytesBefore),15}  {SizeFormatter.MiBWithDecimal(run.HostBytesAfter),14}  "
                 + $"{SizeFormatter.MiBWithDecimal(run.ReclaimedBytes),13}  {Share(run.ReclaimedBytes, report.HogBytes),11}  {GuestBenchTableWriter.Ms(run.ReclaimMs),10}  "
-                + $"{Optional(run.Reclaim90Ms),9}  {GuestBenchTableWriter.Ms(run.HogExitedMs),13}\n");
+                + $"{Optional(run.Reclaim90Ms),9}  {GuestBenchTableWriter.Ms(run.HogExitedMs),13}  {Rate(run.GuestClockRate),11}  {Optional(run.ReclaimGuestMs),16}\n");
         }
 
         var medians = columns.Select(column => Median(report.Runs.Where(run => Column(run) == column).ToList())).ToList();
@@ -56,6 +56,8 @@ public static class GuestReportingTableWriter
         Row("reclaim ms", run => GuestBenchTableWriter.Ms(run.ReclaimMs));
         Row("90% ms", run => Optional(run.Reclaim90Ms));
         Row("hog exited ms", run => GuestBenchTableWriter.Ms(run.HogExitedMs));
+        Row("guest clock", run => Rate(run.GuestClockRate));
+        Row("reclaim guest ms", run => Optional(run.ReclaimGuestMs));
 
         var separated = false;
         foreach (var backing in medians.Select(run => run.Backing).Distinct())
@@ -66,9 +68,12 @@ public static class GuestReportingTableWriter
                 if (!separated)
                     text.Append('\n');
                 separated = true;
+                var onGuestClock = ballast.ReclaimGuestMs is { } mine && qemu!.ReclaimGuestMs is { } theirs
+                    ? $", reclaim on the guest's clock {GuestBenchTableWriter.Ratio(mine, theirs)}"
+                    : "";
                 text.Append(CultureInfo.InvariantCulture,
                     $"ballast {GuestBenchDrivers.Name(ballast.Driver)} / qemu on {GuestRamBackings.Name(backing)}: reclaim {GuestBenchTableWriter.Ratio(ballast.ReclaimMs, qemu!.ReclaimMs)}, "
-                    + $"reclaimed {GuestBenchTableWriter.Ratio(ballast.ReclaimedBytes, qemu.ReclaimedBytes)} (medians)\n");
+                    + $"reclaimed {GuestBenchTableWriter.Ratio(ballast.ReclaimedBytes, qemu.ReclaimedBytes)}{onGuestClock} (medians)\n");
             }
         }
         return text.ToString();
@@ -87,6 +92,8 @@ public static class GuestReportingTableWriter
             Reclaim90Ms = reached.Count == runs.Count ? MedianAggregator.Median(reached) : null,
             HogExitedMs = MedianAggregator.Median(runs.Select(run => run.HogExitedMs)),
             RamBlockBytes = runs[0].RamBlockBytes,
+            GuestClockRate = runs.All(run => run.GuestClockRate is not null) ? MedianAggregator.Median(runs.Select(run => run.GuestClockRate!.Value)) : null,
+            ReclaimGuestMs = runs.All(run => run.ReclaimGuestMs is not null) ? MedianAggregator.Median(runs.Select(run => run.ReclaimGuestMs!.Value)) : null,
         };
     }
 
@@ -94,6 +101,8 @@ public static class GuestReportingTableWriter
         $"{GuestRamBackings.Name(run.Backing)} {GuestBenchDevices.Name(run.Device)}" + (run.Driver == GuestBenchDriver.Stock ? "" : " " + GuestBenchDrivers.Name(run.Driver));
 
     private static string Share(long part, long whole) => (100.0 * part / whole).ToString("0.0", CultureInfo.InvariantCulture);
+
+    private static string Rate(double? rate) => rate is { } value ? value.ToString("0.000", CultureInfo.InvariantCulture) : "-";
 
     private static string Optional(double? ms) => ms is { } value ? GuestBenchTableWriter.Ms(value) : "-";
 }
