@@ -287,5 +287,5 @@ public sealed class BenchCommand : Command
     }
 
     private static Option<long?> SizeOption(string name, string defaultText, string description) =>
-        Commands.SizeOption.Create(name, $"{description} SIZE like 8G, 7GiB, 1792M, 512MiB, 4096K or plain bytes (binary units) [default: {defaultText}]");
+        Ballast.Daemon.Commands.SizeOption.Create(name, $"{description} SIZE like 8G, 7GiB, 1792M, 512MiB, 4096K or plain bytes (binary units) [default: {defaultText}]");
 }

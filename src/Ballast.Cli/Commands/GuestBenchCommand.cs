@@ -192,5 +192,5 @@ public sealed class GuestBenchCommand : Command
     }
 
     private static Option<long?> SizeOption(string name, string defaultText, string description) =>
-        Commands.SizeOption.Create(name, $"{description} SIZE like 2G, 1536M, 1600MiB or plain bytes [default: {defaultText}]", zeroAllowed: true);
+        Ballast.Daemon.Commands.SizeOption.Create(name, $"{description} SIZE like 2G, 1536M, 1600MiB or plain bytes [default: {defaultText}]", zeroAllowed: true);
 }

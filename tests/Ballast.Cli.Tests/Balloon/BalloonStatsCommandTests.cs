@@ -1,7 +1,7 @@
 using System.Text.Json;
 using Ballast.Balloon.Device;
 using Ballast.Daemon.Api;
-using Ballast.Cli.Output;
+using Ballast.Daemon.Output;
 using Ballast.TestKit;
 using Ballast.Cli.Tests.Infrastructure;
 using Ballast.Daemon;

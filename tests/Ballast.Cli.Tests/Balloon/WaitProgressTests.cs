@@ -1,4 +1,4 @@
-using Ballast.Cli.Output;
+using Ballast.Daemon.Output;
 
 namespace Ballast.Cli.Tests.Balloon;
 

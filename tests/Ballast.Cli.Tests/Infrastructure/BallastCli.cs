@@ -1,4 +1,5 @@
 using Ballast.Cli.Commands;
+using Ballast.Daemon.Commands;
 using Microsoft.Extensions.Logging.Abstractions;
 using System.CommandLine;
 using Ballast.TestKit;

@@ -1,4 +1,4 @@
-using Ballast.Cli.Commands;
+using Ballast.Daemon.Commands;
 using Ballast.Daemon;
 using Ballast.TestKit;
 using Ballast.Cli.Tests.Infrastructure;

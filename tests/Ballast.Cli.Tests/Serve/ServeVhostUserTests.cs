@@ -2,7 +2,7 @@ using Ballast.Linux;
 using System.Text.Json;
 using Ballast.Daemon.Api;
 using Ballast.Daemon.Client;
-using Ballast.Cli.Commands;
+using Ballast.Daemon.Commands;
 using Ballast.Daemon;
 using Ballast.TestKit;
 using Ballast.Cli.Tests.Infrastructure;

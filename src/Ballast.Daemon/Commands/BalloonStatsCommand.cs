@@ -2,10 +2,9 @@ using System.CommandLine;
 using System.Text.Json;
 using Ballast.Daemon.Api;
 using Ballast.Daemon.Client;
-using Ballast.Cli.Output;
-using Ballast.Daemon;
+using Ballast.Daemon.Output;
 
-namespace Ballast.Cli.Commands;
+namespace Ballast.Daemon.Commands;
 
 /// <summary><c>ballast balloon stats</c>: the guest's last memory statistics.</summary>
 public sealed class BalloonStatsCommand : BalloonClientCommand

@@ -1,6 +1,6 @@
 using System.CommandLine;
 
-namespace Ballast.Cli.Commands;
+namespace Ballast.Daemon.Commands;
 
 /// <summary><c>ballast balloon get | set | stats</c>: the client of <c>ballast serve</c>'s management API.</summary>
 public sealed class BalloonCommand : Command

@@ -2,7 +2,7 @@ using System.CommandLine;
 using System.CommandLine.Parsing;
 using Ballast.Virtio.Units;
 
-namespace Ballast.Cli.Commands;
+namespace Ballast.Daemon.Commands;
 
 /// <summary>Options whose value is a SIZE (<see cref="SizeParser"/>): one parser and one error shape for every command.</summary>
 internal static class SizeOption

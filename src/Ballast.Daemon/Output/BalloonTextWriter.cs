@@ -3,7 +3,7 @@ using Ballast.Balloon.Device;
 using Ballast.Daemon.Api;
 using Ballast.Virtio.Units;
 
-namespace Ballast.Cli.Output;
+namespace Ballast.Daemon.Output;
 
 /// <summary>The human output of <c>ballast balloon</c>: one <c>name: value</c> line per field, sizes in binary units.</summary>
 public static class BalloonTextWriter

@@ -1,8 +1,7 @@
 using System.CommandLine;
 using Ballast.Daemon.Client;
-using Ballast.Daemon;
 
-namespace Ballast.Cli.Commands;
+namespace Ballast.Daemon.Commands;
 
 /// <summary>
 /// A <c>ballast balloon</c> subcommand: talks to <c>ballast serve</c>'s management API on <c>--api</c> and prints

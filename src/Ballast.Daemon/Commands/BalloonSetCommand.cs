@@ -4,11 +4,10 @@ using System.Globalization;
 using System.Text.Json;
 using Ballast.Daemon.Api;
 using Ballast.Daemon.Client;
-using Ballast.Cli.Output;
+using Ballast.Daemon.Output;
 using Ballast.Virtio.Units;
-using Ballast.Daemon;
 
-namespace Ballast.Cli.Commands;
+namespace Ballast.Daemon.Commands;
 
 /// <summary>
 /// <c>ballast balloon set --target SIZE [--wait [--timeout S]]</c>: sets the balloon target and optionally waits

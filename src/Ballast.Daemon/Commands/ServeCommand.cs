@@ -1,11 +1,10 @@
 using System.CommandLine;
 using Ballast.Balloon.Device;
 using Ballast.Daemon.Api;
-using Ballast.Daemon;
 using Ballast.Daemon.Supervision;
 using Microsoft.Extensions.Logging;
 
-namespace Ballast.Cli.Commands;
+namespace Ballast.Daemon.Commands;
 
 /// <summary>
 /// <c>ballast serve</c>: the balloon daemon. A balloon device served to QEMU over vhost-user on <c>--socket</c>,

@@ -1,6 +1,6 @@
 using Ballast.Virtio.Units;
 
-namespace Ballast.Cli.Output;
+namespace Ballast.Daemon.Output;
 
 /// <summary>
 /// The one-line display of <c>ballast balloon set --wait</c> on a terminal (standard error), rewritten in place:
