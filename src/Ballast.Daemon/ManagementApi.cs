@@ -78,6 +78,12 @@ public sealed partial class ManagementApi : IAsyncDisposable
     /// <summary>The name the API's listening socket is kept under by a supervisor.</summary>
     public const string ApiKeptName = "api";
 
+    /// <summary>
+    /// The socket belongs to a systemd socket unit: on exit its file stays, and Kestrel is not stopped (that would shut
+    /// down the very socket systemd listens on for the next start); the process exits next.
+    /// </summary>
+    public bool LeaveSocketFile { get; set; }
+
     /// <summary>The API socket's absolute path.</summary>
     public string SocketPath { get; }
 
@@ -96,8 +102,13 @@ public sealed partial class ManagementApi : IAsyncDisposable
     /// The supervisor's worker context: the listening socket is kept there (<see cref="ApiKeptName"/>), and a worker
     /// before this one's socket, if kept, is served instead of binding the path again. Null without a supervisor.
     /// </param>
+    /// <param name="inherited">
+    /// Without a supervisor: sockets this process was started with (a systemd socket unit's); an <see cref="ApiKeptName"/>
+    /// among them is served, and its file left in place on exit.
+    /// </param>
     public static async Task<ManagementApi> StartAsync(string socketPath, BalloonDevice device, IBalloonBackend backend,
-        StatisticsPoller poller, ILoggerFactory loggerFactory, CancellationToken ct = default, Supervision.SupervisedWorker? worker = null)
+        StatisticsPoller poller, ILoggerFactory loggerFactory, CancellationToken ct = default, Supervision.SupervisedWorker? worker = null,
+        VhostUser.Session.ResumeSet? inherited = null)
     {
         ArgumentNullException.ThrowIfNull(socketPath);
         ArgumentNullException.ThrowIfNull(device);
@@ -106,7 +117,7 @@ public sealed partial class ManagementApi : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(loggerFactory);
         var path = Path.GetFullPath(socketPath);
         Socket listener;
-        if (worker?.Kept.Take(ApiKeptName) is { } kept)
+        if ((worker?.Kept ?? inherited)?.Take(ApiKeptName) is { } kept)
             listener = new Socket(new SafeSocketHandle(kept, ownsHandle: true));
         else
         {
@@ -146,7 +157,7 @@ public sealed partial class ManagementApi : IAsyncDisposable
             return;
         // Stopping Kestrel shuts its listening socket down (shutdown(2) acts on the socket, every copy of it): after
         // a handover the next worker listens on that very socket, so this one leaves it alone and just goes.
-        if (_leaveKept)
+        if (_leaveKept || LeaveSocketFile)
             return;
         using (var timeout = new CancellationTokenSource(s_stopTimeout))
         {
@@ -171,7 +182,7 @@ public sealed partial class ManagementApi : IAsyncDisposable
         }
         _listener.Dispose();
         _store?.Drop(ApiKeptName);
-        if (UnixSocketFile.Remove(SocketPath))
+        if (!LeaveSocketFile && UnixSocketFile.Remove(SocketPath))
             DaemonLog.SocketRemoved(_logger, SocketPath);
     }
 

@@ -29,8 +29,13 @@ public static class ServeDaemon
     /// Set when this process is the worker of a <see cref="Supervision.ServeSupervisor"/>: every descriptor is kept
     /// there, and what a worker before this one kept is resumed. Null runs the daemon on its own.
     /// </param>
+    /// <param name="inherited">
+    /// Without a supervisor: the listening sockets this process was started with (<see cref="ServeListeners.Take"/>),
+    /// served instead of binding the paths.
+    /// </param>
     public static async Task<int> RunAsync(ServeOptions options, ServeBackendFactory backendFactory, ILoggerFactory loggerFactory,
-        TextWriter stdout, TextWriter stderr, CancellationToken ct, Supervision.SupervisedWorker? worker = null)
+        TextWriter stdout, TextWriter stderr, CancellationToken ct, Supervision.SupervisedWorker? worker = null,
+        VhostUser.Session.ResumeSet? inherited = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(backendFactory);
@@ -62,9 +67,12 @@ public static class ServeDaemon
             }
             // A socket left by a crashed daemon is replaced; one another process listens on is not. A resuming
             // worker serves the very socket the worker before it listened on.
-            if (worker?.IsResuming != true)
+            // An inherited socket's file belongs to whoever made the socket (and is live: it listens).
+            if (worker?.IsResuming != true && !options.SocketInherited)
                 UnixSocketFile.Claim(socketPath);
             backend = backendFactory(socketPath, device, loggerFactory, options);
+            if (worker is null && inherited is not null && backend is VhostUserBackend served)
+                served.Inherit(inherited);
             if (worker is not null)
             {
                 if (backend is not VhostUserBackend keeping)
@@ -80,7 +88,9 @@ public static class ServeDaemon
                     DaemonLog.BalloonResumed(logger, record!.Count * 4096, record.TargetPages * 4096L, record.ActualPages * 4096L);
                 }
             }
-            api = await ManagementApi.StartAsync(options.ApiPath, device, backend, poller, loggerFactory, ct, worker).ConfigureAwait(false);
+            api = await ManagementApi.StartAsync(options.ApiPath, device, backend, poller, loggerFactory, ct, worker,
+                worker is null ? inherited : null).ConfigureAwait(false);
+            api.LeaveSocketFile = options.ApiInherited;
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
@@ -101,7 +111,14 @@ public static class ServeDaemon
             {
                 // The transport binds its socket before it returns the task: QEMU may connect once the arguments are out.
                 var serving = resumed ?? backend.RunAsync(ct);
-                if (!serving.IsCompleted)
+                if (serving.IsFaulted && serving.Exception?.InnerException is { } startError)
+                {
+                    // A start-up error (the socket's directory is not writable, ...): one line, no stack trace.
+                    await stderr.WriteLineAsync($"ballast serve: {StartError(socketPath, startError)}").ConfigureAwait(false);
+                    exitCode = ExitCodes.Failure;
+                    serving = Task.CompletedTask;
+                }
+                else if (!serving.IsCompleted)
                 {
                     if (worker?.IsResuming != true)
                     {
@@ -109,6 +126,9 @@ public static class ServeDaemon
                         await stdout.FlushAsync(CancellationToken.None).ConfigureAwait(false);
                     }
                     worker?.Serving();
+                    // Under systemd without a supervisor (Type=notify): ready once both sockets listen.
+                    if (worker is null)
+                        _ = SystemdNotifier.FromEnvironment()?.Notify($"READY=1\nMAINPID={Environment.ProcessId}\nSTATUS=serving");
                     DaemonLog.Serving(logger, socketPath, string.Join(",", BalloonFeatureNames.FromBits(device.OfferedFeatures, device.Options)), device.QueueCount,
                         device.Options.SgBit, device.Options.Release, device.Options.DeferRelease ? " deferred (with must-tell-host)" : "", poller.IntervalSeconds);
                     if (options.AllowUnsealedMemory)
@@ -122,7 +142,7 @@ public static class ServeDaemon
                     worker.HandedOver();
                     api.LeaveKept();
                 }
-                else if (!ct.IsCancellationRequested)
+                else if (!ct.IsCancellationRequested && exitCode == ExitCodes.Success)
                 {
                     DaemonLog.TransportStopped(logger);
                     exitCode = ExitCodes.Failure;
@@ -146,11 +166,19 @@ public static class ServeDaemon
         // A stop for good: the balloon's state goes with the session (QEMU saw the connection close).
         worker?.Store.Drop(BalloonRecordName);
         record?.Dispose();
-        if (UnixSocketFile.Remove(socketPath))
+        if (!options.SocketInherited && UnixSocketFile.Remove(socketPath))
             DaemonLog.SocketRemoved(logger, socketPath);
         DaemonLog.Stopped(logger);
         return exitCode;
     }
+
+    /// <summary>Why the vhost-user socket could not be served, in one sentence.</summary>
+    private static string StartError(string socketPath, Exception error) => error switch
+    {
+        SyscallException { Call: "bind" or "listen" } syscall =>
+            $"cannot listen on '{socketPath}': {System.Runtime.InteropServices.Marshal.GetPInvokeErrorMessage(syscall.Errno)}",
+        _ => error.Message,
+    };
 
     /// <summary>
     /// The balloon's state outside the worker: the record a worker before this one kept (the ballooned frames, target

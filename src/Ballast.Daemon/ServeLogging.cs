@@ -3,39 +3,92 @@ using Microsoft.Extensions.Logging;
 namespace Ballast.Daemon;
 
 /// <summary>
-/// <c>ballast serve</c>'s logs: Microsoft.Extensions.Logging with the console provider, one line per event, UTC
-/// timestamps, all on standard error (standard output carries only the QEMU arguments).
+/// <c>ballast serve</c>'s logs: Microsoft.Extensions.Logging with the console provider, one line per event, all on
+/// standard error (standard output carries only the QEMU arguments). The supervisor and its worker run the same
+/// command line, so they log in the same format.
 /// </summary>
+/// <remarks>
+/// Formats (<c>--log-format</c>), the console provider's built-in formatters:
+/// <list type="bullet">
+/// <item><c>simple</c>: <c>2026-12-06T13:58:23.088Z info: Category[event id] message</c>, UTC timestamps.</item>
+/// <item><c>json</c>: one JSON object per line (Timestamp, EventId, LogLevel, Category, Message, State).</item>
+/// <item><c>systemd</c>: <c>&lt;6&gt;Category[event id] message</c>, the syslog priority prefix journald reads
+/// (sd-daemon(3)); no timestamp, the journal adds its own.</item>
+/// </list>
+/// </remarks>
 public static class ServeLogging
 {
-    /// <summary>The <c>--log-level</c> values, least to most severe.</summary>
-    public static IReadOnlyList<string> LevelNames { get; } = ["trace", "debug", "information", "warning", "error"];
+    /// <summary>The <c>--log-level</c> values, least to most severe, with the aliases people write.</summary>
+    public static IReadOnlyList<string> LevelNames { get; } =
+        ["trace", "debug", "info", "information", "warn", "warning", "error", "critical", "off", "none"];
 
-    /// <summary>The level for a <see cref="LevelNames"/> entry.</summary>
-    public static LogLevel ParseLevel(string name) => name.ToLowerInvariant() switch
+    /// <summary>The <c>--log-format</c> values.</summary>
+    public static IReadOnlyList<string> FormatNames { get; } = ["simple", "json", "systemd"];
+
+    /// <summary>The level for a <see cref="LevelNames"/> entry (any case); null for anything else.</summary>
+    public static LogLevel? TryParseLevel(string? name) => name?.ToLowerInvariant() switch
     {
         "trace" => LogLevel.Trace,
         "debug" => LogLevel.Debug,
-        "information" => LogLevel.Information,
-        "warning" => LogLevel.Warning,
+        "info" or "information" => LogLevel.Information,
+        "warn" or "warning" => LogLevel.Warning,
         "error" => LogLevel.Error,
-        _ => throw new ArgumentOutOfRangeException(nameof(name), name, $"log level must be one of {string.Join(", ", LevelNames)}"),
+        "critical" => LogLevel.Critical,
+        "off" or "none" => LogLevel.None,
+        _ => null,
     };
 
-    /// <summary>
-    /// A console logger factory at <paramref name="level"/>. ASP.NET Core's own categories (one line per request)
-    /// are held at warning unless <paramref name="level"/> is debug or trace.
-    /// </summary>
-    public static ILoggerFactory CreateFactory(LogLevel level) => LoggerFactory.Create(logging =>
+    /// <summary>The level for a <see cref="LevelNames"/> entry.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">Not a level name.</exception>
+    public static LogLevel ParseLevel(string name) => TryParseLevel(name)
+        ?? throw new ArgumentOutOfRangeException(nameof(name), name, $"log level must be one of {string.Join(", ", LevelNames)}");
+
+    /// <summary>The format for a <see cref="FormatNames"/> entry (any case); null for anything else.</summary>
+    public static ServeLogFormat? TryParseFormat(string? name) => name?.ToLowerInvariant() switch
     {
-        logging.SetMinimumLevel(level);
-        logging.AddFilter("Microsoft", level <= LogLevel.Debug ? level : (LogLevel)Math.Max((int)level, (int)LogLevel.Warning));
-        logging.AddConsole(console => console.LogToStandardErrorThreshold = LogLevel.Trace);
-        logging.AddSimpleConsole(console =>
+        "simple" => ServeLogFormat.Simple,
+        "json" => ServeLogFormat.Json,
+        "systemd" => ServeLogFormat.Systemd,
+        _ => null,
+    };
+
+    /// <summary>A console logger factory at <paramref name="level"/> in the simple format.</summary>
+    public static ILoggerFactory CreateFactory(LogLevel level) => CreateFactory(new ServeLogSettings(level, ServeLogFormat.Simple));
+
+    /// <summary>
+    /// A console logger factory for <paramref name="settings"/>. ASP.NET Core's own categories (one line per request)
+    /// are held at warning unless the level is debug or trace.
+    /// </summary>
+    public static ILoggerFactory CreateFactory(ServeLogSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        var level = settings.Level;
+        return LoggerFactory.Create(logging =>
         {
-            console.SingleLine = true;
-            console.UseUtcTimestamp = true;
-            console.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
+            logging.SetMinimumLevel(level);
+            logging.AddFilter("Microsoft", level <= LogLevel.Debug ? level : (LogLevel)Math.Max((int)level, (int)LogLevel.Warning));
+            logging.AddConsole(console => console.LogToStandardErrorThreshold = LogLevel.Trace);
+            switch (settings.Format)
+            {
+                case ServeLogFormat.Json:
+                    logging.AddJsonConsole(console =>
+                    {
+                        console.UseUtcTimestamp = true;
+                        console.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ";
+                    });
+                    break;
+                case ServeLogFormat.Systemd:
+                    logging.AddSystemdConsole();
+                    break;
+                default:
+                    logging.AddSimpleConsole(console =>
+                    {
+                        console.SingleLine = true;
+                        console.UseUtcTimestamp = true;
+                        console.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
+                    });
+                    break;
+            }
         });
-    });
+    }
 }

@@ -7,11 +7,35 @@ namespace Ballast.Daemon;
 /// <summary>What <c>ballast serve</c> was asked to do, after parsing and before validation (<see cref="Validate"/>).</summary>
 public sealed record ServeOptions
 {
-    /// <summary>The vhost-user socket QEMU connects to (<c>--socket</c>).</summary>
+    /// <summary>
+    /// The vhost-user socket QEMU connects to (<c>--socket-path</c>, alias <c>--socket</c>); with <see cref="ListenFd"/>,
+    /// empty until the inherited socket's path is known (<see cref="WithInheritedSocket"/>).
+    /// </summary>
     public required string SocketPath { get; init; }
 
-    /// <summary>The management API's socket (<c>--api</c>, default <c>&lt;socket&gt;.api</c>).</summary>
+    /// <summary>
+    /// The management API's socket (<c>--api</c>, default <c>&lt;socket&gt;.api</c>); empty while it waits for the path of
+    /// an inherited vhost-user socket (<see cref="WithInheritedSocket"/>).
+    /// </summary>
     public required string ApiPath { get; init; }
+
+    /// <summary>
+    /// <c>--fd FDNUM</c>: the vhost-user socket is a listening socket this process was started with, on this descriptor
+    /// (QEMU's backend program conventions); null when the daemon binds <see cref="SocketPath"/> itself.
+    /// </summary>
+    public int? ListenFd { get; init; }
+
+    /// <summary>
+    /// True when the vhost-user socket was handed over (<c>--fd</c>, a systemd socket unit): whoever made it owns its
+    /// file, so the daemon never claims or removes it.
+    /// </summary>
+    public bool SocketInherited { get; init; }
+
+    /// <summary>True when the API socket came from a systemd socket unit: its file is left in place on exit.</summary>
+    public bool ApiInherited { get; init; }
+
+    /// <summary>The log format (<c>--log-format</c>).</summary>
+    public ServeLogFormat LogFormat { get; init; } = ServeLogFormat.Simple;
 
     /// <summary>
     /// Another user allowed to connect to the vhost-user socket, which is given to it (<c>--socket-user</c>, a name or
@@ -64,14 +88,27 @@ public sealed record ServeOptions
         {
             errors.Add("--defer-release: works with --release coalesce only");
         }
-        if (UnixSocketFile.PathError(SocketPath) is { } socketError)
-            errors.Add($"--socket: {socketError}");
+        string? socketError = null;
+        if (ListenFd is not null && !string.IsNullOrEmpty(SocketPath) && !SocketInherited)
+            errors.Add("--fd: give either --socket-path or --fd, not both (the conventions make them incompatible)");
+        else if (ListenFd is null && string.IsNullOrEmpty(SocketPath))
+            errors.Add("--socket-path: give the vhost-user socket to create (--socket-path PATH), or an inherited one (--fd FDNUM)");
+        else if (ListenFd is null && (socketError = UnixSocketFile.PathError(SocketPath)) is not null)
+            errors.Add($"--socket-path: {socketError}");
         if (SocketUser is not null && UnixAccounts.UserId(SocketUser, out var userError) is null)
             errors.Add($"--socket-user: {userError}");
         if (SocketGroup is not null && UnixAccounts.GroupId(SocketGroup, out var groupError) is null)
             errors.Add($"--socket-group: {groupError}");
-        if (UnixSocketFile.PathError(ApiPath) is { } apiError)
-            errors.Add($"--api: {apiError}");
+        if (ApiPath.Length == 0)
+        {
+            // Filled in from the inherited socket's path (WithInheritedSocket).
+        }
+        else if (UnixSocketFile.PathError(ApiPath) is { } apiError)
+        {
+            // A missing directory is said once, for --socket-path, when the API's default path shares it.
+            if (apiError != socketError)
+                errors.Add($"--api: {apiError}");
+        }
         else if (!string.IsNullOrWhiteSpace(SocketPath) && Path.GetFullPath(ApiPath) == Path.GetFullPath(SocketPath))
             errors.Add("--api: the API socket must not be the vhost-user socket");
         if (!StatisticsPoller.IsValidInterval(StatsIntervalSeconds))
@@ -79,6 +116,25 @@ public sealed record ServeOptions
         else if (StatsIntervalSeconds > 0 && !Device.StatsQueue)
             errors.Add("--stats-interval: polling needs the stats feature (add stats to --features)");
         return errors;
+    }
+
+    /// <summary>
+    /// These options with the vhost-user socket's path taken from the inherited socket (<paramref name="boundPath"/>,
+    /// from getsockname(2)), and the API's default path (<c>&lt;socket&gt;.api</c>) derived from it when <c>--api</c> was
+    /// not given.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The socket is not bound to a path (abstract or unnamed).</exception>
+    public ServeOptions WithInheritedSocket(string boundPath)
+    {
+        ArgumentNullException.ThrowIfNull(boundPath);
+        if (boundPath.Length == 0)
+            throw new InvalidOperationException($"--fd: the socket on descriptor {ListenFd} is not bound to a path (an abstract or unnamed socket); give one bound to a file");
+        return this with
+        {
+            SocketPath = boundPath,
+            ApiPath = ApiPath.Length > 0 ? ApiPath : boundPath + ".api",
+            SocketInherited = true,
+        };
     }
 
     /// <summary>Who may connect to the vhost-user socket; call after <see cref="Validate"/> found nothing wrong.</summary>

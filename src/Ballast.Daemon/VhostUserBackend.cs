@@ -21,12 +21,19 @@ public sealed class VhostUserBackend : IServeBackend, IDisposable
     /// <param name="allowUnsealedMemory">
     /// Map guest RAM not sealed against shrinking (<see cref="VhostUserServer.AllowUnsealedMemory"/>, <c>--allow-unsealed-memory</c>).
     /// </param>
-    public VhostUserBackend(string socketPath, SocketAccess access, BalloonDevice device, ILoggerFactory loggerFactory, bool allowUnsealedMemory = false) =>
-        _server = new VhostUserServer(socketPath, device, loggerFactory) { Access = access, AllowUnsealedMemory = allowUnsealedMemory };
+    /// <param name="leaveSocketFile">The socket was inherited: its file is not this daemon's to remove (<see cref="VhostUserServer.LeaveSocketFile"/>).</param>
+    public VhostUserBackend(string socketPath, SocketAccess access, BalloonDevice device, ILoggerFactory loggerFactory, bool allowUnsealedMemory = false,
+        bool leaveSocketFile = false) =>
+        _server = new VhostUserServer(socketPath, device, loggerFactory)
+        {
+            Access = access,
+            AllowUnsealedMemory = allowUnsealedMemory,
+            LeaveSocketFile = leaveSocketFile,
+        };
 
     /// <summary>Builds a <see cref="VhostUserBackend"/>: the transport <c>ballast serve</c> runs by default.</summary>
     public static ServeBackendFactory Factory { get; } = (socketPath, device, loggerFactory, options) =>
-        new VhostUserBackend(socketPath, options.ToSocketAccess(), device, loggerFactory, options.AllowUnsealedMemory);
+        new VhostUserBackend(socketPath, options.ToSocketAccess(), device, loggerFactory, options.AllowUnsealedMemory, options.SocketInherited);
 
     /// <summary>
     /// Keeps the listener, the connection and the session in <paramref name="worker"/>'s supervisor, and resumes what a
@@ -37,6 +44,9 @@ public sealed class VhostUserBackend : IServeBackend, IDisposable
         ArgumentNullException.ThrowIfNull(worker);
         _server.KeepIn(worker.Store, worker.Kept);
     }
+
+    /// <summary>Serves an inherited listening socket (<see cref="VhostUserServer.Inherit"/>) in a daemon without a supervisor.</summary>
+    public void Inherit(VhostUser.Session.ResumeSet inherited) => _server.Inherit(inherited);
 
     /// <summary>Stops serving for a handover (<see cref="VhostUserServer.HandOver"/>): <see cref="RunAsync"/> then completes.</summary>
     public void HandOver() => _server.HandOver();

@@ -14,11 +14,12 @@ public static class SystemdListenFds
     public const int FirstFd = 3;
 
     /// <summary>
-    /// Takes the passed descriptors by name (made close-on-exec; the variables are removed so no child sees them).
-    /// Empty if none were passed to this very process (<c>LISTEN_PID</c> names another, or is missing). A descriptor
-    /// without a name gets <c>unknown</c>; of several with one name, the last counts and the others are closed.
+    /// Takes the passed descriptors with their names, in descriptor order (made close-on-exec; the variables are removed
+    /// so no child sees them). Empty if none were passed to this very process (<c>LISTEN_PID</c> names another, or is
+    /// missing). A descriptor without a name gets <c>unknown</c>, as sd_listen_fds_with_names(3) does; names may repeat
+    /// (a socket unit's listeners share its <c>FileDescriptorName=</c>), so the caller tells them apart.
     /// </summary>
-    public static IReadOnlyDictionary<string, int> Take()
+    public static IReadOnlyList<KeyValuePair<string, int>> Take()
     {
         var pidText = Environment.GetEnvironmentVariable("LISTEN_PID");
         var countText = Environment.GetEnvironmentVariable("LISTEN_FDS");
@@ -26,7 +27,7 @@ public static class SystemdListenFds
         Environment.SetEnvironmentVariable("LISTEN_PID", null);
         Environment.SetEnvironmentVariable("LISTEN_FDS", null);
         Environment.SetEnvironmentVariable("LISTEN_FDNAMES", null);
-        var fds = new Dictionary<string, int>(StringComparer.Ordinal);
+        var fds = new List<KeyValuePair<string, int>>();
         if (!int.TryParse(pidText, NumberStyles.None, CultureInfo.InvariantCulture, out var pid) || pid != Environment.ProcessId
             || !int.TryParse(countText, NumberStyles.None, CultureInfo.InvariantCulture, out var count) || count <= 0)
             return fds;
@@ -35,10 +36,7 @@ public static class SystemdListenFds
         {
             var fd = FirstFd + i;
             _ = Libc.fcntl(fd, Libc.F_SETFD, Libc.FD_CLOEXEC);
-            var name = i < names.Length && names[i].Length > 0 ? names[i] : "unknown";
-            if (fds.Remove(name, out var older))
-                _ = Libc.close(older);
-            fds[name] = fd;
+            fds.Add(new(i < names.Length && names[i].Length > 0 ? names[i] : "unknown", fd));
         }
         return fds;
     }

@@ -111,6 +111,28 @@ public sealed class VhostUserServer : IDisposable
         }
     }
 
+    /// <summary>
+    /// Serves listening sockets this process was started with (a systemd socket unit's, <c>--fd</c>): a
+    /// <see cref="SessionNames.Listener"/> in <paramref name="inherited"/> is served instead of binding
+    /// <see cref="SocketPath"/>. Without a <see cref="Store"/>; before <see cref="RunAsync"/>.
+    /// </summary>
+    public void Inherit(ResumeSet inherited)
+    {
+        ArgumentNullException.ThrowIfNull(inherited);
+        lock (_lock)
+        {
+            if (_acceptThread is not null)
+                throw new InvalidOperationException("the server already runs");
+            ResumeFrom = inherited;
+        }
+    }
+
+    /// <summary>
+    /// Leave the socket file in place when the server stops: it belongs to whoever made the socket (a systemd socket
+    /// unit listens on it again for the next start).
+    /// </summary>
+    public bool LeaveSocketFile { get; init; }
+
     /// <summary>How long a started message may take to arrive and a reply to leave before the front-end is dropped.</summary>
     internal int IoTimeoutMs { get; set; } = 5000;
 
@@ -202,7 +224,8 @@ public sealed class VhostUserServer : IDisposable
             {
                 Store?.Drop(SessionNames.Listener);
                 // Best effort: a stale socket file is removed by the next run anyway.
-                UnixSocketFile.Remove(SocketPath);
+                if (!LeaveSocketFile)
+                    UnixSocketFile.Remove(SocketPath);
             }
             BackendLog.Stopped(_logger, SocketPath);
             lock (_lock)

@@ -2,17 +2,21 @@ using System.CommandLine;
 using Ballast.Balloon.Device;
 using Ballast.Daemon.Api;
 using Ballast.Daemon.Supervision;
+using Ballast.VhostUser.Session;
 using Microsoft.Extensions.Logging;
 
 namespace Ballast.Daemon.Commands;
 
 /// <summary>
-/// <c>ballast serve</c>: the balloon daemon. A balloon device served to QEMU over vhost-user on <c>--socket</c>,
-/// the management API on <c>--api</c>, and the QEMU arguments that match printed on standard output.
+/// <c>ballast serve</c>: the balloon daemon. A balloon device served to QEMU over vhost-user on <c>--socket-path</c>
+/// (or an inherited socket: <c>--fd</c>, systemd socket activation), the management API on <c>--api</c>, and the QEMU
+/// arguments that match printed on standard output.
 /// </summary>
 /// <remarks>
-/// Options are validated before anything is created (exit code 2). Logs go to standard error. Ctrl+C and
-/// SIGTERM stop the daemon with exit code 0 and remove its sockets.
+/// Follows QEMU's docs/interop/vhost-user.rst "Backend program conventions": <c>--socket-path</c>, <c>--fd</c>,
+/// <c>--print-capabilities</c>, runs in the foreground, logs to standard error. Options are validated before anything
+/// is created (exit code 2); every start-up error is one line on standard error (exit code 1). Ctrl+C and SIGTERM stop
+/// the daemon with exit code 0 and remove the sockets it created.
 /// </remarks>
 public sealed class ServeCommand : Command
 {
@@ -22,13 +26,27 @@ public sealed class ServeCommand : Command
     private static readonly string[] s_releaseNames = ["coalesce", "per-page"];
 
     private readonly ServeBackendFactory _backendFactory;
-    private readonly Func<LogLevel, ILoggerFactory> _loggerFactory;
+    private readonly Func<ServeLogSettings, ILoggerFactory> _loggerFactory;
 
-    private readonly Option<string> _socket = new("--socket")
+    private readonly Option<string?> _socket = new("--socket-path", "--socket")
     {
-        Description = "The vhost-user socket to create for QEMU's -chardev.",
+        Description = "The vhost-user socket to create for QEMU's -chardev (required unless --fd is given; under systemd socket "
+            + "activation, the path of the socket unit's ListenStream=)",
         HelpName = "PATH",
-        Required = true,
+    };
+
+    private readonly Option<int?> _fd = new("--fd")
+    {
+        Description = "Serve the listening vhost-user socket this program was started with on descriptor FDNUM instead of creating "
+            + "one (QEMU's backend program conventions; not with --socket-path). It must be a listening Unix stream socket bound to "
+            + "a path; that path stands for --socket-path, so --api defaults to <that path>.api. The socket file is left in place on exit",
+        HelpName = "FDNUM",
+    };
+
+    private readonly Option<bool> _printCapabilities = new("--print-capabilities")
+    {
+        Description = "Print the back-end's capabilities as JSON on standard output and exit 0: {\"type\":\"balloon\",\"features\":[...]} "
+            + "where features lists every balloon feature --features can offer (QEMU's backend program conventions)",
     };
 
     private readonly Option<string?> _socketUser = new("--socket-user")
@@ -48,7 +66,8 @@ public sealed class ServeCommand : Command
 
     private readonly Option<string?> _api = new("--api")
     {
-        Description = "The management API's Unix socket (HTTP/1.1 + JSON, mode 0600) [default: <socket>.api]",
+        Description = "The management API's Unix socket (HTTP/1.1 + JSON, mode 0600) [default: <socket-path>.api; with --fd, <path of "
+            + "the inherited socket>.api]",
         HelpName = "PATH",
     };
 
@@ -114,10 +133,19 @@ public sealed class ServeCommand : Command
 
     private readonly Option<string> _logLevel = new Option<string>("--log-level")
     {
-        Description = "Least severe log events written to standard error",
+        Description = "Least severe log events written to standard error: trace, debug, info (information), warn (warning), error, "
+            + "critical, or off (none)",
         HelpName = "LEVEL",
         DefaultValueFactory = _ => DefaultLogLevel,
     }.AcceptOnlyFromAmong([.. ServeLogging.LevelNames]);
+
+    private readonly Option<string> _logFormat = new Option<string>("--log-format")
+    {
+        Description = "How log lines look: simple (UTC time, level, category, message), json (one JSON object per line) or systemd "
+            + "(a <N> syslog priority prefix per line, for journald; no time stamp). The supervisor and its worker use the same",
+        HelpName = "FORMAT",
+        DefaultValueFactory = _ => "simple",
+    }.AcceptOnlyFromAmong([.. ServeLogging.FormatNames]);
 
     private readonly Option<bool> _noSupervisor = new("--no-supervisor")
     {
@@ -146,16 +174,20 @@ public sealed class ServeCommand : Command
     }
 
     /// <summary>A <c>serve</c> command with its transport and logging replaced, for tests.</summary>
-    internal ServeCommand(ServeBackendFactory backendFactory, Func<LogLevel, ILoggerFactory> loggerFactory)
-        : base("serve", "Run the balloon daemon: a virtio balloon device for QEMU's vhost-user-test-device on --socket, and its management "
-            + "API on --api (use 'ballast balloon'). Prints the matching QEMU (>= 10.2) arguments on standard output; logs go to standard "
-            + "error. Ctrl+C or SIGTERM stops it and removes its sockets. Exit codes: 0 stopped, 1 failed, 2 bad command line.")
+    internal ServeCommand(ServeBackendFactory backendFactory, Func<ServeLogSettings, ILoggerFactory> loggerFactory)
+        : base("serve", "Run the balloon daemon: a virtio balloon device for QEMU's vhost-user-test-device on --socket-path (or --fd, or "
+            + "a systemd socket unit's socket: LISTEN_FDS), and its management API on --api (use 'ballast balloon'). Runs in the "
+            + "foreground; prints the matching QEMU (>= 10.2) arguments on standard output; logs go to standard error. Ctrl+C or "
+            + "SIGTERM stops it and removes the sockets it created. Exit codes: 0 stopped, 1 failed (one line on standard error), "
+            + "2 bad command line.")
     {
         ArgumentNullException.ThrowIfNull(backendFactory);
         ArgumentNullException.ThrowIfNull(loggerFactory);
         _backendFactory = backendFactory;
         _loggerFactory = loggerFactory;
         Options.Add(_socket);
+        Options.Add(_fd);
+        Options.Add(_printCapabilities);
         Options.Add(_socketUser);
         Options.Add(_socketGroup);
         Options.Add(_api);
@@ -167,6 +199,7 @@ public sealed class ServeCommand : Command
         Options.Add(_allowUnsealedMemory);
         Options.Add(_statsInterval);
         Options.Add(_logLevel);
+        Options.Add(_logFormat);
         Options.Add(_noSupervisor);
         Options.Add(_takeOver);
         SetAction(RunAsync);
@@ -175,13 +208,15 @@ public sealed class ServeCommand : Command
     /// <summary>The options <paramref name="parseResult"/> stands for (not yet validated).</summary>
     internal ServeOptions ReadOptions(ParseResult parseResult)
     {
-        var socket = parseResult.GetRequiredValue(_socket);
+        var socket = parseResult.GetValue(_socket) ?? "";
         return new ServeOptions
         {
             SocketPath = socket,
+            ListenFd = parseResult.GetValue(_fd),
             SocketUser = parseResult.GetValue(_socketUser),
             SocketGroup = parseResult.GetValue(_socketGroup),
-            ApiPath = parseResult.GetValue(_api) ?? ApiRoutes.DefaultApiSocket(socket),
+            // With --fd the default comes from the inherited socket's path (ServeOptions.WithInheritedSocket).
+            ApiPath = parseResult.GetValue(_api) ?? (socket.Length > 0 ? ApiRoutes.DefaultApiSocket(socket) : ""),
             Device = ServeFeatureList.ToDeviceOptions(
                 parseResult.GetValue(_features) ?? ServeFeatureList.Default,
                 parseResult.GetValue(_sgBit),
@@ -194,6 +229,7 @@ public sealed class ServeCommand : Command
             AllowUnsealedMemory = parseResult.GetValue(_allowUnsealedMemory),
             StatsIntervalSeconds = parseResult.GetValue(_statsInterval),
             LogLevel = ServeLogging.ParseLevel(parseResult.GetRequiredValue(_logLevel)),
+            LogFormat = ServeLogging.TryParseFormat(parseResult.GetRequiredValue(_logFormat)) ?? ServeLogFormat.Simple,
         };
     }
 
@@ -201,6 +237,13 @@ public sealed class ServeCommand : Command
     {
         var stdout = parseResult.InvocationConfiguration.Output;
         var stderr = parseResult.InvocationConfiguration.Error;
+        if (parseResult.GetValue(_printCapabilities))
+        {
+            // "Other options and arguments should be ignored, and the backend program should not perform its normal function."
+            await stdout.WriteLineAsync(ServeCapabilities.ToJson()).ConfigureAwait(false);
+            await stdout.FlushAsync(CancellationToken.None).ConfigureAwait(false);
+            return ExitCodes.Success;
+        }
         var options = ReadOptions(parseResult);
         var errors = options.Validate();
         if (errors.Count > 0)
@@ -210,13 +253,19 @@ public sealed class ServeCommand : Command
             return ExitCodes.Usage;
         }
 
-        var loggerFactory = _loggerFactory(options.LogLevel);
+        var loggerFactory = _loggerFactory(new ServeLogSettings(options.LogLevel, options.LogFormat));
         SupervisedWorker? worker = null;
+        ResumeSet? inherited = null;
         try
         {
             try
             {
                 worker = SupervisedWorker.FromEnvironment();
+                // A worker gets its sockets from the supervisor; the process started by the user or systemd takes them.
+                if (worker is null)
+                    (inherited, options) = ServeListeners.Take(options);
+                else
+                    options = ServeListeners.FromSupervisor(options);
             }
             catch (InvalidOperationException e)
             {
@@ -235,8 +284,9 @@ public sealed class ServeCommand : Command
                 var (file, arguments) = ServeSupervisor.ThisProgram(Environment.GetCommandLineArgs().Skip(1).Where(a => a != "--take-over"));
                 var supervisor = new ServeSupervisor(file, arguments, ServeSupervisor.TakeOverPath(options.SocketPath),
                     loggerFactory.CreateLogger<ServeSupervisor>());
+                ServeListeners.PassToWorkers(options);
                 if (!takeOver)
-                    return await supervisor.RunAsync(ct).ConfigureAwait(false);
+                    return await supervisor.RunAsync(ct, inherited).ConfigureAwait(false);
                 try
                 {
                     return await supervisor.TakeOverAsync(ct).ConfigureAwait(false);
@@ -247,10 +297,11 @@ public sealed class ServeCommand : Command
                     return ExitCodes.Failure;
                 }
             }
-            return await ServeDaemon.RunAsync(options, _backendFactory, loggerFactory, stdout, stderr, ct, worker).ConfigureAwait(false);
+            return await ServeDaemon.RunAsync(options, _backendFactory, loggerFactory, stdout, stderr, ct, worker, inherited).ConfigureAwait(false);
         }
         finally
         {
+            inherited?.Dispose();
             worker?.Dispose();
             // Flushes the console logger's queue.
             loggerFactory.Dispose();

@@ -42,6 +42,7 @@ public sealed class ServeSupervisor
     private Process? _worker;
     private int _workerPid;
     private volatile bool _stopping;
+    private bool _served;
 
     /// <param name="file">The executable to start (this one).</param>
     /// <param name="arguments">Its arguments: the serve command line.</param>
@@ -79,18 +80,25 @@ public sealed class ServeSupervisor
     /// Supervises until <paramref name="ct"/> is cancelled (then stops the worker) or a worker ends for good. Runs on a
     /// thread of its own: the worker's death signal (PR_SET_PDEATHSIG) follows the thread that started it.
     /// </summary>
-    public Task<int> RunAsync(CancellationToken ct)
+    /// <param name="ct">Stops the worker and the supervisor.</param>
+    /// <param name="inherited">
+    /// The descriptors this process was started with (<see cref="ServeListeners.Take"/>), by name: a socket unit's
+    /// listeners, <c>--fd</c>'s, and under systemd what this supervisor kept before it was restarted (the service's
+    /// file-descriptor store). Every worker gets them; one resumes the session from the store's. The supervisor owns them.
+    /// </param>
+    public Task<int> RunAsync(CancellationToken ct, VhostUser.Session.ResumeSet? inherited = null)
     {
-        // Under systemd, what this supervisor kept before it was restarted comes back from the service's
-        // file-descriptor store (and a socket-activated listener with it): the worker resumes from it.
-        foreach (var (name, fd) in SystemdListenFds.Take())
+        if (inherited is not null)
         {
-            if (KeeperProtocol.IsValidName(name))
-                _kept[name] = fd;
-            else
-                _ = Libc.close(fd);
+            foreach (var name in inherited.Names.ToList())
+            {
+                if (inherited.Take(name) is { } fd)
+                    _kept[name] = fd;
+            }
         }
-        if (_kept.Count > 0)
+        // What a worker kept before (the store's session and balloon record): a worker that fails may be restarted.
+        _served = _kept.ContainsKey(ServeDaemon.BalloonRecordName);
+        if (_served)
             SupervisorLog.FromSystemd(_logger, _kept.Count, string.Join(",", _kept.Keys));
         var done = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
         var thread = new Thread(() =>
@@ -122,8 +130,10 @@ public sealed class ServeSupervisor
                 prestarted = null;
                 if (_successor is not null)
                     return FinishHandOver(exitCode);
-                // Something to resume once the worker got as far as listening for QEMU.
-                var resumable = _kept.ContainsKey(VhostUser.Session.SessionNames.Listener);
+                // Something to resume once a worker got as far as listening for QEMU (a socket unit's listener is
+                // kept from the start: that alone is not a session).
+                _served |= served;
+                var resumable = _served && _kept.ContainsKey(VhostUser.Session.SessionNames.Listener);
                 if (_stopping || ct.IsCancellationRequested)
                     return exitCode;
                 if (!served && !resumable)

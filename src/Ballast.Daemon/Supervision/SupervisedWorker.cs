@@ -89,7 +89,8 @@ public sealed class SupervisedWorker : IDisposable
             }
             Kept.Add(name, message.Fds[0]);
         }
-        IsResuming = Kept.Contains(SessionNames.Listener);
+        // A listener alone may be a socket unit's (systemd socket activation): resuming needs a worker before this one.
+        IsResuming = Kept.Contains(SessionNames.Listener) && Kept.Contains(ServeDaemon.BalloonRecordName);
         StartWatching();
     }
 

@@ -26,6 +26,15 @@ internal static unsafe partial class Libc
     /// <summary>setsockopt: where the next MSG_PEEK reads, advanced by each peek (socket(7); AF_UNIX since Linux 3.4).</summary>
     public const int SO_PEEK_OFF = 42;
 
+    /// <summary>getsockopt: the socket type (SOCK_STREAM, …).</summary>
+    public const int SO_TYPE = 3;
+
+    /// <summary>getsockopt: 1 if the socket is listening (listen(2) was called).</summary>
+    public const int SO_ACCEPTCONN = 30;
+
+    /// <summary>getsockopt: the socket's address family (Linux 2.6.32).</summary>
+    public const int SO_DOMAIN = 39;
+
     public const int MSG_PEEK = 0x2;
 
     public const int MSG_CTRUNC = 0x8;
@@ -111,6 +120,9 @@ internal static unsafe partial class Libc
 
     [LibraryImport(LibC, SetLastError = true)]
     public static partial int bind(int sockfd, sockaddr_un* addr, uint addrlen);
+
+    [LibraryImport(LibC, SetLastError = true)]
+    public static partial int getsockname(int sockfd, sockaddr_un* addr, uint* addrlen);
 
     [LibraryImport(LibC, SetLastError = true)]
     public static partial int listen(int sockfd, int backlog);
