@@ -177,7 +177,7 @@ public static class ServeDaemon
     {
         SyscallException { Call: "bind" or "listen" } syscall =>
             $"cannot listen on '{socketPath}': {System.Runtime.InteropServices.Marshal.GetPInvokeErrorMessage(syscall.Errno)}",
-        _ => error.Message,
+        _ => $"the vhost-user transport failed: {error.Message}",
     };
 
     /// <summary>

@@ -80,7 +80,8 @@ public class ServeConventionsTests
         var result = await BallastCli.RunAsync(["serve", .. args]);
 
         Assert.Equal(ExitCodes.Usage, result.ExitCode);
-        Assert.Equal($"ballast serve: {message}\n", result.StdErr.Replace("\r", "", StringComparison.Ordinal));
+        Assert.Single(result.StdErr.TrimEnd('\n').Split('\n'));
+        Assert.StartsWith($"ballast serve: {message}", result.StdErr, StringComparison.Ordinal);
         Assert.Equal("", result.StdOut);
     }
 

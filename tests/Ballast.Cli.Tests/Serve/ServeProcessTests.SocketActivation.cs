@@ -38,8 +38,7 @@ public partial class ServeProcessTests
         {
             Assert.True(await UnixHttp.WaitUntilAsync(() => UnixSocketFile.IsSocket(socket) || process.HasExited, s_timeout), $"not listening: {stderr}");
             // The first connection starts the daemon; once it serves, a front-end connects for real.
-            using (var probe = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified))
-                probe.Connect(new UnixDomainSocketEndPoint(socket));
+            await ConnectOnceAsync(socket);
             Assert.True(await UnixHttp.WaitUntilAsync(() => stdout.ToString().Contains("-chardev", StringComparison.Ordinal) || process.HasExited, s_timeout),
                 $"serve did not start: {stderr}");
             Assert.Contains($"path={socket}", stdout.ToString(), StringComparison.Ordinal);
@@ -83,18 +82,37 @@ public partial class ServeProcessTests
         try
         {
             Assert.True(await UnixHttp.WaitUntilAsync(() => UnixSocketFile.IsSocket(other) || process.HasExited, s_timeout), $"not listening: {stderr}");
-            using (var probe = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified))
-                probe.Connect(new UnixDomainSocketEndPoint(other));
+            await ConnectOnceAsync(other);
             using var timeout = new CancellationTokenSource(s_timeout);
             await process.WaitForExitAsync(timeout.Token);
 
-            AssertOneLineError(new Exited(process.ExitCode, stdout.ToString(), stderr.ToString()), ExitCodes.Failure,
+            // systemd-socket-activate's own lines end with "Execing ...": the daemon's come after.
+            var daemonErr = string.Join('\n', stderr.ToString().Split('\n').SkipWhile(l => !l.StartsWith("Execing ", StringComparison.Ordinal)).Skip(1));
+            AssertOneLineError(new Exited(process.ExitCode, stdout.ToString(), daemonErr), ExitCodes.Failure,
                 $"ballast serve: the service manager passed a socket listening on {other}, which is neither --socket-path ({socket}) nor --api ({socket}.api)");
         }
         finally
         {
             if (!process.HasExited)
                 process.Kill(entireProcessTree: true);
+        }
+    }
+
+    /// <summary>Connects to <paramref name="path"/> and closes (the file appears at bind(2), a moment before listen(2)).</summary>
+    private static async Task ConnectOnceAsync(string path)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            using var probe = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+            try
+            {
+                probe.Connect(new UnixDomainSocketEndPoint(path));
+                return;
+            }
+            catch (SocketException) when (attempt < 100)
+            {
+                await Task.Delay(50);
+            }
         }
     }
 

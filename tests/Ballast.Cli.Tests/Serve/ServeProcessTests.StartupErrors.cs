@@ -74,7 +74,7 @@ public partial class ServeProcessTests
     }
 
     [Theory]
-    [InlineData("closed", "ballast serve: --fd: descriptor 9 is not open")]
+    [InlineData("closed", "ballast serve: --fd: descriptor 250 is not open")]
     [InlineData("file", "ballast serve: --fd: descriptor 9 is not a socket")]
     [InlineData("bound", "ballast serve: --fd: descriptor 9 is a socket that is not listening (give a bound, listening socket)")]
     [InlineData("datagram", "ballast serve: --fd: descriptor 9 is not a Unix stream socket")]
@@ -91,7 +91,8 @@ public partial class ServeProcessTests
             _ => $"s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM); s.bind('{directory.File("b.sock")}')",
         };
 
-        var result = await RunToExit(["python3", "-c", LaunchWithFd9(make)], ["serve", "--fd", "9"], direct: true);
+        // A closed descriptor is a high number: a low one would soon be reused by the runtime's own files.
+        var result = await RunToExit(["python3", "-c", LaunchWithFd9(make)], ["serve", "--fd", kind == "closed" ? "250" : "9"], direct: true);
 
         AssertOneLineError(result, ExitCodes.Failure, message);
     }
