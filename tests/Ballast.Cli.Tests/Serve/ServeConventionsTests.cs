@@ -62,7 +62,7 @@ public class ServeConventionsTests
     public void Serve_SocketAndSocketPath_AreTheSameOption()
     {
         using var directory = new TempDirectory();
-        var serve = new Ballast.Cli.Commands.ServeCommand(new FakeBalloonBackend().Factory, _ => Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance);
+        var serve = new Ballast.Daemon.Commands.ServeCommand(new FakeBalloonBackend().Factory, _ => Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance);
         var root = CliApp.CreateRootCommand(new Ballast.Cli.Commands.BenchCommand(() => throw new InvalidOperationException()), serve, BallastCli.Balloon());
 
         var byOldName = serve.ReadOptions(root.Parse(["serve", "--socket", directory.File("a.sock")]));
@@ -122,7 +122,7 @@ public class ServeConventionsTests
     public void Serve_LogLevel_NamesAsPeopleWriteThem(string name, LogLevel level)
     {
         using var directory = new TempDirectory();
-        var serve = new Ballast.Cli.Commands.ServeCommand(new FakeBalloonBackend().Factory, _ => Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance);
+        var serve = new Ballast.Daemon.Commands.ServeCommand(new FakeBalloonBackend().Factory, _ => Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance);
         var root = CliApp.CreateRootCommand(new Ballast.Cli.Commands.BenchCommand(() => throw new InvalidOperationException()), serve, BallastCli.Balloon());
 
         var parsed = root.Parse(["serve", "--socket-path", directory.File("a.sock"), "--log-level", name]);
@@ -138,7 +138,7 @@ public class ServeConventionsTests
     public void Serve_LogFormat_TakesTheBuiltInFormatters(string name, ServeLogFormat format)
     {
         using var directory = new TempDirectory();
-        var serve = new Ballast.Cli.Commands.ServeCommand(new FakeBalloonBackend().Factory, _ => Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance);
+        var serve = new Ballast.Daemon.Commands.ServeCommand(new FakeBalloonBackend().Factory, _ => Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance);
         var root = CliApp.CreateRootCommand(new Ballast.Cli.Commands.BenchCommand(() => throw new InvalidOperationException()), serve, BallastCli.Balloon());
 
         var parsed = root.Parse(["serve", "--socket-path", directory.File("a.sock"), "--log-format", name]);
