@@ -112,6 +112,11 @@ public sealed class ServeCommand : Command
         HelpName = "SECONDS",
     };
 
+    private readonly Option<long?> _target = SizeOption.Create("--target",
+        "Set the balloon target once the guest's driver is ready, as 'ballast balloon set --target' would (at most the guest's RAM; "
+        + $"a target the guest cannot hold is logged and not applied). SIZE is 0 or {Ballast.Virtio.Units.SizeParser.Syntax}, a multiple of 4 KiB",
+        zeroAllowed: true);
+
     private readonly Option<string> _logLevel = new Option<string>("--log-level")
     {
         Description = "Least severe log events written to standard error",
@@ -166,6 +171,7 @@ public sealed class ServeCommand : Command
         Options.Add(_granularity);
         Options.Add(_allowUnsealedMemory);
         Options.Add(_statsInterval);
+        Options.Add(_target);
         Options.Add(_logLevel);
         Options.Add(_noSupervisor);
         Options.Add(_takeOver);
@@ -193,6 +199,7 @@ public sealed class ServeCommand : Command
                 },
             AllowUnsealedMemory = parseResult.GetValue(_allowUnsealedMemory),
             StatsIntervalSeconds = parseResult.GetValue(_statsInterval),
+            InitialTargetBytes = parseResult.GetValue(_target),
             LogLevel = ServeLogging.ParseLevel(parseResult.GetRequiredValue(_logLevel)),
         };
     }
