@@ -15,12 +15,15 @@ internal static class ApiConnectionError
         ArgumentNullException.ThrowIfNull(socketPath);
         ArgumentNullException.ThrowIfNull(ex);
         if (FindSocketError(ex) is { } socketError)
-            return DescribeConnect(socketPath, socketError);
+        {
+            // Reset or broken pipe while the request was being sent: the peer accepted and closed at once.
+            return socketError.SocketErrorCode is SocketError.ConnectionReset or SocketError.ConnectionAborted or SocketError.Shutdown
+                ? ClosedWithoutAnswer(socketPath)
+                : DescribeConnect(socketPath, socketError);
+        }
         return ex.HttpRequestError switch
         {
-            HttpRequestError.ResponseEnded =>
-                $"no answer from {socketPath}: the connection was closed without one. Not a Ballast API, or one that refuses this user "
-                + "('ballast serve' serves only its own user and root)",
+            HttpRequestError.ResponseEnded => ClosedWithoutAnswer(socketPath),
             HttpRequestError.InvalidResponse =>
                 $"{socketPath} is not a Ballast API: it answered with something that is not HTTP/1.1",
             _ => $"cannot talk to ballast serve at {socketPath}: {ex.Message}",
@@ -45,6 +48,10 @@ internal static class ApiConnectionError
             _ => $"cannot reach ballast serve at {socketPath}: {error.Message}",
         };
     }
+
+    private static string ClosedWithoutAnswer(string socketPath) =>
+        $"no answer from {socketPath}: the connection was closed without one. Not a Ballast API, or one that refuses this user "
+        + "('ballast serve' serves only its own user and root)";
 
     private static SocketException? FindSocketError(Exception ex)
     {

@@ -63,16 +63,19 @@ public class BalloonClientErrorTests
         AssertOneLineError(result, $"{path} is not a Ballast API: it answered with something that is not HTTP/1.1");
     }
 
-    [Fact]
-    public async Task ServerThatAcceptsAndCloses_SaysNoAnswer()
+    [Theory]
+    [InlineData("get")]
+    [InlineData("set", "--target", "4K")]
+    [InlineData("stats")]
+    public async Task ServerThatAcceptsAndCloses_SaysNoAnswer(string command, params string[] options)
     {
         using var directory = new TempDirectory();
         var path = directory.File("closing.api");
         using var server = new ScriptedServer(path, answer: null);
 
-        var result = await BallastCli.RunAsync("balloon", "set", "--api", path, "--target", "4K").WaitAsync(s_hangGuard);
+        var result = await BallastCli.RunAsync(["balloon", command, "--api", path, .. options]).WaitAsync(s_hangGuard);
 
-        AssertOneLineError(result, $"ballast balloon set: no answer from {path}: the connection was closed without one");
+        AssertOneLineError(result, $"ballast balloon {command}: no answer from {path}: the connection was closed without one");
     }
 
     [Fact]
