@@ -5,7 +5,7 @@ namespace Ballast.Daemon;
 
 /// <summary>
 /// The daemon's structured log messages (source-generated; event ids 400–499: 400–409 <see cref="ServeDaemon"/>,
-/// 410–419 the <see cref="ManagementApi"/>, 420–429 the <see cref="StatisticsPoller"/>).
+/// 410–419 the <see cref="ManagementApi"/>, 420–429 the <see cref="StatisticsPoller"/>, 440–449 <see cref="InitialTarget"/>).
 /// </summary>
 internal static partial class DaemonLog
 {
@@ -66,4 +66,10 @@ internal static partial class DaemonLog
 
     [LoggerMessage(433, LogLevel.Error, "the kept balloon record is unusable ({Error}); starting from an empty balloon")]
     public static partial void BalloonRecordUnusable(ILogger logger, string error);
+
+    [LoggerMessage(440, LogLevel.Information, "--target: the guest's driver is ready; target set to {Target} ({Pages} pages)")]
+    public static partial void InitialTargetSet(ILogger logger, string target, ulong pages);
+
+    [LoggerMessage(441, LogLevel.Error, "--target: not applied: {Reason}")]
+    public static partial void InitialTargetRefused(ILogger logger, string reason);
 }

@@ -4,7 +4,6 @@ using System.Buffers;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using Ballast.Daemon.Api;
-using Ballast.Virtio.Units;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -23,10 +22,20 @@ public sealed partial class ManagementApi
     {
         routes.MapGet(ApiRoutes.Balloon, GetBalloonAsync);
         routes.MapPut(ApiRoutes.Balloon, PutBalloonAsync);
+        routes.MapPatch(ApiRoutes.Balloon, PatchBalloonAsync);
         routes.MapGet(ApiRoutes.Statistics, GetStatisticsAsync);
         routes.MapPut(ApiRoutes.Statistics, PutStatisticsAsync);
         routes.MapGet(ApiRoutes.Metrics, GetMetricsAsync);
+        routes.MapGet(ApiRoutes.OpenApi, GetOpenApiAsync);
     }
+
+    /// <summary>Every mapped route as (pattern, HTTP method), read from the app's <see cref="EndpointDataSource"/>s.</summary>
+    internal IReadOnlyList<(string Pattern, string Method)> MappedRoutes() =>
+        [.. ((IEndpointRouteBuilder)_app).DataSources
+            .SelectMany(source => source.Endpoints)
+            .OfType<RouteEndpoint>()
+            .SelectMany(endpoint => (endpoint.Metadata.GetMetadata<IHttpMethodMetadata>()?.HttpMethods ?? [])
+                .Select(method => (endpoint.RoutePattern.RawText ?? "", method)))];
 
     /// <summary>The balloon as <c>GET /balloon</c> reports it.</summary>
     public BalloonState CurrentState()
@@ -65,41 +74,6 @@ public sealed partial class ManagementApi
         MemoryBacking.Hugetlb => "hugetlb",
         _ => "4k",
     };
-
-    private Task GetBalloonAsync(HttpContext context) =>
-        WriteJsonAsync(context, StatusCodes.Status200OK, CurrentState(), ApiJsonContext.Default.BalloonState);
-
-    private async Task PutBalloonAsync(HttpContext context)
-    {
-        var (ok, request) = await TryReadJsonAsync(context, ApiJsonContext.Default.TargetRequest, TargetExample).ConfigureAwait(false);
-        if (!ok)
-            return;
-        if (request?.TargetBytes is not { } target)
-        {
-            await WriteErrorAsync(context, StatusCodes.Status400BadRequest, $"the body needs target_bytes, e.g. {TargetExample}").ConfigureAwait(false);
-            return;
-        }
-        if (BalloonTarget.CheckBytes(target) is { } invalid)
-        {
-            await WriteErrorAsync(context, StatusCodes.Status400BadRequest, invalid).ConfigureAwait(false);
-            return;
-        }
-        if (!_backend.IsConnected)
-        {
-            await WriteErrorAsync(context, StatusCodes.Status409Conflict,
-                "no guest is connected: a target can be set once QEMU has connected to the vhost-user socket").ConfigureAwait(false);
-            return;
-        }
-        if (BalloonTarget.CheckFits(target, _backend.GuestRamBytes) is { } tooLarge)
-        {
-            await WriteErrorAsync(context, StatusCodes.Status400BadRequest, tooLarge).ConfigureAwait(false);
-            return;
-        }
-        var pages = BalloonTarget.Pages(target);
-        _device.SetTargetPages((uint)pages);
-        DaemonLog.TargetSet(_logger, SizeFormatter.Format(target), pages);
-        context.Response.StatusCode = StatusCodes.Status204NoContent;
-    }
 
     private Task GetStatisticsAsync(HttpContext context)
     {
@@ -146,6 +120,14 @@ public sealed partial class ManagementApi
         await context.Response.WriteAsync(MetricsWriter.Write(_device, _backend), context.RequestAborted).ConfigureAwait(false);
     }
 
+    private static async Task GetOpenApiAsync(HttpContext context)
+    {
+        context.Response.StatusCode = StatusCodes.Status200OK;
+        context.Response.ContentType = OpenApiDocument.ContentType;
+        context.Response.ContentLength = OpenApiDocument.Utf8.Length;
+        await context.Response.Body.WriteAsync(OpenApiDocument.Utf8, context.RequestAborted).ConfigureAwait(false);
+    }
+
     /// <summary>Middleware: 413 for a declared body above <see cref="ApiRoutes.MaxBodyBytes"/>, before any endpoint runs.</summary>
     private static Task RefuseLargeBodiesAsync(HttpContext context, RequestDelegate next) =>
         context.Request.ContentLength > ApiRoutes.MaxBodyBytes
@@ -163,7 +145,7 @@ public sealed partial class ManagementApi
         var message = response.StatusCode switch
         {
             StatusCodes.Status404NotFound =>
-                $"no such resource: {request.Path} (the API has {ApiRoutes.Balloon}, {ApiRoutes.Statistics} and {ApiRoutes.Metrics})",
+                $"no such resource: {request.Path} (the API has {ApiRoutes.Balloon}, {ApiRoutes.Statistics}, {ApiRoutes.Metrics} and {ApiRoutes.OpenApi})",
             StatusCodes.Status405MethodNotAllowed =>
                 $"{request.Method} is not allowed on {request.Path}" + (response.Headers.Allow.Count > 0 ? $" (allowed: {response.Headers.Allow})" : ""),
             _ => null,
@@ -180,36 +162,9 @@ public sealed partial class ManagementApi
     /// </summary>
     private static async Task<(bool Ok, T? Value)> TryReadJsonAsync<T>(HttpContext context, JsonTypeInfo<T> typeInfo, string example)
     {
-        var body = new ArrayBufferWriter<byte>(256);
-        try
-        {
-            while (true)
-            {
-                var memory = body.GetMemory(4096);
-                var read = await context.Request.Body.ReadAsync(memory, context.RequestAborted).ConfigureAwait(false);
-                if (read == 0)
-                    break;
-                body.Advance(read);
-                if (body.WrittenCount > ApiRoutes.MaxBodyBytes)
-                {
-                    await WriteErrorAsync(context, StatusCodes.Status413PayloadTooLarge, TooLargeMessage).ConfigureAwait(false);
-                    return (false, default);
-                }
-            }
-        }
-        catch (BadHttpRequestException ex)
-        {
-            // Kestrel's own limit (MaxRequestBodySize) or a broken chunked body.
-            await WriteErrorAsync(context, ex.StatusCode,
-                ex.StatusCode == StatusCodes.Status413PayloadTooLarge ? TooLargeMessage : $"bad request body: {ex.Message}").ConfigureAwait(false);
+        var body = await TryReadBodyAsync(context, example).ConfigureAwait(false);
+        if (body is null)
             return (false, default);
-        }
-
-        if (body.WrittenCount == 0)
-        {
-            await WriteErrorAsync(context, StatusCodes.Status400BadRequest, $"the request needs a JSON body, e.g. {example}").ConfigureAwait(false);
-            return (false, default);
-        }
         try
         {
             var value = JsonSerializer.Deserialize(body.WrittenSpan, typeInfo);
@@ -225,6 +180,43 @@ public sealed partial class ManagementApi
             await WriteErrorAsync(context, StatusCodes.Status400BadRequest, $"{DescribeJsonError(ex)}; send e.g. {example}").ConfigureAwait(false);
             return (false, default);
         }
+    }
+
+    /// <summary>
+    /// Reads the whole body. On failure answers 400 (empty or broken) or 413 (over 64 KiB) itself and returns null.
+    /// </summary>
+    private static async Task<ArrayBufferWriter<byte>?> TryReadBodyAsync(HttpContext context, string example)
+    {
+        var body = new ArrayBufferWriter<byte>(256);
+        try
+        {
+            while (true)
+            {
+                var memory = body.GetMemory(4096);
+                var read = await context.Request.Body.ReadAsync(memory, context.RequestAborted).ConfigureAwait(false);
+                if (read == 0)
+                    break;
+                body.Advance(read);
+                if (body.WrittenCount > ApiRoutes.MaxBodyBytes)
+                {
+                    await WriteErrorAsync(context, StatusCodes.Status413PayloadTooLarge, TooLargeMessage).ConfigureAwait(false);
+                    return null;
+                }
+            }
+        }
+        catch (BadHttpRequestException ex)
+        {
+            // Kestrel's own limit (MaxRequestBodySize) or a broken chunked body.
+            await WriteErrorAsync(context, ex.StatusCode,
+                ex.StatusCode == StatusCodes.Status413PayloadTooLarge ? TooLargeMessage : $"bad request body: {ex.Message}").ConfigureAwait(false);
+            return null;
+        }
+        if (body.WrittenCount == 0)
+        {
+            await WriteErrorAsync(context, StatusCodes.Status400BadRequest, $"the request needs a JSON body, e.g. {example}").ConfigureAwait(false);
+            return null;
+        }
+        return body;
     }
 
     /// <summary>A sentence about <paramref name="ex"/> that names the JSON path, not .NET types.</summary>

@@ -27,6 +27,7 @@ public sealed partial class ManagementApi : IAsyncDisposable
     private readonly BalloonDevice _device;
     private readonly IBalloonBackend _backend;
     private readonly StatisticsPoller _poller;
+    private readonly BalloonChanges _changes;
     private readonly ILogger _logger;
     private readonly uint _ownUserId = UnixSocketFile.EffectiveUserId;
     private readonly Socket _listener;
@@ -41,6 +42,7 @@ public sealed partial class ManagementApi : IAsyncDisposable
         _device = device;
         _backend = backend;
         _poller = poller;
+        _changes = new BalloonChanges(device);
         _logger = loggerFactory.CreateLogger<ManagementApi>();
 
         // The empty builder reads no configuration files or environment (no ASPNETCORE_URLS surprises).
@@ -83,6 +85,9 @@ public sealed partial class ManagementApi : IAsyncDisposable
     /// down the very socket systemd listens on for the next start); the process exits next.
     /// </summary>
     public bool LeaveSocketFile { get; set; }
+
+    /// <summary>The balloon's version that long-polls wait on.</summary>
+    internal BalloonChanges Changes => _changes;
 
     /// <summary>The API socket's absolute path.</summary>
     public string SocketPath { get; }
@@ -155,6 +160,7 @@ public sealed partial class ManagementApi : IAsyncDisposable
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0)
             return;
+        _changes.Dispose();
         // Stopping Kestrel shuts its listening socket down (shutdown(2) acts on the socket, every copy of it): after
         // a handover the next worker listens on that very socket, so this one leaves it alone and just goes.
         if (_leaveKept || LeaveSocketFile)

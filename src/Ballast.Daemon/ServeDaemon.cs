@@ -104,6 +104,10 @@ public static class ServeDaemon
             return ExitCodes.Failure;
         }
 
+        // --target: once, for the first guest of this daemon (a resuming worker's device has its target already).
+        using var initialTarget = options.InitialTargetBytes is { } target && worker?.IsResuming != true
+            ? new InitialTarget(device, backend, target, logger)
+            : null;
         var exitCode = ExitCodes.Success;
         await using (api.ConfigureAwait(false))
         {

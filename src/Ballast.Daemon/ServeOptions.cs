@@ -59,6 +59,12 @@ public sealed record ServeOptions
     /// </summary>
     public bool AllowUnsealedMemory { get; init; }
 
+    /// <summary>
+    /// The balloon target to set once the first guest's driver is ready (<c>--target</c>), in bytes; null for none (the
+    /// target starts at 0).
+    /// </summary>
+    public long? InitialTargetBytes { get; init; }
+
     /// <summary>Least severe log level written (<c>--log-level</c>).</summary>
     public LogLevel LogLevel { get; init; } = LogLevel.Information;
 
@@ -111,6 +117,8 @@ public sealed record ServeOptions
         }
         else if (!string.IsNullOrWhiteSpace(SocketPath) && Path.GetFullPath(ApiPath) == Path.GetFullPath(SocketPath))
             errors.Add("--api: the API socket must not be the vhost-user socket");
+        if (InitialTargetBytes is { } target && BalloonTarget.CheckBytes(target) is { } targetError)
+            errors.Add($"--target: {targetError.Replace("target_bytes", "the target", StringComparison.Ordinal)}");
         if (!StatisticsPoller.IsValidInterval(StatsIntervalSeconds))
             errors.Add($"--stats-interval: {StatsIntervalSeconds} is not allowed: give 0 (off) to {StatisticsPoller.MaxIntervalSeconds} seconds");
         else if (StatsIntervalSeconds > 0 && !Device.StatsQueue)

@@ -60,7 +60,7 @@ public sealed partial class BalloonDevice : IVirtioDevice
         QueueCount = BalloonQueue.Count(OfferedFeatures);
         ConfigSize = ConfigSizeFor(options);
         _queues = new DeviceQueue?[QueueCount];
-        _releaser = new ReleaseWorker(ReleaseOffThread);
+        _releaser = new ReleaseWorker(ReleaseOffThread, () => ReleasesDrained?.Invoke());
     }
 
     /// <summary>The configuration this device was built with.</summary>
@@ -111,6 +111,25 @@ public sealed partial class BalloonDevice : IVirtioDevice
 
     /// <summary>Raised (outside the device lock) when the target changes: the transport sends a config interrupt.</summary>
     public event Action? ConfigChanged;
+
+    /// <summary>
+    /// Raised (outside the device lock, on the writer's thread) each time <c>actual</c> is written — by the driver
+    /// (<see cref="WriteConfig"/>) or by a <see cref="Reset"/> — whether or not its value changed.
+    /// </summary>
+    public event Action? ActualChanged;
+
+    /// <summary>
+    /// Raised (on the release thread) each time the deferred releases have all been done: <see cref="PendingReleaseBytes"/>
+    /// fell to 0. Never raised unless releases are deferred (<see cref="ReleaseDeferred"/>).
+    /// </summary>
+    public event Action? ReleasesDrained;
+
+    /// <summary>
+    /// Raised (outside the device lock) when the inflate queue is attached: the transport started the driver's first
+    /// ring, which it does once the driver is ready (vhost-user starts rings after the guest set DRIVER_OK). Raised
+    /// again when the ring is restarted (a renegotiation or a new guest).
+    /// </summary>
+    public event Action? DriverReady;
 
     /// <summary>The guest's last statistics, or null before the first buffer.</summary>
     public BalloonStatistics? Statistics { get; private set; }
@@ -232,6 +251,8 @@ public sealed partial class BalloonDevice : IVirtioDevice
             if (index == StatsIndex)
                 _heldStats = null;
         }
+        if (queue is not null && index == BalloonQueue.Inflate)
+            DriverReady?.Invoke();
     }
 
     /// <summary>
@@ -293,6 +314,7 @@ public sealed partial class BalloonDevice : IVirtioDevice
                 _record.PoisonValue = 0;
             }
         }
+        ActualChanged?.Invoke();
     }
 
     /// <summary>
@@ -474,7 +496,10 @@ public sealed partial class BalloonDevice : IVirtioDevice
             }
             if (poison)
                 SetPoisonValue(BinaryPrimitives.ReadUInt32LittleEndian(config[PoisonValueOffset..]));
+            if (!actual)
+                return;
         }
+        ActualChanged?.Invoke();
     }
 
     private const int ActualOffset = 4, PoisonValueOffset = 12;

@@ -18,11 +18,17 @@ internal sealed class ReleaseWorker
     private readonly object _gate = new();
     private readonly Queue<HostRange> _queue = new();
     private readonly Action<HostRange> _release;
+    private readonly Action? _drained;
     private bool _running;
     private long _pendingBytes;
 
     /// <param name="release">Releases one range; must not throw (the device's release logs and counts failures).</param>
-    public ReleaseWorker(Action<HostRange> release) => _release = release;
+    /// <param name="drained">Called on the worker's thread, outside its lock, each time the queue has run empty.</param>
+    public ReleaseWorker(Action<HostRange> release, Action? drained = null)
+    {
+        _release = release;
+        _drained = drained;
+    }
 
     /// <summary>Bytes queued or being released right now.</summary>
     public long PendingBytes => Volatile.Read(ref _pendingBytes);
@@ -62,7 +68,7 @@ internal sealed class ReleaseWorker
                 {
                     _running = false;
                     Monitor.PulseAll(_gate);
-                    return;
+                    break;
                 }
             }
             try
@@ -75,5 +81,6 @@ internal sealed class ReleaseWorker
                     Volatile.Write(ref _pendingBytes, _pendingBytes - (long)range.Length);
             }
         }
+        _drained?.Invoke();
     }
 }

@@ -1,5 +1,8 @@
+using System.Globalization;
+using System.Net;
 using System.Net.Http.Json;
 using System.Net.Sockets;
+using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using Ballast.Daemon.Api;
@@ -17,12 +20,14 @@ public sealed class BalloonApiClient : IDisposable
     public static readonly TimeSpan DefaultRequestTimeout = TimeSpan.FromSeconds(10);
 
     private readonly HttpClient _http;
+    private readonly TimeSpan _requestTimeout;
 
     /// <summary>A client of the API listening on <paramref name="socketPath"/>.</summary>
     public BalloonApiClient(string socketPath, TimeSpan? requestTimeout = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(socketPath);
         SocketPath = socketPath;
+        _requestTimeout = requestTimeout ?? DefaultRequestTimeout;
         var endpoint = new UnixDomainSocketEndPoint(socketPath);
         var handler = new SocketsHttpHandler
         {
@@ -42,7 +47,8 @@ public sealed class BalloonApiClient : IDisposable
             },
         };
         // The host name is only for the Host header; the connection always goes to the socket.
-        _http = new HttpClient(handler) { BaseAddress = new Uri("http://ballast/"), Timeout = requestTimeout ?? DefaultRequestTimeout };
+        // Each request gets its own deadline (SendAsync): a long-poll may take longer than an ordinary request.
+        _http = new HttpClient(handler) { BaseAddress = new Uri("http://ballast/"), Timeout = Timeout.InfiniteTimeSpan };
     }
 
     /// <summary>The API socket.</summary>
@@ -51,6 +57,49 @@ public sealed class BalloonApiClient : IDisposable
     /// <summary><c>GET /balloon</c>.</summary>
     public Task<BalloonState> GetBalloonAsync(CancellationToken ct = default) =>
         GetJsonAsync(ApiRoutes.Balloon, ApiJsonContext.Default.BalloonState, ct);
+
+    /// <summary><c>GET /balloon</c> with its ETag, for <see cref="WaitForChangeAsync"/>.</summary>
+    public async Task<BalloonChange> GetBalloonVersionAsync(CancellationToken ct = default)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, ApiRoutes.Balloon);
+        using var response = await SendAsync(request, TimeSpan.Zero, ct).ConfigureAwait(false);
+        return new BalloonChange(await ReadJsonAsync(response, request, ApiJsonContext.Default.BalloonState, ct).ConfigureAwait(false), ETagOf(response));
+    }
+
+    /// <summary>
+    /// <c>GET /balloon?wait=S</c> with <c>If-None-Match: <paramref name="etag"/></c>: the balloon once it changed from
+    /// <paramref name="etag"/> (a new target, actual written, the deferred releases done), or a
+    /// <see cref="BalloonChange"/> with no state after <paramref name="wait"/> (at most
+    /// <see cref="ApiRoutes.MaxWaitSeconds"/>) without a change. The daemon wakes the request on the device's event; nothing polls.
+    /// </summary>
+    public async Task<BalloonChange> WaitForChangeAsync(string etag, TimeSpan wait, CancellationToken ct = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(etag);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(wait, TimeSpan.Zero);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(wait, TimeSpan.FromSeconds(ApiRoutes.MaxWaitSeconds));
+        var seconds = Math.Max(0.001, Math.Round(wait.TotalSeconds, 3)).ToString("0.###", CultureInfo.InvariantCulture);
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"{ApiRoutes.Balloon}?{ApiRoutes.WaitParameter}={seconds}");
+        request.Headers.TryAddWithoutValidation("If-None-Match", etag);
+        using var response = await SendAsync(request, wait, ct).ConfigureAwait(false);
+        if (response.StatusCode == HttpStatusCode.NotModified)
+            return new BalloonChange(null, ETagOf(response) ?? etag);
+        return new BalloonChange(await ReadJsonAsync(response, request, ApiJsonContext.Default.BalloonState, ct).ConfigureAwait(false), ETagOf(response));
+    }
+
+    /// <summary>
+    /// <c>PATCH /balloon</c> with the merge patch <c>{"target_bytes":<paramref name="targetBytes"/>}</c>: the balloon
+    /// after it.
+    /// </summary>
+    public async Task<BalloonState> PatchTargetAsync(long targetBytes, CancellationToken ct = default)
+    {
+        var body = JsonSerializer.Serialize(new TargetRequest(targetBytes), ApiJsonContext.Default.TargetRequest);
+        using var request = new HttpRequestMessage(HttpMethod.Patch, ApiRoutes.Balloon)
+        {
+            Content = new StringContent(body, Encoding.UTF8, ApiRoutes.MergePatchContentType),
+        };
+        using var response = await SendAsync(request, TimeSpan.Zero, ct).ConfigureAwait(false);
+        return await ReadJsonAsync(response, request, ApiJsonContext.Default.BalloonState, ct).ConfigureAwait(false);
+    }
 
     /// <summary><c>PUT /balloon</c> with <paramref name="targetBytes"/>.</summary>
     public Task SetTargetAsync(long targetBytes, CancellationToken ct = default) =>
@@ -68,50 +117,64 @@ public sealed class BalloonApiClient : IDisposable
     public async Task<string> GetMetricsAsync(CancellationToken ct = default)
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, ApiRoutes.Metrics);
-        using var response = await SendAsync(request, ct).ConfigureAwait(false);
+        using var response = await SendAsync(request, TimeSpan.Zero, ct).ConfigureAwait(false);
         return await response.Content.ReadAsStringAsync(ct).ConfigureAwait(false);
     }
 
     private async Task<T> GetJsonAsync<T>(string path, JsonTypeInfo<T> typeInfo, CancellationToken ct)
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, path);
-        using var response = await SendAsync(request, ct).ConfigureAwait(false);
+        using var response = await SendAsync(request, TimeSpan.Zero, ct).ConfigureAwait(false);
+        return await ReadJsonAsync(response, request, typeInfo, ct).ConfigureAwait(false);
+    }
+
+    private static async Task<T> ReadJsonAsync<T>(HttpResponseMessage response, HttpRequestMessage request, JsonTypeInfo<T> typeInfo, CancellationToken ct)
+    {
+        var path = request.RequestUri?.OriginalString;
         try
         {
             return await response.Content.ReadFromJsonAsync(typeInfo, ct).ConfigureAwait(false)
-                ?? throw new BalloonApiException($"ballast serve answered GET {path} with null");
+                ?? throw new BalloonApiException($"ballast serve answered {request.Method} {path} with null");
         }
         catch (JsonException ex)
         {
-            throw new BalloonApiException($"ballast serve answered GET {path} with JSON this client cannot read: {ex.Message}", ex);
+            throw new BalloonApiException($"ballast serve answered {request.Method} {path} with JSON this client cannot read: {ex.Message}", ex);
         }
     }
 
     private async Task PutJsonAsync<T>(string path, T body, JsonTypeInfo<T> typeInfo, CancellationToken ct)
     {
         using var request = new HttpRequestMessage(HttpMethod.Put, path) { Content = JsonContent.Create(body, typeInfo) };
-        using var response = await SendAsync(request, ct).ConfigureAwait(false);
+        using var response = await SendAsync(request, TimeSpan.Zero, ct).ConfigureAwait(false);
     }
 
-    /// <summary>Sends <paramref name="request"/>; a non-success answer becomes a <see cref="BalloonApiException"/>.</summary>
-    private async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken ct)
+    private static string? ETagOf(HttpResponseMessage response) => response.Headers.ETag?.ToString();
+
+    /// <summary>
+    /// Sends <paramref name="request"/>, allowing the request timeout plus <paramref name="wait"/> (a long-poll's);
+    /// no answer or a non-success one (but 304) becomes a <see cref="BalloonApiException"/>.
+    /// </summary>
+    private async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, TimeSpan wait, CancellationToken ct)
     {
         var path = request.RequestUri?.OriginalString;
+        var deadline = _requestTimeout + wait;
         HttpResponseMessage response;
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        timeout.CancelAfter(deadline);
         try
         {
-            response = await _http.SendAsync(request, ct).ConfigureAwait(false);
+            response = await _http.SendAsync(request, timeout.Token).ConfigureAwait(false);
         }
         catch (HttpRequestException ex)
         {
-            var reason = ex.InnerException is SocketException socket ? socket.Message : ex.Message;
-            throw new BalloonApiException($"cannot reach ballast serve at {SocketPath}: {reason}", ex);
+            throw new BalloonApiException(ApiConnectionError.Describe(SocketPath, ex), ex);
         }
-        catch (TaskCanceledException ex) when (!ct.IsCancellationRequested)
+        catch (OperationCanceledException ex) when (!ct.IsCancellationRequested)
         {
-            throw new BalloonApiException($"ballast serve at {SocketPath} did not answer {request.Method} {path} within {_http.Timeout.TotalSeconds:0} s", ex);
+            throw new BalloonApiException(
+                $"ballast serve at {SocketPath} did not answer {request.Method} {path} within {deadline.TotalSeconds.ToString("0.#", CultureInfo.InvariantCulture)} s", ex);
         }
-        if (response.IsSuccessStatusCode)
+        if (response.IsSuccessStatusCode || response.StatusCode == HttpStatusCode.NotModified)
             return response;
         using (response)
         {

@@ -18,11 +18,7 @@ public sealed class BalloonSetCommand : BalloonClientCommand
     /// <summary>Default <c>--timeout</c>, seconds.</summary>
     public const int DefaultTimeoutSeconds = 60;
 
-    /// <summary>How often <c>--wait</c> asks the daemon by default.</summary>
-    public static readonly TimeSpan DefaultPollInterval = TimeSpan.FromMilliseconds(250);
-
     private readonly Func<bool> _showProgress;
-    private readonly TimeSpan _pollInterval;
 
     private readonly Option<long> _target = new("--target")
     {
@@ -35,7 +31,8 @@ public sealed class BalloonSetCommand : BalloonClientCommand
     private readonly Option<bool> _wait = new("--wait")
     {
         Description = "Wait until the guest's balloon reaches the target (actual = target) and the host has released it "
-            + "(release_pending_bytes = 0, see serve --defer-release), showing progress on a terminal",
+            + "(release_pending_bytes = 0, see serve --defer-release), showing progress on a terminal. The daemon answers as soon as "
+            + "the guest writes actual (a long-poll, GET /balloon?wait=S); nothing polls",
     };
 
     private readonly Option<int?> _timeout = new("--timeout")
@@ -46,19 +43,17 @@ public sealed class BalloonSetCommand : BalloonClientCommand
 
     /// <summary>The <c>set</c> subcommand.</summary>
     public BalloonSetCommand()
-        : this(() => !Console.IsErrorRedirected, DefaultPollInterval)
+        : this(() => !Console.IsErrorRedirected)
     {
     }
 
-    /// <summary>The <c>set</c> subcommand with its terminal test and polling pace replaced, for tests.</summary>
-    internal BalloonSetCommand(Func<bool> showProgress, TimeSpan pollInterval)
+    /// <summary>The <c>set</c> subcommand with its terminal test replaced, for tests.</summary>
+    internal BalloonSetCommand(Func<bool> showProgress)
         : base("set", "Set the balloon target. With --wait, wait until the guest reports it has reached it; on timeout print the last "
             + $"actual size. Exit codes: 0 done, 1 refused by the daemon or unreachable, 2 bad command line, {ExitCodes.TimedOut} timed out, 130 cancelled.")
     {
         ArgumentNullException.ThrowIfNull(showProgress);
-        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(pollInterval, TimeSpan.Zero);
         _showProgress = showProgress;
-        _pollInterval = pollInterval;
         Options.Add(_target);
         Options.Add(_wait);
         Options.Add(_timeout);
@@ -94,20 +89,25 @@ public sealed class BalloonSetCommand : BalloonClientCommand
 
         var timeout = TimeSpan.FromSeconds(parseResult.GetValue(_timeout) ?? DefaultTimeoutSeconds);
         var elapsed = Stopwatch.StartNew();
-        BalloonState state;
+        var (current, etag) = await client.GetBalloonVersionAsync(ct).ConfigureAwait(false);
+        var state = current!;
         bool reached;
         using (var progress = _showProgress() ? new WaitProgress(stderr) : null)
         {
             while (true)
             {
-                state = await client.GetBalloonAsync(ct).ConfigureAwait(false);
                 // With serve --defer-release the host may still be freeing what the guest gave: not done until it has.
                 reached = state.ActualBytes == (ulong)target && state.ReleasePendingBytes == 0;
-                if (reached || elapsed.Elapsed >= timeout)
+                var remaining = timeout - elapsed.Elapsed;
+                if (reached || remaining <= TimeSpan.Zero)
                     break;
                 progress?.Report(state.ActualBytes, (ulong)target);
-                var remaining = timeout - elapsed.Elapsed;
-                await Task.Delay(remaining < _pollInterval ? remaining : _pollInterval, ct).ConfigureAwait(false);
+                if (etag is null)
+                    throw new BalloonApiException($"ballast serve at {client.SocketPath} cannot be waited on (GET /balloon has no ETag): it is older than this client");
+                // The daemon answers when the balloon changes (the guest wrote actual, the releases are done) or the wait runs out.
+                var change = await client.WaitForChangeAsync(etag, remaining < s_longestWait ? remaining : s_longestWait, ct).ConfigureAwait(false);
+                state = change.State ?? state;
+                etag = change.ETag ?? etag;
             }
         }
 
@@ -128,6 +128,8 @@ public sealed class BalloonSetCommand : BalloonClientCommand
         }
         return ExitCodes.Success;
     }
+
+    private static readonly TimeSpan s_longestWait = TimeSpan.FromSeconds(ApiRoutes.MaxWaitSeconds);
 
     private static Task WriteJsonAsync(BalloonState state, TextWriter stdout) =>
         stdout.WriteLineAsync(JsonSerializer.Serialize(state, ApiJsonContext.Default.BalloonState));

@@ -131,6 +131,11 @@ public sealed class ServeCommand : Command
         HelpName = "SECONDS",
     };
 
+    private readonly Option<long?> _target = SizeOption.Create("--target",
+        "Set the balloon target once the guest's driver is ready, as 'ballast balloon set --target' would (at most the guest's RAM; "
+        + $"a target the guest cannot hold is logged and not applied). SIZE is 0 or {Ballast.Virtio.Units.SizeParser.Syntax}, a multiple of 4 KiB",
+        zeroAllowed: true);
+
     private readonly Option<string> _logLevel = new Option<string>("--log-level")
     {
         Description = "Least severe log events written to standard error: trace, debug, info (information), warn (warning), error, "
@@ -198,6 +203,7 @@ public sealed class ServeCommand : Command
         Options.Add(_granularity);
         Options.Add(_allowUnsealedMemory);
         Options.Add(_statsInterval);
+        Options.Add(_target);
         Options.Add(_logLevel);
         Options.Add(_logFormat);
         Options.Add(_noSupervisor);
@@ -228,6 +234,7 @@ public sealed class ServeCommand : Command
                 },
             AllowUnsealedMemory = parseResult.GetValue(_allowUnsealedMemory),
             StatsIntervalSeconds = parseResult.GetValue(_statsInterval),
+            InitialTargetBytes = parseResult.GetValue(_target),
             LogLevel = ServeLogging.ParseLevel(parseResult.GetRequiredValue(_logLevel)),
             LogFormat = ServeLogging.TryParseFormat(parseResult.GetRequiredValue(_logFormat)) ?? ServeLogFormat.Simple,
         };

@@ -69,7 +69,7 @@ public class BalloonGetCommandTests
         var result = await BallastCli.RunAsync("balloon", "get", "--api", directory.File("none.sock"));
 
         Assert.Equal(ExitCodes.Failure, result.ExitCode);
-        Assert.Contains("ballast balloon get: cannot reach ballast serve at", result.StdErr, StringComparison.Ordinal);
+        Assert.Contains($"ballast balloon get: no Ballast API at {directory.File("none.sock")}: no such socket", result.StdErr, StringComparison.Ordinal);
         Assert.Equal("", result.StdOut);
     }
 

@@ -15,7 +15,7 @@ internal static class BallastCli
 
     /// <summary>A <c>balloon</c> command that polls quickly and draws no progress line.</summary>
     public static BalloonCommand Balloon() =>
-        new(new BalloonSetCommand(() => false, TimeSpan.FromMilliseconds(20)), new BalloonStatsCommand());
+        new(new BalloonSetCommand(() => false), new BalloonStatsCommand());
 
     public static async Task<CliResult> RunAsync(params string[] args)
     {

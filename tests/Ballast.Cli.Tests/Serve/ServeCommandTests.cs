@@ -152,6 +152,38 @@ public class ServeCommandTests
         Assert.False(Path.Exists(socket + ".api"));
     }
 
+    [Fact]
+    public async Task Target_IsSetOnceTheGuestsDriverIsReady()
+    {
+        using var directory = new TempDirectory();
+        var backend = new FakeBalloonBackend();
+        await using var serve = await RunningServe.StartAsync(["serve", "--socket", directory.File("b.sock"), "--target", "64M"], backend);
+        var before = await serve.Client.GetBalloonAsync();
+        var told = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        backend.Device!.ConfigChanged += () => told.TrySetResult();
+
+        using var ring = new RingBuilder();
+        backend.Device.AttachQueue(BalloonQueue.Inflate, ring.CreateDevice());
+        await told.Task.WaitAsync(s_timeout);
+        var after = await serve.Client.GetBalloonAsync();
+
+        Assert.Equal(0UL, before.TargetBytes);
+        Assert.Equal(64UL << 20, after.TargetBytes);
+    }
+
+    [Theory]
+    [InlineData("1000", "--target: the target must be a multiple of 4096")]
+    [InlineData("1.5G", "--target")]
+    public async Task Target_Bad_IsUsageError(string target, string message)
+    {
+        using var directory = new TempDirectory();
+
+        var result = await BallastCli.RunAsync("serve", "--socket", directory.File("b.sock"), "--target", target);
+
+        Assert.Equal(ExitCodes.Usage, result.ExitCode);
+        Assert.Contains(message, result.StdErr, StringComparison.Ordinal);
+    }
+
     /// <summary>A serve command running in-process on a background task.</summary>
     private sealed class RunningServe : IAsyncDisposable
     {

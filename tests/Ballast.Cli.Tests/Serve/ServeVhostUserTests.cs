@@ -87,6 +87,48 @@ public class ServeVhostUserTests
     }
 
     /// <summary>
+    /// <c>serve --target</c> over the real transport: once the simulated guest's driver has started its rings the
+    /// daemon sets the target and tells QEMU, and the driver inflates to it — followed with the API's long-poll.
+    /// </summary>
+    [Fact]
+    public async Task Target_IsSetWhenTheGuestsDriverStarts_AndTheGuestInflatesToIt()
+    {
+        using var directory = new TempDirectory();
+        var socket = directory.File("b.sock");
+        using var stop = new CancellationTokenSource();
+        var stdout = new LockedStringWriter();
+        var stderr = new LockedStringWriter();
+        var serve = new ServeCommand(VhostUserBackend.Factory, _ => NullLoggerFactory.Instance);
+        var run = Task.Run(() => BallastCli.RunAsync(["serve", "--socket", socket, "--target", "8M"], stdout, stderr, serve, stop.Token));
+        try
+        {
+            Assert.True(await UnixHttp.WaitUntilAsync(() => stdout.ToString().Contains("-global", StringComparison.Ordinal) || run.IsCompleted, s_timeout),
+                "serve did not start");
+            Assert.False(run.IsCompleted, $"serve exited: {stderr}");
+            using var client = new BalloonApiClient(socket + ".api");
+            var (state, etag) = await client.GetBalloonVersionAsync();
+            Assert.Equal(0UL, state!.TargetBytes);
+
+            using var qemu = new SimulatedQemu(socket, GuestRam);
+            var deadline = DateTime.UtcNow + s_timeout;
+            while (state.ActualBytes != 8UL << 20 && deadline - DateTime.UtcNow is { Ticks: > 0 } remaining)
+            {
+                var change = await client.WaitForChangeAsync(etag!, remaining);
+                (state, etag) = (change.State ?? state, change.ETag);
+            }
+
+            Assert.Equal(8UL << 20, state.TargetBytes);
+            Assert.Equal(8UL << 20, state.ActualBytes);
+            Assert.Equal(2048u, qemu.Driver.NumPages);
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            Assert.Equal(ExitCodes.Success, await run.WaitAsync(s_timeout));
+        }
+    }
+
+    /// <summary>
     /// <c>serve --features …,must-tell-host --defer-release</c> over the real transport: the guest's inflate completes
     /// while the release is held back (the device's test hook), <c>balloon set --wait</c> keeps waiting until the host
     /// has released it, and then the memory behind the guest is back; deflate still works.

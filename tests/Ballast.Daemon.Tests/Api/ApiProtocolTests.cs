@@ -70,8 +70,8 @@ public class ApiProtocolTests
     }
 
     [Theory]
-    [InlineData("DELETE", "/balloon", "GET, PUT")]
-    [InlineData("POST", "/balloon", "GET, PUT")]
+    [InlineData("DELETE", "/balloon", "GET, PATCH, PUT")]
+    [InlineData("POST", "/balloon", "GET, PATCH, PUT")]
     [InlineData("PATCH", "/balloon/statistics", "GET, PUT")]
     [InlineData("PUT", "/metrics", "GET")]
     public async Task WrongMethod_Is405WithAllow(string method, string path, string allow)
