@@ -63,6 +63,7 @@ public static class ServeLogging
     {
         ArgumentNullException.ThrowIfNull(settings);
         var level = settings.Level;
+        WholeLinesOnStandardError();
         return LoggerFactory.Create(logging =>
         {
             logging.SetMinimumLevel(level);
@@ -90,5 +91,21 @@ public static class ServeLogging
                     break;
             }
         });
+    }
+
+    private static int s_wholeLines;
+
+    /// <summary>
+    /// Makes every console log line one write(2) to standard error. The supervisor and its worker share that pipe (or
+    /// journald's stream); .NET's own standard-error writer has a 256-character buffer and writes a longer line in
+    /// pieces, which the other process's lines can land between (a JSON line cut in two). With a 64 KiB buffer a line
+    /// is one write, and a pipe never interleaves a write of up to PIPE_BUF (4096) bytes.
+    /// </summary>
+    private static void WholeLinesOnStandardError()
+    {
+        if (Interlocked.Exchange(ref s_wholeLines, 1) != 0)
+            return;
+        var writer = new StreamWriter(Console.OpenStandardError(), new System.Text.UTF8Encoding(false), 1 << 16) { AutoFlush = true };
+        Console.SetError(TextWriter.Synchronized(writer));
     }
 }
