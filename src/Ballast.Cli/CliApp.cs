@@ -36,6 +36,7 @@ public static class CliApp
             balloon,
             bench,
             new GuestBenchCommand(),
+            new Autopilot.AutopilotCommand(),
         };
     }
 
