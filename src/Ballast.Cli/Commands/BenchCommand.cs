@@ -15,7 +15,8 @@ namespace Ballast.Cli.Commands;
 /// </summary>
 /// <remarks>
 /// Everything is validated before the engine is built, so a bad request allocates nothing.
-/// Results go to standard output; errors, the progress line and notes go to standard error.
+/// Results go to standard output; errors, the progress bar (<see cref="RunProgressBar"/>, on a terminal only) and notes go
+/// to standard error.
 /// </remarks>
 public sealed class BenchCommand : Command
 {
@@ -24,8 +25,6 @@ public sealed class BenchCommand : Command
 
     /// <summary>Default <c>--inflate</c>: 7 GiB.</summary>
     public const long DefaultInflateBytes = 7L << 30;
-
-    private static readonly TimeSpan s_progressInterval = TimeSpan.FromMilliseconds(100);
 
     private readonly Func<IBenchEngine> _engineFactory;
     private readonly Func<long?> _availableHostBytes;
@@ -134,7 +133,7 @@ public sealed class BenchCommand : Command
     /// </summary>
     /// <param name="engineFactory">Builds the engine, once per invocation that passes validation.</param>
     /// <param name="availableHostBytes">Host memory available (MemAvailable), or <see langword="null"/> if unknown.</param>
-    /// <param name="showProgress">Whether to draw the progress line on standard error (a terminal).</param>
+    /// <param name="showProgress">Whether to draw the progress bar on standard error (a terminal).</param>
     internal BenchCommand(Func<IBenchEngine> engineFactory, Func<long?> availableHostBytes, Func<bool> showProgress)
         : base("bench", "Run the seed's balloon experiment in-process: a simulated guest's driver inflates a balloon through virtqueues "
             + "against Ballast's balloon device, in each mode, and report the seed's four inflate stages (alloc; send = queue work + "
@@ -201,38 +200,40 @@ public sealed class BenchCommand : Command
         }
 
         BenchReport raw, report;
-        var progress = _showProgress() ? new TerminalProgress(stderr, s_progressInterval) : null;
         IBenchEngine? engine = null;
         try
         {
             engine = _engineFactory();
             // Off the invoking thread: System.CommandLine 2.0.0 installs its Ctrl+C handler only once
             // this action has returned its task, so a synchronous engine call here would delay it.
-            raw = await Task.Run(() => engine.Run(options, progress, ct), CancellationToken.None).ConfigureAwait(false);
+            raw = await RunProgressBar.RunAsync(stderr, _showProgress(), async bar =>
+            {
+                var task = bar.AddTask("bench: starting");
+                var tracker = bar.IsDrawn ? new BenchProgressTracker(options, (fraction, text) => task.Update(fraction, text)) : null;
+                var result = await Task.Run(() => engine.Run(options, tracker, ct), CancellationToken.None).ConfigureAwait(false);
+                task.Complete($"bench: {tracker?.Steps} steps done");
+                return result;
+            }).ConfigureAwait(false);
             report = MedianAggregator.Aggregate(raw);
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
-            progress?.Dispose();
             await stderr.WriteLineAsync("ballast bench: cancelled").ConfigureAwait(false);
             return ExitCodes.Cancelled;
         }
         catch (BenchHostException ex)
         {
             // The host is not set up for a backing and the bench could not set it up: one line naming the setting.
-            progress?.Dispose();
             await stderr.WriteLineAsync($"ballast bench: {ex.Message}").ConfigureAwait(false);
             return ExitCodes.Failure;
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
-            progress?.Dispose();
             await stderr.WriteLineAsync($"ballast bench: the run failed: {ex}").ConfigureAwait(false);
             return ExitCodes.Failure;
         }
         finally
         {
-            progress?.Dispose();
             (engine as IDisposable)?.Dispose();
         }
 
