@@ -25,6 +25,17 @@ public class BenchPlotterTests
     }
 
     [Fact]
+    public void RenderPng_DrawsTheTitleBandAndEveryPanel()
+    {
+        using var bitmap = SkiaSharp.SKBitmap.Decode(BenchPlotter.RenderPng(SampleReports.AllModes(), s_header));
+
+        // Something (not all white) in the title band and in each of the three panels: one panel's drawing must not wipe another's.
+        Assert.True(Inked(bitmap, 0, 0, bitmap.Width, 90), "the title band is blank");
+        for (var i = 0; i < 3; i++)
+            Assert.True(Inked(bitmap, (i * bitmap.Width / 3) + 60, 150, ((i + 1) * bitmap.Width / 3) - 10, bitmap.Height - 40), $"panel {i} is blank");
+    }
+
+    [Fact]
     public void RenderPng_FourModes_WidensTheImageForTheFourthPanel()
     {
         var report = SampleReports.AllModes();
@@ -71,6 +82,21 @@ public class BenchPlotterTests
     [Fact]
     public void RenderPng_DrawsEveryBackingsRunsAndFloors() =>
         Assert.Equal(s_pngSignature, BenchPlotter.RenderPng(SampleReports.TwoBackings(), s_header)[..8]);
+
+    private static bool Inked(SkiaSharp.SKBitmap bitmap, int left, int top, int right, int bottom)
+    {
+        var dark = 0;
+        for (var y = top; y < bottom; y += 2)
+        {
+            for (var x = left; x < right; x += 2)
+            {
+                var pixel = bitmap.GetPixel(x, y);
+                if (pixel.Red < 200 || pixel.Green < 200 || pixel.Blue < 200)
+                    dark++;
+            }
+        }
+        return dark > 50;
+    }
 
     private static BenchRun SampleRunsFor(BenchMode mode) => Ballast.TestKit.SampleRuns.For(mode, 7L << 30, 8L << 30);
 }

@@ -229,6 +229,17 @@ public static class BenchPlotter
     private static void Draw(SKCanvas canvas, int width, IReadOnlyList<Plot> plots, IReadOnlyList<string> title)
     {
         canvas.Clear(SKColors.White);
+        var panelWidth = (float)(width / Math.Max(1, plots.Count));
+        for (var i = 0; i < plots.Count; i++)
+        {
+            using var plot = plots[i];
+            // ScottPlot clears the canvas before drawing a plot: clipped, that clears its own panel only.
+            canvas.Save();
+            canvas.ClipRect(new SKRect(i * panelWidth, BandHeight, (i + 1) * panelWidth, Height));
+            plot.Render(canvas, new PixelRect(new Pixel(i * panelWidth, BandHeight), new Pixel((i + 1) * panelWidth, Height)));
+            canvas.Restore();
+        }
+
         using var typeface = SKTypeface.FromFamilyName(s_fontFamily.Value);
         using var titleFont = new SKFont(typeface, 17);
         using var legendFont = new SKFont(typeface, 14);
@@ -270,18 +281,7 @@ public static class BenchPlotter
         }
 
         if (plots.Count == 0)
-        {
             canvas.DrawText("no runs", width / 2f, (BandHeight + Height) / 2f, SKTextAlign.Center, titleFont, ink);
-            return;
-        }
-
-        var panelWidth = (float)width / plots.Count;
-        for (var i = 0; i < plots.Count; i++)
-        {
-            using var plot = plots[i];
-            var rect = new PixelRect(new Pixel(i * panelWidth, BandHeight), new Pixel((i + 1) * panelWidth, Height));
-            plot.Render(canvas, rect);
-        }
     }
 
     private static string Ms(double ms) => string.Create(CultureInfo.InvariantCulture, $"{ms:0.0} ms");
