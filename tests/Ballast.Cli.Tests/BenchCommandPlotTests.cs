@@ -35,7 +35,7 @@ public sealed class BenchCommandPlotTests : IDisposable
         var doc = System.Xml.Linq.XDocument.Load(path);
         Assert.Equal("svg", doc.Root!.Name.LocalName);
         var text = string.Concat(doc.Descendants().Where(e => e.Name.LocalName == "text").Select(e => e.Value));
-        Assert.Contains("inflate 3 GiB of a 4 GiB guest", text, StringComparison.Ordinal);
+        Assert.Contains("inflate 3 GiB of 4 GiB guest RAM", text, StringComparison.Ordinal);
         Assert.Contains("median of 2 runs", text, StringComparison.Ordinal);
     }
 

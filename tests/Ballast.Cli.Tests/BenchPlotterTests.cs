@@ -65,7 +65,7 @@ public class BenchPlotterTests
         var report = SampleReports.TwoBackings() with { Clean = true, ZeroOnAlloc = true, Profile = BenchProfile.Fragmented };
         var title = string.Join("\n", BenchPlotter.Title(report, s_header with { Transport = BenchTransport.VhostUser }));
 
-        foreach (var part in new[] { "1.2.3+01234567", "inflate 7 GiB", "8 GiB guest", "profile fragmented", "clean", "zero-on-alloc",
+        foreach (var part in new[] { "1.2.3+01234567", "inflate 7 GiB", "of 8 GiB guest RAM", "profile fragmented", "clean", "zero-on-alloc",
             "backing 4k, hugetlb", "release host-page", "transport vhost-user", "median of 3 runs" })
             Assert.Contains(part, title, StringComparison.Ordinal);
         Assert.DoesNotContain("0123456789abcdef0123", title, StringComparison.Ordinal);

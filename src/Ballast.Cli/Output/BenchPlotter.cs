@@ -113,8 +113,8 @@ public static class BenchPlotter
         var inv = CultureInfo.InvariantCulture;
         return
         [
-            string.Create(inv, $"ballast bench {version}: inflate {SizeFormatter.Format(report.InflateBytes)} of a "
-                + $"{SizeFormatter.Format(report.GuestMemBytes)} guest, profile {BenchProfiles.Name(report.Profile)}, "
+            string.Create(inv, $"ballast bench {version}: inflate {SizeFormatter.Format(report.InflateBytes)} of "
+                + $"{SizeFormatter.Format(report.GuestMemBytes)} guest RAM, profile {BenchProfiles.Name(report.Profile)}, "
                 + $"{(report.Clean ? "clean (never-touched) memory" : "used-once memory")}{(report.ZeroOnAlloc ? ", zero-on-alloc" : string.Empty)}"),
             string.Create(inv, $"backing {string.Join(", ", backings)}, release {ReleaseGranularities.Name(report.ReleaseGranularity)}, "
                 + $"transport {BenchJsonHeader.TransportName(header.Transport)}, "
@@ -172,22 +172,11 @@ public static class BenchPlotter
             var floorMs = report.FloorFor(runs[i].Backing);
             if (floorMs > 0 && double.IsFinite(floorMs))
             {
-                // Across this bar only when several backings share the panel (each has its own floor).
-                var line = several ? plot.Add.Line(i - 0.45, floorMs, i + 0.45, floorMs) : null;
-                if (line is not null)
-                {
-                    line.Color = Colors.Black;
-                    line.LineWidth = 2;
-                    line.LinePattern = LinePattern.Dashed;
-                    line.MarkerSize = 0;
-                }
+                // Across this bar only when several backings share the panel (each has its own floor), else across the panel.
+                if (several)
+                    AddDashedLine(plot, i - 0.45, i + 0.45, floorMs);
                 else
-                {
-                    var floor = plot.Add.HorizontalLine(floorMs);
-                    floor.Color = Colors.Black;
-                    floor.LineWidth = 2;
-                    floor.LinePattern = LinePattern.Dashed;
-                }
+                    AddDashedLine(plot, -0.6, runs.Count - 0.4, floorMs);
             }
         }
 
@@ -224,6 +213,22 @@ public static class BenchPlotter
         }
         plot.Axes.Title.Label.FontSize = 15;
         return plot;
+    }
+
+    /// <summary>
+    /// A dashed black line from <paramref name="x0"/> to <paramref name="x1"/> at <paramref name="y"/>, drawn as segments:
+    /// Skia's SVG backend has no path effects, so a dash pattern would come out solid (and complain on stderr).
+    /// </summary>
+    private static void AddDashedLine(Plot plot, double x0, double x1, double y)
+    {
+        const double Dash = 0.06, Gap = 0.04;
+        for (var x = x0; x < x1; x += Dash + Gap)
+        {
+            var line = plot.Add.Line(x, y, Math.Min(x + Dash, x1), y);
+            line.Color = Colors.Black;
+            line.LineWidth = 2;
+            line.MarkerSize = 0;
+        }
     }
 
     private static void Draw(SKCanvas canvas, int width, IReadOnlyList<Plot> plots, IReadOnlyList<string> title)
@@ -267,14 +272,10 @@ public static class BenchPlotter
             }
             else
             {
-                using var dash = new SKPaint
-                {
-                    Color = SKColors.Black,
-                    StrokeWidth = 2,
-                    IsStroke = true,
-                    PathEffect = SKPathEffect.CreateDash([5, 3], 0),
-                };
-                canvas.DrawLine(x, y - 5, x + 18, y - 5, dash);
+                using var dash = new SKPaint { Color = SKColors.Black, StrokeWidth = 2, IsStroke = true };
+                canvas.DrawLine(x, y - 5, x + 5, y - 5, dash);
+                canvas.DrawLine(x + 8, y - 5, x + 13, y - 5, dash);
+                canvas.DrawLine(x + 16, y - 5, x + 21, y - 5, dash);
             }
             canvas.DrawText(items[i].Name, x + 22, y, SKTextAlign.Left, legendFont, ink);
             x += itemWidths[i];
