@@ -5,8 +5,9 @@ namespace Ballast.Cli.Output;
 
 /// <summary>
 /// Follows <c>guest/ensure.sh</c>'s log lines during <c>ballast guest-bench</c>'s first-run build and says how far it
-/// is, for its progress bar. Each step of the <see cref="GuestBuildPlan"/> has a weight from a cold build on 2 cores
-/// (packages 10, kernel 70, module 3, initramfs 5, QEMU chroot 12); a step counts once ensure.sh says it is done
+/// is, for its progress bar. Each step of the <see cref="GuestBuildPlan"/> has a weight, a rough share of a cold build
+/// on 2 cores in which the kernel dominates (packages 10, kernel 70, module 3, initramfs 5, QEMU chroot 12; estimates,
+/// not measured per step); a step counts once ensure.sh says it is done
 /// (<c>kernel KEY: built in N s</c>), the chroot halfway once its QEMU package is being installed.
 /// </summary>
 /// <remarks>
