@@ -18,6 +18,10 @@
 # The kernel and initramfs are hard-linked into the chroot under /ballast so chrooted QEMU sees them.
 #
 # Usage: ensure.sh [--prune] [--debian-kernel] [EXTRA.ko...]
+#        ensure.sh --plan
+#   --plan     change nothing (no root needed): print what a run would do first, as
+#              PLAN_PACKAGES=<Debian packages it would install>, PLAN_BUILD=<kernel module initrd qemu: what is
+#              not cached> and PLAN_QEMU=<how the QEMU chroot is made> (`ballast guest-bench` says it before its first run)
 #   EXTRA.ko   more modules for the initramfs (ballast.module=NAME loads NAME.ko); an EXTRA.ko
 #              named ballast_balloon.ko replaces the one built here
 #   --prune    delete cached artifacts other than the ones printed
@@ -32,12 +36,14 @@ source "$here/lib.sh"
 
 prune=0
 debian=0
+plan=0
 extra=()
 for arg in "$@"; do
 	case $arg in
 	--prune) prune=1 ;;
 	--debian-kernel) debian=1 ;;
-	-*) die "unknown option $arg (usage: $0 [--prune] [--debian-kernel] [EXTRA.ko...])" ;;
+	--plan) plan=1 ;;
+	-*) die "unknown option $arg (usage: $0 [--prune] [--debian-kernel] [EXTRA.ko...] | $0 --plan)" ;;
 	*)
 		[[ -f $arg ]] || die "no such module: $arg"
 		extra+=("$(cd "$(dirname "$arg")" && pwd)/${arg##*/}")
@@ -46,19 +52,9 @@ for arg in "$@"; do
 done
 
 cache=${BALLAST_GUEST_CACHE:-/var/cache/ballast-guest}
-mkdir -p "$cache/kernel" "$cache/module" "$cache/initrd" "$cache/qemu" "$cache/debian-kernel"
-cache=$(cd "$cache" && pwd)
-
-exec 9>"$cache/.lock"
-if ! flock -n 9; then
-	log "waiting for another ensure.sh holding $cache/.lock"
-	flock 9
-fi
-start=$(now_ms)
-
 # Everything the builds need, so the keys below can read the installed versions.
-need_packages linux-source-6.1 bc bison flex libelf-dev libssl-dev cpio gzip xz-utils kmod \
-	busybox-static gcc libc6-dev make debootstrap
+build_packages=(linux-source-6.1 bc bison flex libelf-dev libssl-dev cpio gzip xz-utils kmod
+	busybox-static gcc libc6-dev make debootstrap)
 
 # key LABEL LINE...: first 16 hex digits of the sha256 of the label and the given lines.
 key() {
@@ -67,6 +63,32 @@ key() {
 filehash() {
 	sha256sum "$@" | awk '{ print $1 }'
 }
+
+qemu_key=$(key qemu "$(filehash "$here/setup-qemu.sh" "$here/lib.sh")")
+
+if ((plan)); then
+	missing=$(missing_packages "${build_packages[@]}")
+	echo "PLAN_PACKAGES=$missing"
+	echo "PLAN_QEMU=$("$here/setup-qemu.sh" --describe)"
+	if [[ -n $missing ]]; then
+		# The kernel, module and initramfs keys hold the versions of packages not installed yet: all three are built.
+		todo="kernel module initrd"
+		[[ -f $cache/qemu/$qemu_key/ok ]] || todo+=" qemu"
+		echo "PLAN_BUILD=$todo"
+		exit 0
+	fi
+else
+	mkdir -p "$cache/kernel" "$cache/module" "$cache/initrd" "$cache/qemu" "$cache/debian-kernel"
+	cache=$(cd "$cache" && pwd)
+
+	exec 9>"$cache/.lock"
+	if ! flock -n 9; then
+		log "waiting for another ensure.sh holding $cache/.lock"
+		flock 9
+	fi
+	start=$(now_ms)
+	need_packages "${build_packages[@]}"
+fi
 
 kernel_key=$(key kernel \
 	"$(filehash "$here/build-kernel.sh" "$here/lib.sh" "$here/kernel/ballast.config")" \
@@ -82,7 +104,6 @@ initrd_key=$(key initrd \
 	"$(filehash "$here/build-initramfs.sh" "$here/lib.sh" "$here/initramfs/init" "$here/initramfs/hog.c")" \
 	"busybox-static=$(pkg_version busybox-static)" "libc6-dev=$(pkg_version libc6-dev)" \
 	"kernel=$kernel_key" "module=$module_key" "extra=$extra_hashes")
-qemu_key=$(key qemu "$(filehash "$here/setup-qemu.sh" "$here/lib.sh")")
 debian_kernel_key="" debian_initrd_key="" debian_package=""
 if ((debian)); then
 	# The image package the metapackage points at now, and the version apt would fetch: a new upload is a new key.
@@ -93,6 +114,16 @@ if ((debian)); then
 	debian_initrd_key=$(key initrd \
 		"$(filehash "$here/build-initramfs.sh" "$here/lib.sh" "$here/initramfs/init" "$here/initramfs/hog.c")" \
 		"busybox-static=$(pkg_version busybox-static)" "libc6-dev=$(pkg_version libc6-dev)" "debian-kernel=$debian_kernel_key")
+fi
+
+if ((plan)); then
+	todo=()
+	[[ -d $cache/kernel/$kernel_key ]] || todo+=(kernel)
+	[[ -d $cache/module/$module_key ]] || todo+=(module)
+	[[ -d $cache/initrd/$initrd_key ]] || todo+=(initrd)
+	[[ -f $cache/qemu/$qemu_key/ok ]] || todo+=(qemu)
+	echo "PLAN_BUILD=${todo[*]}"
+	exit 0
 fi
 
 # build KIND KEY COMMAND...: run COMMAND with a fresh temp dir appended, rename it to KIND/KEY.

@@ -21,9 +21,9 @@ die() {
 	exit 1
 }
 
-# need_packages PKG...: install the Debian packages that are not installed yet.
-# Runs `apt-get update` only when a plain install fails (a fresh machine has no lists).
-need_packages() {
+# missing_packages PKG...: prints, on one line and space-separated, the Debian packages not installed yet
+# (an empty line when none is missing). ensure.sh --plan says these before a first run installs them.
+missing_packages() {
 	local missing=() pkg installed status
 	# One dpkg-query for all (a warm ensure.sh should cost milliseconds, not one process per package).
 	# dpkg-query exits 1 when any name is unknown to dpkg (never installed, or no lists yet): that is the
@@ -36,6 +36,15 @@ need_packages() {
 	for pkg in "$@"; do
 		[[ $installed == *" $pkg "* ]] || missing+=("$pkg")
 	done
+	printf '%s\n' "${missing[*]}"
+}
+
+# need_packages PKG...: install the Debian packages that are not installed yet.
+# Runs `apt-get update` only when a plain install fails (a fresh machine has no lists).
+need_packages() {
+	local missing=() line
+	line=$(missing_packages "$@")
+	read -ra missing <<<"$line"
 	((${#missing[@]} == 0)) && return 0
 	log "installing ${missing[*]}"
 	export DEBIAN_FRONTEND=noninteractive

@@ -8,17 +8,23 @@
 # QEMU then runs as `chroot DIR/root qemu-system-x86_64 ...` and every path it opens (kernel, initrd,
 # sockets, serial log) must lie inside DIR/root (ensure.sh puts the guest under DIR/root/ballast).
 # Prints the chroot path (DIR/root) on stdout. Usage: setup-qemu.sh DIR
+#        setup-qemu.sh --describe   prints, on one line, what a setup does (ensure.sh --plan shows it)
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=lib.sh
 source "$here/lib.sh"
 
-(($# == 1)) || die "usage: $0 DIR"
+suite=trixie
+qemu_package=qemu-system-x86
+if [[ ${1:-} == --describe ]]; then
+	echo "debootstrap --variant=minbase $suite into a chroot, then $qemu_package from $suite-backports (apt in the chroot)"
+	exit 0
+fi
+(($# == 1)) || die "usage: $0 DIR | $0 --describe"
 mkdir -p "$1"
 dir=$(cd "$1" && pwd)
 root=$dir/root
 stamp=$dir/ok
-suite=trixie
 min_version=10.2
 
 if [[ -f $stamp && -x $root/usr/bin/qemu-system-x86_64 ]]; then
@@ -51,11 +57,11 @@ if ! debootstrap --variant=minbase "$suite" "$root" "$mirror" >"$dir/debootstrap
 	die "debootstrap failed (log: $dir/debootstrap.log)"
 fi
 echo "deb $mirror $suite-backports main" >"$root/etc/apt/sources.list.d/backports.list"
-log "installing qemu-system-x86 from $suite-backports"
+log "installing $qemu_package from $suite-backports"
 {
 	chroot "$root" apt-get update
 	chroot "$root" env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-		-t "$suite-backports" qemu-system-x86
+		-t "$suite-backports" "$qemu_package"
 	chroot "$root" apt-get clean
 } >"$dir/apt.log" 2>&1 || {
 	tail -n 20 "$dir/apt.log" >&2

@@ -91,6 +91,22 @@ in_script() {
 	[[ $output == *"dpkg-query -W gcc failed with status 2"* ]]
 }
 
+@test "missing_packages prints the packages not installed, in the order given, and installs nothing" {
+	printf 'gcc 12\n' >"$STUB_DIR/installed"
+	printf 'flex\n' >"$STUB_DIR/known"
+	run in_script 'missing_packages flex gcc bats'
+	[ "$status" -eq 0 ]
+	[ "$output" = "flex bats" ]
+	! grep -q '^apt-get' "$STUB_DIR/calls"
+}
+
+@test "missing_packages prints an empty line when everything is installed" {
+	printf 'gcc 12\nmake 4.3\n' >"$STUB_DIR/installed"
+	run in_script 'printf "[%s]\n" "$(missing_packages gcc make)"'
+	[ "$status" -eq 0 ]
+	[ "$output" = "[]" ]
+}
+
 @test "a failing command substitution is named on stderr, not silent" {
 	run in_script 'x=$(false); echo notreached'
 	[ "$status" -ne 0 ]

@@ -8,10 +8,12 @@ namespace Ballast.Cli.Tests;
 
 public class BenchCommandJsonTests
 {
-    // The fields every earlier bench printed come first, in their order; huge-page guest RAM (#14) added the rest.
+    // The fields every earlier bench printed come first, in their order; huge-page guest RAM (#14) added the next three,
+    // schema 2 (#15) the last six.
     private static readonly string[] s_topFields =
         ["guest_mem_bytes", "inflate_bytes", "profile", "clean", "zero_on_alloc", "floor_ms", "runs",
-         "release_granularity", "backings", "warnings"];
+         "release_granularity", "backings", "warnings",
+         "schema_version", "version", "transport", "repeat", "all_runs", "spread"];
 
     private static readonly string[] s_runFields =
         ["mode", "total_ms", "alloc_ms", "send_ms", "translate_ms", "release_ms", "deflate_ms", "pages", "buffers",
@@ -198,5 +200,36 @@ public class BenchCommandJsonTests
         using var doc = JsonDocument.Parse(result.StdOut);
         Assert.All(doc.RootElement.GetProperty("runs").EnumerateArray(), run => Assert.Equal("4k", run.GetProperty("backing").GetString()));
         Assert.Equal("host-page", doc.RootElement.GetProperty("release_granularity").GetString());
+    }
+
+    [Fact]
+    public async Task Json_WithRepeat_CarriesEveryRunAndTheirSpread()
+    {
+        using var engine = new FakeBenchEngine();
+        var result = await CliHarness.RunAsync(engine, "bench", "--json", "--repeat", "3", "--transport", "vhost-user", "--mode", "sg");
+
+        Assert.Equal(0, result.ExitCode);
+        using var doc = JsonDocument.Parse(result.StdOut);
+        var root = doc.RootElement;
+        Assert.Equal(2, root.GetProperty("schema_version").GetInt32());
+        Assert.Equal("vhost-user", root.GetProperty("transport").GetString());
+        Assert.Equal(3, root.GetProperty("repeat").GetInt32());
+        Assert.Equal(Output.ProgramVersion.Current, root.GetProperty("version").GetString());
+
+        var all = root.GetProperty("all_runs").EnumerateArray().ToList();
+        Assert.Equal([1, 2, 3], all.Select(run => run.GetProperty("repeat").GetInt32()));
+        Assert.All(all, run => Assert.Equal(["repeat", .. s_runFields], run.EnumerateObject().Select(p => p.Name)));
+        // The fake scales repeat i by (1 + i).
+        var totals = Enumerable.Range(1, 3).Select(scale => Math.Round(SampleRuns.For(BenchMode.Sg, 7L << 30, 8L << 30, scale: scale).TotalMs, 2)).ToList();
+        Assert.Equal(totals, all.Select(run => run.GetProperty("total_ms").GetDouble()));
+
+        var spread = Assert.Single(root.GetProperty("spread").EnumerateArray());
+        Assert.Equal("sg", spread.GetProperty("mode").GetString());
+        Assert.Equal(3, spread.GetProperty("count").GetInt32());
+        var total = spread.GetProperty("total_ms");
+        Assert.Equal(totals[0], total.GetProperty("min").GetDouble(), 2);
+        Assert.Equal(totals[1], total.GetProperty("median").GetDouble(), 2);
+        Assert.Equal(totals[2], total.GetProperty("max").GetDouble(), 2);
+        Assert.True(total.GetProperty("stdev").GetDouble() > 0);
     }
 }

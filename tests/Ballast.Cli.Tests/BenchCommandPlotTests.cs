@@ -25,6 +25,21 @@ public sealed class BenchCommandPlotTests : IDisposable
     }
 
     [Fact]
+    public async Task Plot_SvgName_WritesAnSvgWithTheConfigurationInItsTitle()
+    {
+        using var engine = new FakeBenchEngine();
+        var path = Path.Combine(_directory, "bench.svg");
+        var result = await CliHarness.RunAsync(engine, "bench", "--plot", path, "--guest-mem", "4G", "--inflate", "3G", "--repeat", "2");
+
+        Assert.Equal(0, result.ExitCode);
+        var doc = System.Xml.Linq.XDocument.Load(path);
+        Assert.Equal("svg", doc.Root!.Name.LocalName);
+        var text = string.Concat(doc.Descendants().Where(e => e.Name.LocalName == "text").Select(e => e.Value));
+        Assert.Contains("inflate 3 GiB of 4 GiB guest RAM", text, StringComparison.Ordinal);
+        Assert.Contains("median of 2 runs", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Plot_WithJson_KeepsStdoutToTheJsonObject()
     {
         using var engine = new FakeBenchEngine();
@@ -37,7 +52,7 @@ public sealed class BenchCommandPlotTests : IDisposable
     }
 
     [Theory]
-    [InlineData("bench.jpg", "ending in .png")]
+    [InlineData("bench.jpg", "ending in .png or .svg")]
     [InlineData("missing/bench.png", "does not exist")]
     public async Task Plot_BadPath_IsRejectedBeforeTheRun(string relative, string expected)
     {

@@ -14,7 +14,8 @@ public class BenchJsonWriterTests
         // The earlier fields first and in their order; what huge-page guest RAM (#14) added after them.
         Assert.Equal(
             ["guest_mem_bytes", "inflate_bytes", "profile", "clean", "zero_on_alloc", "floor_ms", "runs",
-             "release_granularity", "backings", "warnings"],
+             "release_granularity", "backings", "warnings",
+             "schema_version", "version", "transport", "repeat", "all_runs", "spread"],
             doc.RootElement.EnumerateObject().Select(p => p.Name));
         Assert.Equal(
             ["mode", "total_ms", "alloc_ms", "send_ms", "translate_ms", "release_ms", "deflate_ms", "pages", "buffers",
@@ -68,5 +69,42 @@ public class BenchJsonWriterTests
         var text = writer.ToString();
         Assert.EndsWith("\n", text, StringComparison.Ordinal);
         Assert.DoesNotContain('\n', text.TrimEnd('\n'));
+    }
+
+    [Fact]
+    public void Serialize_Header_SaysSchemaVersionTransportRepeatAndVersion()
+    {
+        var header = new BenchJsonHeader(BenchTransport.VhostUser, 5, "9.8.7+abc");
+        using var doc = JsonDocument.Parse(BenchJsonWriter.Serialize(SampleReports.AllModes(), header));
+        var root = doc.RootElement;
+        Assert.Equal(BenchJsonWriter.SchemaVersion, root.GetProperty("schema_version").GetInt32());
+        Assert.Equal("vhost-user", root.GetProperty("transport").GetString());
+        Assert.Equal(5, root.GetProperty("repeat").GetInt32());
+        Assert.Equal("9.8.7+abc", root.GetProperty("version").GetString());
+    }
+
+    [Fact]
+    public void Serialize_WithoutHeader_SaysInProcessAndTheRunsPerMode()
+    {
+        using var doc = JsonDocument.Parse(BenchJsonWriter.Serialize(SampleReports.AllModes()));
+        Assert.Equal("in-process", doc.RootElement.GetProperty("transport").GetString());
+        Assert.Equal(1, doc.RootElement.GetProperty("repeat").GetInt32());
+    }
+
+    [Fact]
+    public void Serialize_TwoBackings_NumbersRepeatsWithinModeAndBacking()
+    {
+        var report = SampleReports.TwoBackings();
+        report = report with { Runs = [.. report.Runs, .. report.Runs] };
+        using var doc = JsonDocument.Parse(BenchJsonWriter.Serialize(report));
+        var all = doc.RootElement.GetProperty("all_runs").EnumerateArray().ToList();
+        Assert.Equal(12, all.Count);
+        Assert.Equal([.. Enumerable.Repeat(1, 6), .. Enumerable.Repeat(2, 6)], all.Select(run => run.GetProperty("repeat").GetInt32()));
+        // One median and one spread per mode and backing.
+        Assert.Equal(6, doc.RootElement.GetProperty("runs").GetArrayLength());
+        var spread = doc.RootElement.GetProperty("spread").EnumerateArray().ToList();
+        Assert.Equal(6, spread.Count);
+        Assert.Equal(["4k", "4k", "4k", "hugetlb", "hugetlb", "hugetlb"], spread.Select(s => s.GetProperty("backing").GetString()));
+        Assert.All(spread, s => Assert.Equal(0, s.GetProperty("total_ms").GetProperty("stdev").GetDouble()));
     }
 }

@@ -36,10 +36,12 @@ public sealed partial class GuestBenchRunner
         if (!options.Reporting)
             throw new ArgumentException("the options are not for a reporting run (Reporting is false)", nameof(options));
         var runs = new List<GuestReportingRun>();
+        var count = BootCount(options);
         foreach (var (repeat, backing, device, driver) in Boots(options))
         {
             var label = string.Create(CultureInfo.InvariantCulture,
                 $"reporting {GuestRamBackings.Name(backing)} {GuestBenchDevices.Name(device)} {GuestBenchDrivers.Name(driver)} {repeat}/{options.Repeat}");
+            BootStarting?.Invoke(runs.Count, count, label);
             var run = await RunReportingAsync(options, device, driver, backing, label, ct).ConfigureAwait(false);
             _log(string.Create(CultureInfo.InvariantCulture,
                 $"{label}: host {SizeFormatter.MiBWithDecimal(run.HostBytesBefore)} -> {SizeFormatter.MiBWithDecimal(run.HostBytesAfter)} MiB "

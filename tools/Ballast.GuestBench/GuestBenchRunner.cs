@@ -37,6 +37,19 @@ public sealed partial class GuestBenchRunner
         _log = log ?? (_ => { });
     }
 
+    /// <summary>
+    /// Called before each boot with its index (0-based), the number of boots and its label (<c>4k ballast stock 1/3</c>),
+    /// for a progress display; may be null.
+    /// </summary>
+    public Action<int, int, string>? BootStarting { get; init; }
+
+    /// <summary>How many guests <paramref name="options"/> boot (every repeat, backing, device and driver it runs).</summary>
+    public static int BootCount(GuestBenchOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return Boots(options).Count();
+    }
+
     /// <summary>The features the Ballast daemon offers the stock driver: those of QEMU's device with deflate-on-oom=on.</summary>
     public const string BallastFeatures = "stats,deflate-on-oom";
 
@@ -59,10 +72,12 @@ public sealed partial class GuestBenchRunner
     {
         ArgumentNullException.ThrowIfNull(options);
         var runs = new List<GuestBenchRun>();
+        var count = BootCount(options);
         foreach (var (repeat, backing, device, driver) in Boots(options))
         {
             var label = string.Create(CultureInfo.InvariantCulture,
                 $"{GuestRamBackings.Name(backing)} {GuestBenchDevices.Name(device)} {GuestBenchDrivers.Name(driver)} {repeat}/{options.Repeat}");
+            BootStarting?.Invoke(runs.Count, count, label);
             var run = device switch
             {
                 GuestBenchDevice.Qemu => await RunQemuAsync(options, backing, label, ct).ConfigureAwait(false),

@@ -150,6 +150,29 @@ public sealed class GuestEnvironment
         return Parse(string.Join('\n', process.StandardOutputLines()));
     }
 
+    /// <summary>The argument of ensure.sh that prints what a run would install and build, changing nothing.</summary>
+    public const string EnsurePlanArgument = "--plan";
+
+    /// <summary>
+    /// What <see cref="EnsureAsync"/> would install and build (<c>ensure.sh --plan</c>: reads dpkg and the cache only,
+    /// takes no lock, needs no root; well under a second).
+    /// </summary>
+    /// <param name="guestDirectory">The <c>guest/</c> directory; <see cref="FindGuestDirectory"/> if null.</param>
+    /// <param name="ct">Stops the script.</param>
+    public static async Task<GuestBuildPlan> PlanAsync(string? guestDirectory = null, CancellationToken ct = default)
+    {
+        guestDirectory ??= FindGuestDirectory();
+        var script = Path.Combine(guestDirectory, "ensure.sh");
+        if (!File.Exists(script))
+            throw new FileNotFoundException($"{script} does not exist", script);
+        await using var process = ChildProcess.Start(script, [EnsurePlanArgument], "guest/ensure.sh --plan");
+        if (!await process.WaitForExitAsync(TimeSpan.FromMinutes(1), ct).ConfigureAwait(false))
+            throw new TimeoutException($"{script} {EnsurePlanArgument} did not finish within a minute");
+        if (process.ExitCode != 0)
+            throw new InvalidOperationException($"{script} {EnsurePlanArgument} failed with exit status {process.ExitCode}:\n{process.Tail(20)}");
+        return GuestBuildPlan.Parse(string.Join('\n', process.StandardOutputLines()));
+    }
+
     /// <summary>SIGTERM to ensure.sh's process group if it leads one (it does, under setsid), else to it alone.</summary>
     private static void StopGroup(ChildProcess process)
     {

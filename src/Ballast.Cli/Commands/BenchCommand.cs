@@ -15,7 +15,8 @@ namespace Ballast.Cli.Commands;
 /// </summary>
 /// <remarks>
 /// Everything is validated before the engine is built, so a bad request allocates nothing.
-/// Results go to standard output; errors, the progress line and notes go to standard error.
+/// Results go to standard output; errors, the progress bar (<see cref="RunProgressBar"/>, on a terminal only) and notes go
+/// to standard error.
 /// </remarks>
 public sealed class BenchCommand : Command
 {
@@ -24,8 +25,6 @@ public sealed class BenchCommand : Command
 
     /// <summary>Default <c>--inflate</c>: 7 GiB.</summary>
     public const long DefaultInflateBytes = 7L << 30;
-
-    private static readonly TimeSpan s_progressInterval = TimeSpan.FromMilliseconds(100);
 
     private readonly Func<IBenchEngine> _engineFactory;
     private readonly Func<long?> _availableHostBytes;
@@ -106,19 +105,21 @@ public sealed class BenchCommand : Command
 
     private readonly Option<bool> _json = new("--json")
     {
-        Description = "Print exactly one JSON object to stdout and nothing else: guest_mem_bytes, inflate_bytes, profile, clean, "
-            + "zero_on_alloc, floor_ms (the first backing's), runs[] (mode, total_ms, alloc_ms, send_ms, translate_ms, release_ms, deflate_ms, "
-            + "pages, buffers, kicks, runs, release_calls, host_bytes_before, host_bytes_after, integrity, backing, release_granularity, "
-            + "host_page_size, huge_page_bytes_before, huge_page_bytes_after, reports, reported_entries, report_passes, report_delay_ms; "
-            + "the report fields are 0 except in the 'reporting' run of --reporting), release_granularity, backings[] (backing, host_page_size, "
-            + "huge_page_source, floor_ms) and warnings[]; ms rounded to 0.01. huge_page_bytes_* is the evidence of huge pages: how far "
-            + "/proc/meminfo's HugePages_Free fell (hugetlb) or ShmemHugePages grew since the guest was made, before and after inflating.",
+        Description = "Print exactly one JSON object to stdout and nothing else (schema_version 2, every field in docs/bench-json.md): "
+            + "guest_mem_bytes, inflate_bytes, profile, clean, zero_on_alloc, floor_ms (the first backing's), runs[] (the median run of each mode: "
+            + "mode, total_ms, alloc_ms, send_ms, translate_ms, release_ms, deflate_ms, pages, buffers, kicks, runs, release_calls, host_bytes_before, "
+            + "host_bytes_after, integrity, backing, release_granularity, host_page_size, huge_page_bytes_before, huge_page_bytes_after, reports, "
+            + "reported_entries, report_passes, report_delay_ms), release_granularity, backings[] (backing, host_page_size, huge_page_source, floor_ms), "
+            + "warnings[], schema_version, version, transport, repeat, all_runs[] (every run, as runs[] plus repeat = its number within its mode) and "
+            + "spread[] (per mode and backing: count and min, median, max and sample stdev of each *_ms stage); ms rounded to 0.01.",
     };
 
     private readonly Option<string?> _plot = new("--plot")
     {
-        Description = "Also draw the inflate breakdown (alloc/send/translate/release stacked per mode, floor as a line) into this PNG file.",
-        HelpName = "FILE.png",
+        Description = "Also draw the inflate breakdown into this file, PNG or SVG by its extension (.png, .svg): one panel per mode with "
+            + "its own ms axis (alloc/send/translate/release stacked, the floor dashed, the total and its ratio to the floor above), "
+            + "the whole configuration in the title.",
+        HelpName = "FILE.png|FILE.svg",
     };
 
     /// <summary>A <c>bench</c> command that builds its engine with <paramref name="engineFactory"/>.</summary>
@@ -132,7 +133,7 @@ public sealed class BenchCommand : Command
     /// </summary>
     /// <param name="engineFactory">Builds the engine, once per invocation that passes validation.</param>
     /// <param name="availableHostBytes">Host memory available (MemAvailable), or <see langword="null"/> if unknown.</param>
-    /// <param name="showProgress">Whether to draw the progress line on standard error (a terminal).</param>
+    /// <param name="showProgress">Whether to draw the progress bar on standard error (a terminal).</param>
     internal BenchCommand(Func<IBenchEngine> engineFactory, Func<long?> availableHostBytes, Func<bool> showProgress)
         : base("bench", "Run the seed's balloon experiment in-process: a simulated guest's driver inflates a balloon through virtqueues "
             + "against Ballast's balloon device, in each mode, and report the seed's four inflate stages (alloc; send = queue work + "
@@ -198,44 +199,46 @@ public sealed class BenchCommand : Command
             return ExitCodes.Usage;
         }
 
-        BenchReport report;
-        var progress = _showProgress() ? new TerminalProgress(stderr, s_progressInterval) : null;
+        BenchReport raw, report;
         IBenchEngine? engine = null;
         try
         {
             engine = _engineFactory();
             // Off the invoking thread: System.CommandLine 2.0.0 installs its Ctrl+C handler only once
             // this action has returned its task, so a synchronous engine call here would delay it.
-            var raw = await Task.Run(() => engine.Run(options, progress, ct), CancellationToken.None).ConfigureAwait(false);
+            raw = await RunProgressBar.RunAsync(stderr, _showProgress(), async bar =>
+            {
+                var task = bar.AddTask("bench: starting");
+                var tracker = bar.IsDrawn ? new BenchProgressTracker(options, (fraction, text) => task.Update(fraction, text)) : null;
+                var result = await Task.Run(() => engine.Run(options, tracker, ct), CancellationToken.None).ConfigureAwait(false);
+                task.Complete($"bench: {tracker?.Steps} steps done");
+                return result;
+            }).ConfigureAwait(false);
             report = MedianAggregator.Aggregate(raw);
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
-            progress?.Dispose();
             await stderr.WriteLineAsync("ballast bench: cancelled").ConfigureAwait(false);
             return ExitCodes.Cancelled;
         }
         catch (BenchHostException ex)
         {
             // The host is not set up for a backing and the bench could not set it up: one line naming the setting.
-            progress?.Dispose();
             await stderr.WriteLineAsync($"ballast bench: {ex.Message}").ConfigureAwait(false);
             return ExitCodes.Failure;
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
-            progress?.Dispose();
             await stderr.WriteLineAsync($"ballast bench: the run failed: {ex}").ConfigureAwait(false);
             return ExitCodes.Failure;
         }
         finally
         {
-            progress?.Dispose();
             (engine as IDisposable)?.Dispose();
         }
 
         if (json)
-            BenchJsonWriter.Write(report, stdout);
+            BenchJsonWriter.Write(raw, stdout, BenchJsonHeader.For(options));
         else
             BenchTableWriter.Write(report, options.Repeat, stdout);
         await stdout.FlushAsync(CancellationToken.None).ConfigureAwait(false);
@@ -246,7 +249,7 @@ public sealed class BenchCommand : Command
         {
             try
             {
-                BenchPlotter.SavePng(report, options.Repeat, plotPath);
+                BenchPlotter.Save(report, BenchJsonHeader.For(options), plotPath);
             }
             catch (Exception ex) when (ex is not OutOfMemoryException)
             {
@@ -265,9 +268,9 @@ public sealed class BenchCommand : Command
     private static string? PlotPathError(string path)
     {
         if (string.IsNullOrWhiteSpace(path))
-            return "--plot needs a file name, e.g. --plot bench.png.";
-        if (!string.Equals(Path.GetExtension(path), ".png", StringComparison.OrdinalIgnoreCase))
-            return $"--plot writes a PNG: give a file name ending in .png (got '{path}').";
+            return "--plot needs a file name, e.g. --plot bench.png or --plot bench.svg.";
+        if (!BenchPlotter.Extensions.Contains(Path.GetExtension(path).ToLowerInvariant()))
+            return $"--plot writes PNG or SVG: give a file name ending in .png or .svg (got '{path}').";
         string fullPath;
         try
         {
@@ -279,7 +282,7 @@ public sealed class BenchCommand : Command
         }
 
         if (Directory.Exists(fullPath))
-            return $"--plot: '{path}' is a directory; give a file name ending in .png.";
+            return $"--plot: '{path}' is a directory; give a file name ending in .png or .svg.";
         var directory = Path.GetDirectoryName(fullPath);
         return directory is not null && !Directory.Exists(directory)
             ? $"--plot: the directory '{directory}' does not exist."

@@ -16,12 +16,16 @@ namespace Ballast.Cli.Commands;
 /// <c>--reporting</c>, free page reporting after a hog lets go instead (<see cref="GuestBenchRunner.RunReportingAsync"/>).
 /// </summary>
 /// <remarks>
-/// Needs root (QEMU runs in a chroot) and builds the guest artifacts first if they are missing
-/// (<c>guest/ensure.sh</c>, ≈ 7 minutes cold). Results go to standard output; progress to standard error.
+/// Needs root (QEMU runs in a chroot): checked first, one line and exit 2 without it. Builds the guest artifacts first
+/// if they are missing (<c>guest/ensure.sh</c>, ≈ 7 minutes cold), after saying what it will install and build
+/// (<c>ensure.sh --plan</c>, <see cref="GuestBuildPlan"/>). Results go to standard output; log lines and, on a
+/// terminal, progress bars (the first-run build, then the guest boots: <see cref="RunProgressBar"/>) to standard error.
 /// </remarks>
 public sealed class GuestBenchCommand : Command
 {
     private readonly Func<long?> _availableHostBytes;
+    private readonly Func<bool> _isRoot;
+    private readonly Func<bool> _showProgress;
 
     private readonly Option<long?> _guestMem = SizeOption("--guest-mem", "2G", "Guest RAM (a whole number of MiB).");
     private readonly Option<long?> _inflate = SizeOption("--inflate", "1536M", "How much the balloon takes from the guest.");
@@ -95,21 +99,29 @@ public sealed class GuestBenchCommand : Command
 
     /// <summary>The <c>guest-bench</c> command.</summary>
     public GuestBenchCommand()
-        : this(HostMemory.AvailableBytes)
+        : this(HostMemory.AvailableBytes, () => Environment.IsPrivilegedProcess, () => !Console.IsErrorRedirected)
     {
     }
 
-    /// <summary>The command with its view of host memory replaced, for tests.</summary>
-    internal GuestBenchCommand(Func<long?> availableHostBytes)
+    /// <summary>The command with its view of the host replaced, for tests.</summary>
+    /// <param name="availableHostBytes">MemAvailable, or null if unknown.</param>
+    /// <param name="isRoot">Whether the process runs as root.</param>
+    /// <param name="showProgress">Whether to draw progress bars on standard error (a terminal).</param>
+    internal GuestBenchCommand(Func<long?> availableHostBytes, Func<bool> isRoot, Func<bool> showProgress)
         : base("guest-bench", "Time real Linux guests (QEMU TCG, microvm; the stock virtio_balloon driver or Ballast's SG module; RAM on 4 KiB pages, "
             + "transparent huge pages or hugetlb) inflating and deflating their balloon with "
             + "Ballast's daemon over vhost-user and with QEMU's built-in virtio-balloon-device, and the host memory behind guest RAM before "
             + "and after; with --reporting, how much host memory free page reporting gives back, and how soon, after a hog lets go. "
             + $"Needs root; builds the guest kernel, initramfs and QEMU chroot first if missing. SIZE is {SizeParser.Syntax}. "
-            + "Exit codes: 0 ok, 1 a run failed, 2 bad command line, 130 cancelled.")
+            + "Before a first run it says what it will install and build (guest/ensure.sh --plan). "
+            + "Exit codes: 0 ok, 1 a run failed, 2 bad command line or not root, 130 cancelled.")
     {
         ArgumentNullException.ThrowIfNull(availableHostBytes);
+        ArgumentNullException.ThrowIfNull(isRoot);
+        ArgumentNullException.ThrowIfNull(showProgress);
         _availableHostBytes = availableHostBytes;
+        _isRoot = isRoot;
+        _showProgress = showProgress;
         Options.Add(_guestMem);
         Options.Add(_inflate);
         Options.Add(_dirty);
@@ -151,29 +163,54 @@ public sealed class GuestBenchCommand : Command
             return ExitCodes.Usage;
         }
 
-        void Log(string line)
+        if (!_isRoot())
         {
-            lock (stderr)
-                stderr.WriteLine($"ballast guest-bench: {line}");
+            await stderr.WriteLineAsync("ballast guest-bench: needs root (QEMU runs in a chroot; huge pages and Debian packages are set up): "
+                + "run it with sudo").ConfigureAwait(false);
+            return ExitCodes.Usage;
         }
 
         string output;
         try
         {
-            var environment = await GuestEnvironment.EnsureAsync(log: line => Log(line), ct: ct).ConfigureAwait(false);
-            Log($"QEMU {environment.QemuVersion} in {environment.QemuRoot}");
-            var runner = new GuestBenchRunner(environment, Log);
+            // Said before anything is installed or built, from the lists ensure.sh itself uses.
+            var plan = await GuestEnvironment.PlanAsync(ct: ct).ConfigureAwait(false);
+            if (!plan.IsEmpty)
+                await stderr.WriteLineAsync($"ballast guest-bench: first run: {plan.Describe()}").ConfigureAwait(false);
             var json = parseResult.GetValue(_json);
-            if (options.Reporting)
+            output = await RunProgressBar.RunAsync(stderr, _showProgress(), async bar =>
             {
-                var report = await runner.RunReportingAsync(options, ct).ConfigureAwait(false);
-                output = json ? GuestBenchJsonWriter.Serialize(report) + "\n" : GuestReportingTableWriter.Format(report);
-            }
-            else
-            {
-                var report = await runner.RunAsync(options, ct).ConfigureAwait(false);
-                output = json ? GuestBenchJsonWriter.Serialize(report) + "\n" : GuestBenchTableWriter.Format(report);
-            }
+                void Log(string line) => bar.WriteLine($"ballast guest-bench: {line}");
+
+                var build = plan.IsEmpty ? null : bar.AddTask("first-run build");
+                var tracker = build is null ? null : new GuestBuildTracker(plan, (fraction, text) => build.Update(fraction, text));
+                var environment = await GuestEnvironment.EnsureAsync(log: line =>
+                {
+                    Log(line);
+                    tracker?.Observe(line);
+                }, ct: ct).ConfigureAwait(false);
+                build?.Complete("first-run build: done");
+                Log($"QEMU {environment.QemuVersion} in {environment.QemuRoot}");
+
+                var boots = bar.AddTask("guests");
+                var runner = new GuestBenchRunner(environment, Log)
+                {
+                    BootStarting = (index, count, label) => boots.Update((double)index / count, $"guest {index + 1}/{count}: {label}"),
+                };
+                string text;
+                if (options.Reporting)
+                {
+                    var report = await runner.RunReportingAsync(options, ct).ConfigureAwait(false);
+                    text = json ? GuestBenchJsonWriter.Serialize(report) + "\n" : GuestReportingTableWriter.Format(report);
+                }
+                else
+                {
+                    var report = await runner.RunAsync(options, ct).ConfigureAwait(false);
+                    text = json ? GuestBenchJsonWriter.Serialize(report) + "\n" : GuestBenchTableWriter.Format(report);
+                }
+                boots.Complete($"guests: {GuestBenchRunner.BootCount(options)} done");
+                return text;
+            }).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {

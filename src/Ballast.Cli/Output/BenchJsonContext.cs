@@ -12,4 +12,6 @@ namespace Ballast.Cli.Output;
     PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
     WriteIndented = false)]
 [JsonSerializable(typeof(BenchReport))]
+[JsonSerializable(typeof(BenchRun))]
+[JsonSerializable(typeof(BenchSpread))]
 internal sealed partial class BenchJsonContext : JsonSerializerContext;

@@ -18,9 +18,13 @@ internal static class CliHarness
         RunAsync(engine.Factory, PlentyOfMemory, CancellationToken.None, args);
 
     /// <summary>Runs <paramref name="args"/> with everything the command sees of the host given.</summary>
-    public static async Task<CliResult> RunAsync(Func<IBenchEngine> factory, long? availableHostBytes, CancellationToken ct, params string[] args)
+    public static Task<CliResult> RunAsync(Func<IBenchEngine> factory, long? availableHostBytes, CancellationToken ct, params string[] args) =>
+        RunAsync(factory, availableHostBytes, showProgress: false, ct, args);
+
+    /// <summary>As above, with the progress bar drawn on the captured standard error as if it were a terminal when <paramref name="showProgress"/>.</summary>
+    public static async Task<CliResult> RunAsync(Func<IBenchEngine> factory, long? availableHostBytes, bool showProgress, CancellationToken ct, params string[] args)
     {
-        var bench = new BenchCommand(factory, () => availableHostBytes, () => false);
+        var bench = new BenchCommand(factory, () => availableHostBytes, () => showProgress);
         var root = CliApp.CreateRootCommand(bench);
         using var stdout = new StringWriter();
         using var stderr = new StringWriter();
