@@ -16,7 +16,7 @@ public sealed class DebPackage : IDisposable
             return;
         Native = Script(TimeSpan.FromMinutes(20), "packaging/build-native.sh");
         if (Native.Succeeded)
-            Build = Script(TimeSpan.FromMinutes(5), "packaging/deb/build-deb.sh", Native.LastLine(), _outDir);
+            Build = Script(TimeSpan.FromMinutes(20), "packaging/deb/build-deb.sh", Native.LastLine(), _outDir);
         Chroot = Script(TimeSpan.FromMinutes(20), "packaging/deb/test-chroot.sh");
     }
 

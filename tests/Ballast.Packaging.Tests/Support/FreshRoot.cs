@@ -5,7 +5,8 @@ namespace Ballast.Packaging.Tests.Support;
 /// <summary>
 /// A Debian root of its own for one test: an overlay mount whose lower layer is the pristine root (never written)
 /// and whose upper layer is a fresh directory under /tmp, so every test starts from the same untouched system and
-/// costs no copy. Dispose unmounts it and deletes the upper layer.
+/// costs no copy. /proc is mounted inside, as on a running system (the .NET runtime reads it). Dispose unmounts
+/// both and deletes the upper layer.
 /// </summary>
 internal sealed partial class FreshRoot : IDisposable
 {
@@ -25,6 +26,12 @@ internal sealed partial class FreshRoot : IDisposable
         {
             Directory.Delete(_dir, recursive: true);
             throw new InvalidOperationException(mount.Describe());
+        }
+        var proc = BoundedProcess.Run("mount", ["-t", "proc", "proc", HostPath("/proc")], CommandLimit);
+        if (!proc.Succeeded)
+        {
+            Dispose();
+            throw new InvalidOperationException(proc.Describe());
         }
     }
 
@@ -54,20 +61,25 @@ internal sealed partial class FreshRoot : IDisposable
         File.Delete(HostPath(inside));
     }
 
-    /// <summary>Every path in the root, relative to it, except the ones dpkg and man-db keep their records in.</summary>
+    /// <summary>
+    /// Every path in the root, from its top, except the kernel's file systems and the ones dpkg and man-db keep
+    /// their records in.
+    /// </summary>
     public SortedSet<string> Paths()
     {
         var paths = new SortedSet<string>(StringComparer.Ordinal);
-        foreach (var entry in Directory.EnumerateFileSystemEntries(Path, "*", new EnumerationOptions
+        var pending = new Stack<string>([Path]);
+        while (pending.TryPop(out var dir))
         {
-            RecurseSubdirectories = true,
-            AttributesToSkip = 0,
-            IgnoreInaccessible = false,
-        }))
-        {
-            var relative = "/" + System.IO.Path.GetRelativePath(Path, entry);
-            if (!Bookkeeping().IsMatch(relative))
+            foreach (var entry in new DirectoryInfo(dir).EnumerateFileSystemInfos("*", new EnumerationOptions { AttributesToSkip = 0 }))
+            {
+                var relative = "/" + System.IO.Path.GetRelativePath(Path, entry.FullName);
+                if (Bookkeeping().IsMatch(relative))
+                    continue;
                 paths.Add(relative);
+                if (entry is DirectoryInfo && entry.LinkTarget is null)
+                    pending.Push(entry.FullName);
+            }
         }
         return paths;
     }
@@ -75,6 +87,8 @@ internal sealed partial class FreshRoot : IDisposable
     public void Dispose()
     {
         // Left in place if it cannot be unmounted: deleting through the mount point is not what we want.
+        if (File.Exists(HostPath("/proc/self/stat")))
+            BoundedProcess.Run("umount", [HostPath("/proc")], CommandLimit);
         if (!BoundedProcess.Run("umount", [Path], CommandLimit).Succeeded)
             return;
         try
@@ -86,7 +100,7 @@ internal sealed partial class FreshRoot : IDisposable
         }
     }
 
-    /// <summary>dpkg's database and logs, man-db's index cache and debconf's cache: records, not installed files.</summary>
-    [GeneratedRegex(@"^/(var/lib/dpkg|var/log|var/cache/man|var/cache/debconf)(/|$)")]
+    /// <summary>/proc, and dpkg's database and logs, man-db's index cache and debconf's cache: records, not installed files.</summary>
+    [GeneratedRegex(@"^/(proc|var/lib/dpkg|var/log|var/cache/man|var/cache/debconf)(/|$)")]
     private static partial Regex Bookkeeping();
 }
