@@ -7,6 +7,7 @@
 #   /usr/share/qemu/vhost-user/50-ballast-balloon.json  packaging/qemu/50-ballast-balloon.json
 #   /usr/lib/systemd/system/ballast-balloon@.{service,socket}   packaging/systemd/
 #   /usr/share/man/man1/ballastd.1.gz                   from BINARY's --help texts (make-manpage.sh)
+#   /usr/share/man/man1/ballast-balloon.1.gz            .so man1/ballastd.1
 #   /usr/share/doc/ballastd/copyright, changelog.gz     from LICENSE and the version
 # The version is Directory.Build.props' <Version>; BINARY --version must print the same (a stale binary is refused).
 # Missing Debian tools are installed with apt (guest/lib.sh need_packages). Prints the .deb's path on stdout.
@@ -55,6 +56,8 @@ install -m 0644 "$repo/packaging/systemd/ballast-balloon@.service" "$repo/packag
 
 "$here/make-manpage.sh" "$stage/usr/bin/ballastd" ballastd "$epoch" >"$work/ballastd.1"
 gzip -9n <"$work/ballastd.1" >"$stage/usr/share/man/man1/ballastd.1.gz"
+# ballast-balloon runs `ballastd serve`: its page is ballastd's (a roff .so include, as man-db resolves it).
+printf '.so man1/ballastd.1\n' | gzip -9n >"$stage/usr/share/man/man1/ballast-balloon.1.gz"
 
 # debian/copyright in the machine-readable format (DEP-5): the MIT text of LICENSE, up to its "---" line.
 {

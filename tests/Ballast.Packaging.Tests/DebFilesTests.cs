@@ -19,6 +19,7 @@ public sealed class DebFilesTests(DebPackage deb)
         "/usr/lib/systemd/system/ballast-balloon@.service",
         "/usr/lib/systemd/system/ballast-balloon@.socket",
         "/usr/share/man/man1/ballastd.1.gz",
+        "/usr/share/man/man1/ballast-balloon.1.gz",
         "/usr/share/doc/ballastd/copyright",
         "/usr/share/doc/ballastd/changelog.gz",
     ];

@@ -5,7 +5,8 @@ namespace Ballast.Packaging.Tests;
 
 /// <summary>
 /// The installed man page renders with man-db (`man -l`) and holds every command's help: each command and
-/// subcommand that `ballastd --help` and the commands' own help list has its section, with its options.
+/// subcommand that `ballastd --help` and the commands' own help list has its section, with its options; and
+/// `man ballast-balloon` shows the same page.
 /// </summary>
 [Collection(DebCollection.Name)]
 public sealed partial class DebManPageTests(DebPackage deb)
@@ -31,6 +32,11 @@ public sealed partial class DebManPageTests(DebPackage deb)
             foreach (Match option in LongOption().Matches(help.Output))
                 Assert.Contains(option.Value, page, StringComparison.Ordinal);
         }
+
+        // QEMU's backend program has a page too: ballastd's, found by name through man-db's search path.
+        var wrapper = root.Run("env", "MANWIDTH=100", "man", "-P", "cat", "ballast-balloon");
+        Assert.True(wrapper.Succeeded, wrapper.Describe());
+        Assert.Equal(page, Overstrike().Replace(wrapper.Output, ""));
     }
 
     /// <summary>The commands under <paramref name="parent"/> (space-separated path), depth first, from their --help.</summary>
