@@ -64,7 +64,7 @@ printf '.TH %s 1 "%s" "%s %s" "User Commands"\n' "${name^^}" "$(date -u -d "@$ep
 printf '.SH NAME\n%s \\- %s\n' "$name" "$(sed 's/\\/\\e/g' <<<"$summary")"
 printf '.SH DESCRIPTION\n'
 awk -v name="$name" '/^Description:$/ { on = 1; next } /^$/ { on = 0 }
-	on { sub(/^ +/, ""); if (!n++) { sub("^" name ": ", ""); sub(/^ballast: /, "") } print }' <<<"$root_help" | sed 's/\\/\\e/g'
+	on { sub(/^ +/, ""); if (!n++) { sub("^" name ": ", ""); sub(/^ballast: /, ""); $0 = toupper(substr($0, 1, 1)) substr($0, 2) } print }' <<<"$root_help" | sed 's/\\/\\e/g'
 printf '.PP\nEach command'"'"'s own help (%s COMMAND \\-\\-help) is under COMMANDS IN DETAIL below.\n' "$name"
 help_to_roff "$name" SH <<<"$root_help"
 
