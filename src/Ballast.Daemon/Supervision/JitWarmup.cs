@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Reflection;
 using System.Runtime.CompilerServices;
 
@@ -12,9 +13,13 @@ namespace Ballast.Daemon.Supervision;
 internal static class JitWarmup
 {
     /// <summary>Prepares every non-generic method with a body of every type in the assemblies of <paramref name="anchors"/>.</summary>
-    /// <returns>How many methods were prepared.</returns>
+    /// <returns>How many methods were prepared; 0 in a NativeAOT build (<c>ballastd</c>), where nothing is left to compile.</returns>
+    [UnconditionalSuppressMessage("Trimming", "IL2026", Justification = "Reflection runs only with a JIT (IsDynamicCodeCompiled); a JIT build is not trimmed.")]
+    [UnconditionalSuppressMessage("Trimming", "IL2065", Justification = "Reflection runs only with a JIT (IsDynamicCodeCompiled); a JIT build is not trimmed.")]
     public static int Prepare(params Type[] anchors)
     {
+        if (!RuntimeFeature.IsDynamicCodeCompiled)
+            return 0;
         var prepared = 0;
         foreach (var assembly in anchors.Select(t => t.Assembly).Distinct())
         {
