@@ -102,10 +102,13 @@ if ((up_to_date)); then
 	log "inputs unchanged: $binary is current"
 else
 	log "publishing $project with NativeAOT (linux-x64)"
-	rm -f "$stamp"
+	# A clean folder: nothing of an earlier publish (or another layout) is left beside the new binary.
+	find "$out" -mindepth 1 -maxdepth 1 ! -name .lock -exec rm -rf {} +
 	(cd "$root" && dotnet publish "$project" -c Release -r linux-x64 -o "$out" -nologo) >&2 ||
 		die "dotnet publish $project failed"
 	[[ -x $binary ]] || die "the publish made no $binary"
+	# The referenced projects' portable PDBs describe IL that is not in the binary (ballastd.dbg holds its symbols).
+	rm -f "$out"/*.pdb
 	printf '%s\n' "$hash" >"$stamp"
 	log "published $binary ($(du -h "$binary" | cut -f1))"
 fi

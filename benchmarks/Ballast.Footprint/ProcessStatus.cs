@@ -5,9 +5,11 @@ namespace Ballast.Footprint;
 /// <summary>
 /// What <c>/proc/PID/status</c> says about one process's memory and threads (proc(5)): <c>VmRSS</c> = <c>RssAnon</c>
 /// (private heap, stacks) + <c>RssFile</c> (mapped files: the binary, libraries) + <c>RssShmem</c> (shared memory: here
-/// the guest RAM pages the daemon touched, i.e. the rings); sizes in KiB.
+/// the guest RAM pages the daemon touched, i.e. the rings; a JIT's double-mapped code too); and <c>Pss</c> from
+/// <c>/proc/PID/smaps_rollup</c>: RSS with each shared page divided among the processes that map it (the supervisor and
+/// its worker share the program's file pages), so PSS adds up across processes. Sizes in KiB.
 /// </summary>
-internal sealed record ProcessStatus(int Pid, string Role, long RssKiB, long AnonKiB, long FileKiB, long ShmemKiB, int Threads)
+internal sealed record ProcessStatus(int Pid, string Role, long RssKiB, long PssKiB, long AnonKiB, long FileKiB, long ShmemKiB, int Threads)
 {
     /// <summary>Reads <paramref name="pid"/>'s status.</summary>
     public static ProcessStatus Read(int pid, string role)
@@ -19,13 +21,15 @@ internal sealed record ProcessStatus(int Pid, string Role, long RssKiB, long Ano
             if (colon > 0)
                 fields[line[..colon]] = line[(colon + 1)..].Trim();
         }
-        return new ProcessStatus(pid, role, KiB(fields, "VmRSS"), KiB(fields, "RssAnon"), KiB(fields, "RssFile"), KiB(fields, "RssShmem"),
+        var pss = File.ReadLines($"/proc/{pid}/smaps_rollup").First(l => l.StartsWith("Pss:", StringComparison.Ordinal));
+        return new ProcessStatus(pid, role, KiB(fields, "VmRSS"),
+            long.Parse(pss["Pss:".Length..].Trim().Split(' ')[0], CultureInfo.InvariantCulture), KiB(fields, "RssAnon"), KiB(fields, "RssFile"), KiB(fields, "RssShmem"),
             int.Parse(fields["Threads"], CultureInfo.InvariantCulture));
     }
 
     /// <summary>The sum of <paramref name="processes"/>, named <paramref name="role"/>.</summary>
     public static ProcessStatus Sum(IReadOnlyCollection<ProcessStatus> processes, string role) =>
-        new(0, role, processes.Sum(p => p.RssKiB), processes.Sum(p => p.AnonKiB), processes.Sum(p => p.FileKiB),
+        new(0, role, processes.Sum(p => p.RssKiB), processes.Sum(p => p.PssKiB), processes.Sum(p => p.AnonKiB), processes.Sum(p => p.FileKiB),
             processes.Sum(p => p.ShmemKiB), processes.Sum(p => p.Threads));
 
     /// <summary>The live children of <paramref name="pid"/> (from <c>/proc/*/stat</c>).</summary>

@@ -44,14 +44,14 @@ static double Median(List<double> values)
 Console.WriteLine($"# {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} CPUs, load average {File.ReadAllText("/proc/loadavg").Split(' ')[0]} at start; "
     + $"serve with its supervisor, a 64 MiB simulated guest connected (memory table + rings set up), {idle.TotalSeconds:F0} s idle; {runs} runs of each timing");
 Console.WriteLine();
-Console.WriteLine("| program | process | RSS MiB | RssAnon | RssFile | RssShmem | threads |");
-Console.WriteLine("|---|---|---:|---:|---:|---:|---:|");
+Console.WriteLine("| program | process | RSS MiB | PSS MiB | RssAnon | RssFile | RssShmem | threads |");
+Console.WriteLine("|---|---|---:|---:|---:|---:|---:|---:|");
 var timings = new List<string>();
 foreach (var probe in programs)
 {
     var (processes, getTimes) = probe.IdleAndGet(idle, runs);
     foreach (var p in processes.Append(ProcessStatus.Sum(processes, "total")))
-        Console.WriteLine($"| {probe.Name} | {p.Role} | {Mib(p.RssKiB)} | {Mib(p.AnonKiB)} | {Mib(p.FileKiB)} | {Mib(p.ShmemKiB)} | {p.Threads} |");
+        Console.WriteLine($"| {probe.Name} | {p.Role} | {Mib(p.RssKiB)} | {Mib(p.PssKiB)} | {Mib(p.AnonKiB)} | {Mib(p.FileKiB)} | {Mib(p.ShmemKiB)} | {p.Threads} |");
     var start = probe.StartToListening(runs);
     timings.Add($"| {probe.Name} | {Ms(Median(start))} | {Ms(start.Min())}–{Ms(start.Max())} | {Ms(Median(getTimes))} | {Ms(getTimes.Min())}–{Ms(getTimes.Max())} |");
 }
