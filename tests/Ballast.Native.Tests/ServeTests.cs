@@ -28,7 +28,9 @@ public class ServeTests(NativeBinaryFixture native)
         Assert.True(exitCode == 0, $"balloon get exited {exitCode}: {stderr}\n{daemon.Log}");
         using var json = JsonDocument.Parse(stdout);
         Assert.True(json.RootElement.GetProperty("connected").GetBoolean(), stdout);
-        Assert.Equal(64L << 20, json.RootElement.GetProperty("guest_bytes").GetInt64());
+        // The guest's RAM as its memory table describes it (the simulated layout leaves a hole below 64 MiB).
+        var guestBytes = json.RootElement.GetProperty("guest_bytes").GetInt64();
+        Assert.InRange(guestBytes, 63L << 20, 64L << 20);
         Assert.Contains("-chardev socket,id=", daemon.Stdout, StringComparison.Ordinal);
     }
 
@@ -53,7 +55,7 @@ public class ServeTests(NativeBinaryFixture native)
             }
         });
 
-        var (exitCode, _, stderr) = await Ballastd.RunAsync(native.BinaryPath, s_timeout, "balloon", "set", "16M", "--api", api, "--wait");
+        var (exitCode, _, stderr) = await Ballastd.RunAsync(native.BinaryPath, s_timeout, "balloon", "set", "--target", "16M", "--api", api, "--wait");
         await follow.CancelAsync();
         await driver;
 
