@@ -53,6 +53,36 @@ public sealed partial class GuestBenchRunner
             watch.SettleBandBytes, runs);
     }
 
+    /// <summary>
+    /// How long every run lets the guest's reporting go quiet between the hog's start and <c>unhog</c>: Linux reports free
+    /// memory in passes 2 s apart (at most two 32-block reports per free list and pass, mm/page_reporting.c) for as long
+    /// as any is left unreported — at boot all of it, then whatever the hog did not take. If <c>unhog</c> came while those
+    /// passes still ran, the first pass after it would fall at a phase left over from the boot (0–2 s later on one boot
+    /// than another, and systematically so per device, whose boots take different times); once the work is idle, the
+    /// hog's free schedules it 2 s later on every run.
+    /// </summary>
+    public static readonly TimeSpan ReportingIdleWait = TimeSpan.FromSeconds(12);
+
+    /// <summary>
+    /// Waits <see cref="ReportingIdleWait"/>; with Ballast's daemon also until no report arrived for 3 s (a pass gap and
+    /// a half), up to 30 s more. QEMU's device counts no reports, so there the fixed wait must do.
+    /// </summary>
+    private async Task WaitReportingIdleAsync(Daemon.Client.BalloonApiClient? api, string label, CancellationToken ct)
+    {
+        await Task.Delay(ReportingIdleWait, ct).ConfigureAwait(false);
+        if (api is null)
+            return;
+        var quiet = TimeSpan.FromSeconds(3);
+        for (var waited = TimeSpan.Zero; waited < TimeSpan.FromSeconds(30); waited += quiet)
+        {
+            var before = (await api.GetBalloonAsync(ct).ConfigureAwait(false)).Reports;
+            await Task.Delay(quiet, ct).ConfigureAwait(false);
+            if ((await api.GetBalloonAsync(ct).ConfigureAwait(false)).Reports == before)
+                return;
+        }
+        _log($"{label}: the guest was still reporting 30 s after the wait; unhog anyway");
+    }
+
     private async Task<GuestReportingRun> RunReportingAsync(GuestBenchOptions options, GuestBenchDevice device, GuestBenchDriver driver, MemoryBacking backing,
         string label, CancellationToken ct)
     {
@@ -74,6 +104,7 @@ public sealed partial class GuestBenchRunner
             if (outcome.Name != "hog started")
                 throw new InvalidOperationException($"the {SizeFormatter.Format(options.HogBytes)} hog did not start: {outcome}");
 
+            await WaitReportingIdleAsync(api, label, ct).ConfigureAwait(false);
             var pagesBefore = guest.HostPages();
             var blockBytes = VerifyBacking(guest, backing, guest.HostMemoryBytes(), pagesBefore);
             var reportedBefore = api is null ? 0 : (await api.GetBalloonAsync(ct).ConfigureAwait(false)).ReportReleasedBytes;
