@@ -40,6 +40,7 @@ public static class GuestBenchJsonWriter
                 Reclaim90Ms = run.Reclaim90Ms is { } ms90 ? Round(ms90) : null,
                 HogFreedMs = run.HogFreedMs is { } freed ? Round(freed) : null,
                 HogExitedMs = Round(run.HogExitedMs),
+                ReclaimGuestMs = run.ReclaimGuestMs is { } guestMs ? Round(guestMs) : null,
             })],
         };
         return JsonSerializer.Serialize(rounded, GuestBenchJsonContext.Default.GuestReportingReport);
