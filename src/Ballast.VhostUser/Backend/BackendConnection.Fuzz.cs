@@ -21,7 +21,10 @@ internal sealed partial class BackendConnection
         using var message = new ReceivedMessage(header, payload, fds);
         try
         {
-            return Handle(message);
+            var end = Handle(message);
+            if (Interlocked.Exchange(ref _reply, null) is { } reply)
+                _channel.SendEncoded(reply);
+            return end;
         }
         catch (VhostUserException e)
         {

@@ -9,7 +9,8 @@ namespace Ballast.VhostUser.Backend;
 internal sealed partial class BackendConnection
 {
     /// <summary>
-    /// Checks the header, runs the request and answers it. A NEED_REPLY request with no reply of its own gets u64 0
+    /// Checks the header, runs the request and queues its answer (<see cref="QueueReply"/>: sent once the request's
+    /// effect is kept, see <c>BackendConnection.Replies.cs</c>). A NEED_REPLY request with no reply of its own gets u64 0
     /// on success and 1 on failure (vhost-user.rst "REPLY_ACK": "The payload should be set to zero on success or
     /// non-zero on failure"); a failure without NEED_REPLY ends the session, since the front-end would go on
     /// believing it succeeded. Returns why the session ends, or null.
@@ -36,13 +37,13 @@ internal sealed partial class BackendConnection
         {
             case RequestOutcome.Ok:
                 if (header.NeedsReply)
-                    _channel.SendU64Reply(header.Request, 0);
+                    QueueU64Reply(header.Request, 0);
                 return null;
             case RequestOutcome.Replied:
                 return null;
             case RequestOutcome.Failed when header.NeedsReply:
                 BackendLog.RequestFailedReplied(_logger, name, result.Error!);
-                _channel.SendU64Reply(header.Request, 1);
+                QueueU64Reply(header.Request, 1);
                 return null;
             case RequestOutcome.Failed:
                 BackendLog.RequestFailedDisconnect(_logger, name, result.Error!);
@@ -97,7 +98,7 @@ internal sealed partial class BackendConnection
         // The reply is the request's own, so an error cannot be told with a status: end the session.
         if (message.Payload.Length != 0)
             return RequestResult.Fatal($"payload of {message.Payload.Length} bytes where none is expected");
-        _channel.SendU64Reply(message.Header.Request, value);
+        QueueU64Reply(message.Header.Request, value);
         return RequestResult.Replied;
     }
 
@@ -186,13 +187,13 @@ internal sealed partial class BackendConnection
         if (error is not null)
         {
             BackendLog.GetConfigRefused(_logger, error);
-            _channel.Send(MessageHeader.ForReply(message.Header.Request, 0), []);
+            QueueReply(MessageHeader.ForReply(message.Header.Request, 0), []);
             return RequestResult.Replied;
         }
         Span<byte> reply = stackalloc byte[ConfigSpace.WireSize((int)config.Size)];
         config.Write(reply);
         _device.ReadConfig(config.Offset, reply[ConfigSpace.PayloadOffset..]);
-        _channel.Send(MessageHeader.ForReply(message.Header.Request, (uint)reply.Length), reply);
+        QueueReply(MessageHeader.ForReply(message.Header.Request, (uint)reply.Length), reply);
         return RequestResult.Replied;
     }
 

@@ -94,7 +94,7 @@ internal sealed partial class BackendConnection
         ring.Call = null;
         Span<byte> reply = stackalloc byte[VringState.WireSize];
         new VringState(state.Index, ring.NextAvail).Write(reply);
-        _channel.Send(MessageHeader.ForReply(message.Header.Request, VringState.WireSize), reply);
+        QueueReply(MessageHeader.ForReply(message.Header.Request, VringState.WireSize), reply);
         return RequestResult.Replied;
     }
 

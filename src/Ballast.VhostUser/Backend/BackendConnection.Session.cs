@@ -74,19 +74,21 @@ internal sealed partial class BackendConnection
                 ring.Active is not null, ring.Kick is not null, ring.Call is not null, ring.Err is not null);
         }
         return new SessionSnapshot(Volatile.Read(ref _protocolFeatures), _ackedFeatures, _table,
-            Volatile.Read(ref _backendChannel) is not null, rings);
+            Volatile.Read(ref _backendChannel) is not null, rings, _owed);
     }
 
     /// <summary>
     /// Carries on a session a process before this one served: the front-end's settings from
     /// <paramref name="snapshot"/>, the descriptors from <paramref name="fds"/> (taken), guest memory mapped again,
     /// the device told (<see cref="IVirtioDevice.Resume"/>), and every ring that was running restarted at its used
-    /// index — the chains taken and not returned are handled again (<see cref="IVirtioDevice.ExpectReplays"/>).
+    /// index — the chains taken and not returned are handled again (<see cref="IVirtioDevice.ExpectReplays"/>) — and the
+    /// reply it owed, if any, settled (<see cref="SettleOwedReply"/>).
     /// Returns why the session cannot go on, or null. Runs before <see cref="Start"/>.
     /// </summary>
     public string? Resume(SessionSnapshot snapshot, ResumeSet fds)
     {
         Volatile.Write(ref _protocolFeatures, snapshot.ProtocolFeatures);
+        TakeOverOwedReply(snapshot.Owed);
         if (snapshot.Rings.Length != _rings.Length)
             return $"the session had {snapshot.Rings.Length} rings; this device has {_rings.Length}";
         if (snapshot.AckedFeatures is { } acked)
@@ -145,6 +147,8 @@ internal sealed partial class BackendConnection
         }
         var started = StartReadyRings();
         KeepSessionAfterResume(fds);
+        if (SettleOwedReply() is { } owedError)
+            return owedError;
         return started.Outcome == RequestOutcome.Ok ? null : started.Error;
     }
 

@@ -248,7 +248,8 @@ internal sealed partial class BackendConnection : IDisposable
         try
         {
             // Read whole, handled, kept (KeepSession), and only then taken off the socket: a process killed at any
-            // point before leaves the request, whole, to the next one; a request is never cut in half.
+            // point before leaves the request, whole, to the next one; a request is never cut in half. Its reply goes
+            // out after that, exactly once (BackendConnection.Replies.cs).
             message = _channel.Receive(VhostUserMessage.MaxPayloadSize, firstByteTimeoutMs: 0, _stop, peek: true);
         }
         catch (OperationCanceledException)
@@ -268,9 +269,11 @@ internal sealed partial class BackendConnection : IDisposable
             {
                 var end = Handle(message);
                 if (end is not null)
+                {
+                    SendQueuedReplyQuietly();
                     return end;
-                KeepSession();
-                _channel.Discard(message);
+                }
+                KeepTakeOffAndAnswer(message);
                 return null;
             }
             catch (VhostUserException e)

@@ -71,6 +71,15 @@ internal static partial class BackendLog
     [LoggerMessage(142, LogLevel.Information, "session handed over: this process lets go of the connection without resetting the device")]
     public static partial void SessionHandedOver(ILogger logger);
 
+    [LoggerMessage(143, LogLevel.Information, "the process before handled {Request} and kept its effect, then stopped before its reply went out: the reply is sent now")]
+    public static partial void OwedReplySent(ILogger logger, string request);
+
+    [LoggerMessage(144, LogLevel.Information, "the process before handled {Request} and kept its effect, then stopped before taking it off the socket: taken off and answered now, not handled twice")]
+    public static partial void OwedRequestTakenOff(ILogger logger, string request);
+
+    [LoggerMessage(145, LogLevel.Information, "the reply to {Request} the process before sent reached the front-end (its next request waits): not sent again")]
+    public static partial void OwedReplyAlreadyDelivered(ILogger logger, string request);
+
     [LoggerMessage(122, LogLevel.Warning, "ring {Index} cannot start: {Error}")]
     public static partial void RingStartFailed(ILogger logger, int index, string error);
 

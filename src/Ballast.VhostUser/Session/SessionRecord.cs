@@ -9,12 +9,13 @@ namespace Ballast.VhostUser.Session;
 /// A session's latest <see cref="SessionSnapshot"/> in a memfd that a keeper (<see cref="IDescriptorStore"/>) holds:
 /// written with pwrite(2), so a write survives the writer's SIGKILL the moment it returns. Two slots and a sequence
 /// number: a snapshot goes into the slot not in use, then the sequence number flips to it, so a process killed in the
-/// middle of a write leaves the previous snapshot readable.
+/// middle of a write leaves the previous snapshot readable. The replied mark is the <see cref="OwedReply.Sequence"/> of the
+/// last reply sent: one pwrite after the send, so a snapshot's owed reply is settled without saving it again.
 /// <code>
-///  0       8       16      20      24 ... 64         64 + SlotSize
-///  +-------+-------+-------+-------+      +----------+----------+
-///  | magic |  seq  | len 0 | len 1 |      |  slot 0  |  slot 1  |   slot seq % 2 is current
-///  +-------+-------+-------+-------+      +----------+----------+
+///  0       8       16      20      24        32 ... 64         64 + SlotSize
+///  +-------+-------+-------+-------+---------+      +----------+----------+
+///  | magic |  seq  | len 0 | len 1 | replied |      |  slot 0  |  slot 1  |   slot seq % 2 is current
+///  +-------+-------+-------+-------+---------+      +----------+----------+
 /// </code>
 /// </summary>
 internal sealed unsafe class SessionRecord : IDisposable
@@ -23,6 +24,7 @@ internal sealed unsafe class SessionRecord : IDisposable
     private const int HeaderSize = 64;
     private const int SlotSize = 4096;
     private const int FileSize = HeaderSize + 2 * SlotSize;
+    private const int RepliedOffset = 24;
     private int _fd;
     private ulong _seq;
 
@@ -76,6 +78,7 @@ internal sealed unsafe class SessionRecord : IDisposable
             return record;
         }
         record._seq = BinaryPrimitives.ReadUInt64LittleEndian(header[8..]);
+        record.Replied = BinaryPrimitives.ReadUInt64LittleEndian(header[RepliedOffset..]);
         if (record._seq == 0)
         {
             error = "the session record was never written";
@@ -111,6 +114,18 @@ internal sealed unsafe class SessionRecord : IDisposable
         BinaryPrimitives.WriteUInt64LittleEndian(word, next);
         Write(_fd, word, 8);
         _seq = next;
+    }
+
+    /// <summary>The sequence number of the last reply marked sent (0: none); read when the record is opened.</summary>
+    public ulong Replied { get; private set; }
+
+    /// <summary>Marks the reply numbered <paramref name="sequence"/> as sent: the record's owed reply is settled.</summary>
+    public void MarkReplied(ulong sequence)
+    {
+        Span<byte> word = stackalloc byte[8];
+        BinaryPrimitives.WriteUInt64LittleEndian(word, sequence);
+        Write(_fd, word, RepliedOffset);
+        Replied = sequence;
     }
 
     private static void Write(int fd, ReadOnlySpan<byte> data, long offset)

@@ -19,27 +19,34 @@ internal readonly record struct RingSnapshot(int Size, VringAddress? Address, us
 /// <summary>
 /// What a vhost-user session's front-end told the back-end, apart from the descriptors (kept by name, see
 /// <see cref="SessionNames"/>): enough for a new process to carry on the session where a killed one stopped.
-/// Encoded little-endian with a magic and version; decoding validates every count and size.
+/// Encoded little-endian with a magic and version; decoding validates every count and size. Version 2 added the
+/// <see cref="OwedReply"/> after the rings; version 1 (a daemon before it, handing over) is still read.
 /// </summary>
 internal sealed record SessionSnapshot(ulong ProtocolFeatures, ulong? AckedFeatures, MemoryRegionDescription[] Regions,
-    bool HasBackendChannel, RingSnapshot[] Rings)
+    bool HasBackendChannel, RingSnapshot[] Rings, OwedReply? Owed = null)
 {
     private const uint Magic = 0x31535342; // "BSS1"
-    private const ushort Version = 1;
+    private const ushort Version = 2;
+    private const ushort VersionWithoutOwedReply = 1;
+    private const int OwedBytes = 1 + 8 + 8 + 2;
     private const int MaxRegions = VhostUserMessage.MaxFds;
     private const int MaxRings = 64;
     private const byte FlagEnabled = 1, FlagRunning = 2, FlagKick = 4, FlagCall = 8, FlagErr = 16, FlagAddress = 32;
     private const int RingBytes = 4 + 2 + 1 + VringAddress.WireSize;
 
     /// <summary>The largest encoding: every region and ring.</summary>
-    public const int MaxEncodedSize = 4 + 2 + 8 + 1 + 8 + 2 + MaxRegions * MemoryRegionDescription.WireSize + 1 + 2 + MaxRings * RingBytes;
+    public const int MaxEncodedSize = 4 + 2 + 8 + 1 + 8 + 2 + MaxRegions * MemoryRegionDescription.WireSize + 1 + 2 + MaxRings * RingBytes
+        + OwedBytes + OwedReply.MaxReplySize;
 
     /// <summary>Encodes the snapshot.</summary>
     public byte[] Encode()
     {
         if (Regions.Length > MaxRegions || Rings.Length > MaxRings)
             throw new InvalidOperationException($"a session has at most {MaxRegions} regions and {MaxRings} rings");
-        var bytes = new byte[4 + 2 + 8 + 1 + 8 + 2 + Regions.Length * MemoryRegionDescription.WireSize + 1 + 2 + Rings.Length * RingBytes];
+        if (Owed is not null && Owed.Reply.Length > OwedReply.MaxReplySize)
+            throw new InvalidOperationException($"an owed reply has at most {OwedReply.MaxReplySize} bytes");
+        var bytes = new byte[4 + 2 + 8 + 1 + 8 + 2 + Regions.Length * MemoryRegionDescription.WireSize + 1 + 2 + Rings.Length * RingBytes
+            + OwedBytes + (Owed?.Reply.Length ?? 0)];
         var w = bytes.AsSpan();
         BinaryPrimitives.WriteUInt32LittleEndian(w, Magic);
         BinaryPrimitives.WriteUInt16LittleEndian(w[4..], Version);
@@ -65,6 +72,11 @@ internal sealed record SessionSnapshot(ulong ProtocolFeatures, ulong? AckedFeatu
             (ring.Address ?? default).Write(w[(at + 7)..]);
             at += RingBytes;
         }
+        w[at] = Owed is null ? (byte)0 : (byte)1;
+        BinaryPrimitives.WriteUInt64LittleEndian(w[(at + 1)..], Owed?.Sequence ?? 0);
+        BinaryPrimitives.WriteUInt64LittleEndian(w[(at + 9)..], Owed?.RequestDigest ?? 0);
+        BinaryPrimitives.WriteUInt16LittleEndian(w[(at + 17)..], (ushort)(Owed?.Reply.Length ?? 0));
+        Owed?.Reply.CopyTo(w[(at + OwedBytes)..]);
         return bytes;
     }
 
@@ -77,9 +89,9 @@ internal sealed record SessionSnapshot(ulong ProtocolFeatures, ulong? AckedFeatu
             error = "the session record holds no snapshot";
             return null;
         }
-        if (BinaryPrimitives.ReadUInt16LittleEndian(bytes[4..]) is var version && version != Version)
+        if (BinaryPrimitives.ReadUInt16LittleEndian(bytes[4..]) is var version && version is not (Version or VersionWithoutOwedReply))
         {
-            error = $"the session snapshot has version {version}; this build reads version {Version}";
+            error = $"the session snapshot has version {version}; this build reads versions {VersionWithoutOwedReply} and {Version}";
             return null;
         }
         var protocol = BinaryPrimitives.ReadUInt64LittleEndian(bytes[6..]);
@@ -97,7 +109,8 @@ internal sealed record SessionSnapshot(ulong ProtocolFeatures, ulong? AckedFeatu
         var backend = bytes[at++] != 0;
         int ringCount = BinaryPrimitives.ReadUInt16LittleEndian(bytes[at..]);
         at += 2;
-        if (ringCount > MaxRings || bytes.Length != at + ringCount * RingBytes)
+        var owedAt = at + ringCount * RingBytes;
+        if (ringCount > MaxRings || (version == VersionWithoutOwedReply ? bytes.Length != owedAt : bytes.Length < owedAt + OwedBytes))
         {
             error = $"the session snapshot's {ringCount} rings do not fit it";
             return null;
@@ -111,6 +124,20 @@ internal sealed record SessionSnapshot(ulong ProtocolFeatures, ulong? AckedFeatu
                 BinaryPrimitives.ReadUInt16LittleEndian(bytes[(at + 4)..]),
                 (flags & FlagEnabled) != 0, (flags & FlagRunning) != 0, (flags & FlagKick) != 0, (flags & FlagCall) != 0, (flags & FlagErr) != 0);
         }
-        return new SessionSnapshot(protocol, acked, regions, backend, rings);
+        if (version == VersionWithoutOwedReply)
+            return new SessionSnapshot(protocol, acked, regions, backend, rings);
+        int replyLength = BinaryPrimitives.ReadUInt16LittleEndian(bytes[(owedAt + 17)..]);
+        var hasOwed = bytes[owedAt] switch { 0 => false, 1 => true, _ => (bool?)null };
+        if (hasOwed is null || replyLength > OwedReply.MaxReplySize || bytes.Length != owedAt + OwedBytes + replyLength
+            || (hasOwed == true ? replyLength < MessageHeader.WireSize : replyLength != 0))
+        {
+            error = $"the session snapshot's owed reply ({replyLength} bytes) does not fit it";
+            return null;
+        }
+        var owed = hasOwed == true
+            ? new OwedReply(BinaryPrimitives.ReadUInt64LittleEndian(bytes[(owedAt + 1)..]), BinaryPrimitives.ReadUInt64LittleEndian(bytes[(owedAt + 9)..]),
+                bytes.Slice(owedAt + OwedBytes, replyLength).ToArray())
+            : null;
+        return new SessionSnapshot(protocol, acked, regions, backend, rings, owed);
     }
 }

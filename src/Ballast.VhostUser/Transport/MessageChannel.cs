@@ -105,6 +105,14 @@ internal sealed class MessageChannel : IDisposable
         Socket.Send(buffer, fds, _ioTimeoutMs);
     }
 
+    /// <summary>Sends one message already encoded (header and payload, no descriptors) in one sendmsg.</summary>
+    public void SendEncoded(ReadOnlySpan<byte> message)
+    {
+        if (message.Length < MessageHeader.WireSize || MessageHeader.Read(message).PayloadSize != (uint)(message.Length - MessageHeader.WireSize))
+            throw new ArgumentException($"{message.Length} bytes are not one whole message", nameof(message));
+        Socket.Send(message, default, _ioTimeoutMs);
+    }
+
     /// <summary>Sends a reply with a u64 payload (flags 0x5).</summary>
     public void SendU64Reply(uint request, ulong value)
     {

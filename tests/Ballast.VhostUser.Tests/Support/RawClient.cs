@@ -19,6 +19,9 @@ internal sealed class RawClient : IDisposable
 
     public RawClient(string socketPath) => _channel = new MessageChannel(UnixSocket.Connect(socketPath), TimeoutMs);
 
+    /// <summary>A client on one end of a socket pair (owned).</summary>
+    public RawClient(UnixSocket socket) => _channel = new MessageChannel(socket, TimeoutMs);
+
     public UnixSocket Socket => _channel.Socket;
 
     /// <summary>Sends header + payload; the header's size is the payload's length unless given.</summary>
