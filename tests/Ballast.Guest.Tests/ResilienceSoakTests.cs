@@ -14,7 +14,7 @@ namespace Ballast.Guest.Tests;
 /// (<c>BALLAST_RESILIENCE_TAKEOVERS</c>), at seeded random moments. The summary line gives the medians of the
 /// kill-to-serving times and of the take-over pauses. At the end: QEMU alive, the last target
 /// reached, ballooned bytes = actual, the host memory behind guest RAM at most guest RAM − actual, no page of any hog
-/// changed, no guest kernel warning, no OOM kill.
+/// changed, no guest kernel warning, no OOM kill, no vhost-user error printed by QEMU.
 /// </summary>
 [Collection(GuestCollection.Name)]
 public sealed class ResilienceSoakTests(GuestFixture fixture, ITestOutputHelper output)
@@ -110,6 +110,7 @@ public sealed class ResilienceSoakTests(GuestFixture fixture, ITestOutputHelper 
             Assert.Equal(0, corrupt);
             Assert.Equal(0, vmstat.Int64("oom_kill"));
             GuestAssert.NoKernelTrouble(guest);
+            GuestAssert.QemuNoticedNothing(guest);
             Assert.False(guest.Qemu.HasExited, $"QEMU exited: {guest.Qemu.ExitReason()}");
         });
     }

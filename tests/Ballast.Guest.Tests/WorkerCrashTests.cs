@@ -8,7 +8,8 @@ namespace Ballast.Guest.Tests;
 /// Linux 6.1's stock driver: the supervisor keeps QEMU's connection and every other descriptor, a new worker resumes
 /// the session, and neither QEMU nor the guest notice. After each kill: QEMU alive, <c>actual</c> reaches the target,
 /// ballooned bytes = actual, the host memory behind guest RAM matches the balloon, and a deflate to 0 gives the guest
-/// its MemFree back.
+/// its MemFree back; and QEMU printed no vhost-user error (a reply sent twice or lost would pair its later replies with
+/// the wrong requests).
 /// </summary>
 public abstract class WorkerCrashTestsBase(GuestFixture fixture, SharedGuest shared)
 {
@@ -76,6 +77,7 @@ public abstract class WorkerCrashTestsBase(GuestFixture fixture, SharedGuest sha
 
             await BalloonScenarios.DeflateToZeroAsync(guest, 0, s_balloonTimeout);
             Assert.False(guest.Qemu.HasExited, $"QEMU exited: {guest.Qemu.ExitReason()}");
+            GuestAssert.QemuNoticedNothing(guest);
         });
     }
 
@@ -88,6 +90,7 @@ public abstract class WorkerCrashTestsBase(GuestFixture fixture, SharedGuest sha
     internal static async Task AssertSessionWentOnAsync(BallastGuest guest, long balloonBytes, long? hostAtMost = null)
     {
         Assert.False(guest.Qemu.HasExited, $"QEMU exited: {guest.Qemu.ExitReason()}");
+        GuestAssert.QemuNoticedNothing(guest);
         var state = await guest.WaitConnectedAsync(TimeSpan.FromSeconds(10));
         Assert.Equal((ulong)balloonBytes, state.TargetBytes);
         await guest.WaitActualAsync(actual => actual == (ulong)balloonBytes, $"actual_bytes = {balloonBytes}", s_balloonTimeout);

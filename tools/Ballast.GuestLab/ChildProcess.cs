@@ -113,6 +113,13 @@ public sealed class ChildProcess : IAsyncDisposable
             return [.. _stdout];
     }
 
+    /// <summary>Every captured line of either stream (the last <see cref="MaxLines"/>), in arrival order.</summary>
+    public IReadOnlyList<string> Lines()
+    {
+        lock (_lock)
+            return [.. _lines];
+    }
+
     /// <summary>The last <paramref name="count"/> captured lines of either stream, in arrival order, one per line.</summary>
     public string Tail(int count = 60)
     {

@@ -345,6 +345,16 @@ public sealed class QemuGuest : IAsyncDisposable
         return GuestRamBackings.Mismatch(Backing, probe) is { } why ? throw new InvalidOperationException(why) : probe;
     }
 
+    /// <summary>
+    /// QEMU's lines that say a vhost-user exchange with the back-end went wrong: a reply that did not pair with its
+    /// request ("Received unexpected msg type. Expected 24 received 25"), a request the back-end failed ("vhost guest set
+    /// device config space failed: -71"), a lost connection. A worker kill or take-over that QEMU never notices leaves none.
+    /// </summary>
+    public IReadOnlyList<string> VhostUserErrors() => [.. _process.Lines().Where(line =>
+        line.Contains("unexpected msg type", StringComparison.OrdinalIgnoreCase)
+        || (line.Contains("vhost", StringComparison.OrdinalIgnoreCase) && (line.Contains("fail", StringComparison.OrdinalIgnoreCase)
+            || line.Contains("error", StringComparison.OrdinalIgnoreCase) || line.Contains("disconnect", StringComparison.OrdinalIgnoreCase))))];
+
     /// <summary>The serial log's tail and QEMU's own output, for failure messages.</summary>
     public string Diagnostics(int lines = 40) =>
         $"--- serial log ({Serial.Path}), last {lines} lines ---\n{Serial.Tail(lines)}\n--- QEMU output ---\n{_process.Tail(20)}";

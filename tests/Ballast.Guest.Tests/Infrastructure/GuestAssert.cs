@@ -19,4 +19,15 @@ public static class GuestAssert
         var found = s_kernelTrouble.Where(word => log.Contains(word, StringComparison.Ordinal)).ToList();
         Assert.True(found.Count == 0, $"the serial log has {string.Join(", ", found)}:\n{guest.Serial.Tail(80)}");
     }
+
+    /// <summary>
+    /// QEMU printed nothing about its vhost-user back-end (<see cref="Ballast.GuestLab.QemuGuest.VhostUserErrors"/>): every reply paired
+    /// with its request, and no kill or take-over was visible to it.
+    /// </summary>
+    public static void QemuNoticedNothing(BallastGuest guest)
+    {
+        ArgumentNullException.ThrowIfNull(guest);
+        var errors = guest.Qemu.VhostUserErrors();
+        Assert.True(errors.Count == 0, $"QEMU printed {errors.Count} vhost-user error line(s):\n{string.Join('\n', errors.Take(10))}");
+    }
 }
