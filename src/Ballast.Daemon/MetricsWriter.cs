@@ -43,6 +43,8 @@ public static class MetricsWriter
         Counter(text, "config_changes_total", "Balloon target changes announced to the guest.", Volatile.Read(ref counters.ConfigChanges));
         Counter(text, "stats_updates_total", "Statistics buffers received from the guest.", Volatile.Read(ref counters.StatsUpdates));
         Counter(text, "reports_total", "Free page reports (reporting queue buffers) received from the guest.", Volatile.Read(ref counters.Reports));
+        Header(text, "report_seconds_total", "counter", "Time the device spent on free page reports, from taking a buffer to giving it back (releases included).");
+        text.Append(CultureInfo.InvariantCulture, $"{Prefix}report_seconds_total {Volatile.Read(ref counters.ReportTicks) / (double)System.Diagnostics.Stopwatch.Frequency:0.######}\n");
         Counter(text, "reported_entries_total", "Valid free-page blocks the guest reported.", Volatile.Read(ref counters.ReportedEntries));
         Counter(text, "reported_bytes_total", "Bytes of valid free-page blocks the guest reported.", Volatile.Read(ref counters.ReportedBytes));
         Counter(text, "report_released_bytes_total", "Reported bytes given back to the host (also in released_bytes_total).", Volatile.Read(ref counters.ReportReleasedBytes));

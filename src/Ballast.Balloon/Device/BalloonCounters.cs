@@ -61,6 +61,12 @@ public sealed class BalloonCounters
     /// <summary>Free page reports (reporting_vq buffers) received, VIRTIO 1.2 §5.5.6.6; rejected chains included.</summary>
     public long Reports;
 
+    /// <summary>
+    /// Stopwatch ticks from taking a reporting buffer to giving it back (checks, translation and the releases): the
+    /// guest's reporting thread waits this long per report, which is what a comparison with another device needs.
+    /// </summary>
+    public long ReportTicks;
+
     /// <summary>Valid reported blocks (descriptors of report buffers that passed the checks).</summary>
     public long ReportedEntries;
 
@@ -120,6 +126,7 @@ public sealed class BalloonCounters
             StatsUpdates = StatsUpdates,
             ConfigChanges = ConfigChanges,
             Reports = Reports,
+            ReportTicks = ReportTicks,
             ReportedEntries = ReportedEntries,
             ReportedReadableEntries = ReportedReadableEntries,
             ReportedBytes = ReportedBytes,

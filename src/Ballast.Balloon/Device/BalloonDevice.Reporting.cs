@@ -87,10 +87,12 @@ public sealed partial class BalloonDevice
                 BalloonLog.BadChain(_logger, BalloonError.BadChain, nth, "reporting", chain.Head, chain.Error);
             return chain.Head;
         }
+        var start = Stopwatch.GetTimestamp();
         _reportPieces.Clear();
         for (var i = 0; i < chain.Count; i++)
             CollectReported(descriptors[i]);
         ReleaseReportedRuns();
+        Volatile.Write(ref Counters.ReportTicks, Counters.ReportTicks + (Stopwatch.GetTimestamp() - start));
         BeforeReportReturned?.Invoke(chain.Head);
         return chain.Head;
     }

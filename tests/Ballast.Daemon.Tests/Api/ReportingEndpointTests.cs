@@ -73,6 +73,9 @@ public sealed class ReportingEndpointTests
         Assert.Equal(0, metrics.Value("ballast_balloon_report_released_bytes_total"));
         Assert.Equal(16 * Page, metrics.Value("ballast_balloon_report_poison_skipped_bytes_total"));
         Assert.Equal(1, metrics.Value("ballast_balloon_report_malformed_entries_total"));
+        Assert.Equal(rig.Device.Counters.ReportTicks / (double)System.Diagnostics.Stopwatch.Frequency,
+            metrics.Value("ballast_balloon_report_seconds_total"), 6);
+        Assert.True(rig.Device.Counters.ReportTicks > 0, "the report's time was not counted");
         Assert.Equal(1, Assert.Single(metrics.Samples, s => s.Name == "ballast_balloon_guest_errors_total" && s.Labels == "kind=\"report_unaligned\"").Value);
         rig.Device.Memory = null;
     }
