@@ -35,7 +35,7 @@ public sealed class GuestBenchReportingTests(GuestFixture fixture)
         {
             Assert.Equal(["device", "driver", "host_bytes_before", "host_bytes_after", "reclaim_ms", "backing", "reclaimed_bytes", "reclaim_90_ms",
                 "hog_freed_ms", "hog_exited_ms", "ram_block_bytes", "host_pages_before", "host_pages_after", "guest_clock_rate", "reclaim_guest_ms",
-                "report_released_bytes"],
+                "report_released_bytes", "reports", "device_ms_per_report"],
                 run.EnumerateObject().Select(p => p.Name));
             Assert.Equal("4k", run.GetProperty("backing").GetString());
             Assert.Equal("stock", run.GetProperty("driver").GetString());
@@ -53,9 +53,17 @@ public sealed class GuestBenchReportingTests(GuestFixture fixture)
             Assert.Equal(run.GetProperty("reclaim_ms").GetDouble() * rate, run.GetProperty("reclaim_guest_ms").GetDouble(), 0.1);
             var reported = run.GetProperty("report_released_bytes");
             if (run.GetProperty("device").GetString() == "qemu")
+            {
                 Assert.Equal(JsonValueKind.Null, reported.ValueKind);
+                Assert.Equal(JsonValueKind.Null, run.GetProperty("reports").ValueKind);
+                Assert.Equal(JsonValueKind.Null, run.GetProperty("device_ms_per_report").ValueKind);
+            }
             else
+            {
                 Assert.True(reported.GetInt64() > 0, $"the daemon released nothing for reports: {run}");
+                Assert.True(run.GetProperty("reports").GetInt64() > 0, $"the daemon counted no report: {run}");
+                Assert.True(run.GetProperty("device_ms_per_report").GetDouble() > 0, $"no time per report: {run}");
+            }
         }
     }
 }

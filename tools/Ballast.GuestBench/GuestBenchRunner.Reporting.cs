@@ -43,9 +43,12 @@ public sealed partial class GuestBenchRunner
                 $"reporting {GuestRamBackings.Name(backing)} {GuestBenchDevices.Name(device)} {GuestBenchDrivers.Name(driver)} {repeat}/{options.Repeat}");
             BootStarting?.Invoke(runs.Count, count, label);
             var run = await RunReportingAsync(options, device, driver, backing, label, ct).ConfigureAwait(false);
+            var deviceTime = run.DeviceMsPerReport is { } perReport
+                ? string.Create(CultureInfo.InvariantCulture, $"; {run.Reports} reports, device {perReport:0.0} ms each")
+                : "";
             _log(string.Create(CultureInfo.InvariantCulture,
                 $"{label}: host {SizeFormatter.MiBWithDecimal(run.HostBytesBefore)} -> {SizeFormatter.MiBWithDecimal(run.HostBytesAfter)} MiB "
-                + $"({SizeFormatter.MiBWithDecimal(run.ReclaimedBytes)} MiB back) at {run.ReclaimMs:0} ms (90% at {run.Reclaim90Ms:0} ms; hog exited at {run.HogExitedMs:0} ms; guest clock {run.GuestClockRate:0.000}x)"));
+                + $"({SizeFormatter.MiBWithDecimal(run.ReclaimedBytes)} MiB back) at {run.ReclaimMs:0} ms (90% at {run.Reclaim90Ms:0} ms; hog exited at {run.HogExitedMs:0} ms; guest clock {run.GuestClockRate:0.000}x{deviceTime})"));
             runs.Add(run);
         }
         var watch = ReportingWatch(options);
@@ -67,6 +70,15 @@ public sealed partial class GuestBenchRunner
     /// Waits <see cref="ReportingIdleWait"/>; with Ballast's daemon also until no report arrived for 3 s (a pass gap and
     /// a half), up to 30 s more. QEMU's device counts no reports, so there the fixed wait must do.
     /// </summary>
+    /// <summary>The daemon's report count and the time it spent on them, from its metrics.</summary>
+    private static async Task<(long Reports, double Seconds)> ReportTimeAsync(Daemon.Client.BalloonApiClient api, CancellationToken ct)
+    {
+        var text = await api.GetMetricsAsync(ct).ConfigureAwait(false);
+        double Value(string name) => text.Split('\n').Where(line => line.StartsWith(name + " ", StringComparison.Ordinal))
+            .Select(line => double.Parse(line[(name.Length + 1)..], CultureInfo.InvariantCulture)).Single();
+        return ((long)Value("ballast_balloon_reports_total"), Value("ballast_balloon_report_seconds_total"));
+    }
+
     private async Task WaitReportingIdleAsync(Daemon.Client.BalloonApiClient? api, string label, CancellationToken ct)
     {
         await Task.Delay(ReportingIdleWait, ct).ConfigureAwait(false);
@@ -108,9 +120,12 @@ public sealed partial class GuestBenchRunner
             var pagesBefore = guest.HostPages();
             var blockBytes = VerifyBacking(guest, backing, guest.HostMemoryBytes(), pagesBefore);
             var reportedBefore = api is null ? 0 : (await api.GetBalloonAsync(ct).ConfigureAwait(false)).ReportReleasedBytes;
+            var deviceBefore = api is null ? default : await ReportTimeAsync(api, ct).ConfigureAwait(false);
             var trace = await HostReclaim.UnhogAsync(guest, ReportingWatch(options), ct).ConfigureAwait(false);
             var pagesAfter = guest.HostPages();
             var reportedAfter = api is null ? 0 : (await api.GetBalloonAsync(ct).ConfigureAwait(false)).ReportReleasedBytes;
+            var deviceAfter = api is null ? default : await ReportTimeAsync(api, ct).ConfigureAwait(false);
+            var reports = deviceAfter.Reports - deviceBefore.Reports;
             var exited = guest.Serial.All("hog exited").LastOrDefault(e => e.Index >= cursor);
             if (exited?["rc"] != "0")
                 throw new InvalidOperationException($"the hog did not exit cleanly after unhog: {exited?.ToString() ?? "no hog exited line"}");
@@ -126,6 +141,8 @@ public sealed partial class GuestBenchRunner
                 HostPagesBefore = pagesBefore,
                 HostPagesAfter = pagesAfter,
                 ReportReleasedBytes = api is null ? null : (long)(reportedAfter - reportedBefore),
+                Reports = api is null ? null : reports,
+                DeviceMsPerReport = api is null || reports == 0 ? null : (deviceAfter.Seconds - deviceBefore.Seconds) * 1000 / reports,
                 GuestClockRate = trace.GuestClockRate,
                 ReclaimGuestMs = trace.GuestClockRate * trace.SettledMs,
             };

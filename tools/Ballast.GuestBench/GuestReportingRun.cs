@@ -9,7 +9,8 @@ namespace Ballast.GuestBench;
 /// free page reporting gave the host memory back. <c>{"device":"ballast","driver":"stock","backing":"4k",
 /// "host_bytes_before":N,"host_bytes_after":N,"reclaimed_bytes":N,"reclaim_ms":X,"reclaim_90_ms":X|null,
 /// "hog_freed_ms":X|null,"hog_exited_ms":X,"ram_block_bytes":N,"host_pages_before":{…},"host_pages_after":{…},
-/// "guest_clock_rate":X|null,"reclaim_guest_ms":X|null,"report_released_bytes":N|null}</c>. Times are the host's, from
+/// "guest_clock_rate":X|null,"reclaim_guest_ms":X|null,"report_released_bytes":N|null,"reports":N|null,
+/// "device_ms_per_report":X|null}</c>. Times are the host's, from
 /// sending <c>unhog</c>, except <c>reclaim_guest_ms</c>: the same span on the guest's clock.
 /// </summary>
 /// <param name="Device">QEMU's device (<c>free-page-reporting=on</c>) or Ballast's daemon (<c>page-reporting</c>).</param>
@@ -61,4 +62,14 @@ public sealed record GuestReportingRun(GuestBenchDevice Device, GuestBenchDriver
 
     /// <summary>Ballast's daemon: how much more it released for reports over the watch (<c>report_released_bytes</c>); null for QEMU.</summary>
     public long? ReportReleasedBytes { get; init; }
+
+    /// <summary>Ballast's daemon: the reporting buffers it took over the watch; null for QEMU.</summary>
+    public long? Reports { get; init; }
+
+    /// <summary>
+    /// Ballast's daemon: its mean time per report over the watch, from taking the buffer to giving it back, releases
+    /// included (<c>ballast_balloon_report_seconds_total</c>); the guest's reporting thread waits this long, plus the
+    /// notifications, per report. Null for QEMU (its own figure needs strace) or without reports.
+    /// </summary>
+    public double? DeviceMsPerReport { get; init; }
 }
