@@ -1,0 +1,9 @@
+namespace Ballast.AutopilotEval;
+
+/// <summary>One run of the scenario one way: every sample, chunk and target change, and the summary.</summary>
+public sealed record EvalRun(EvalWay Way, Scenario Scenario, IReadOnlyList<EvalTick> Ticks, IReadOnlyList<HogChunk> Chunks,
+    IReadOnlyList<TargetChange> TargetChanges, EvalSummary Summary)
+{
+    /// <summary>The way's name.</summary>
+    public string WayName => EvalWays.Name(Way);
+}
