@@ -73,14 +73,14 @@ public sealed class AutopilotPolicy
 
         var ram = Math.Max(0, guest.RamBytes);
         var floor = Math.Clamp(guest.FloorBytes ?? Math.Max(s.FloorMinBytes, (long)(s.FloorFraction * ram)), 0, ram);
-        var cap = ram - floor;
+        var cap = PageAlign(ram - floor);
         var low = Math.Max(s.LowMinBytes, (long)(s.LowFraction * ram));
         var band = Math.Max(s.BandMinBytes, (long)(s.BandFraction * ram));
         var high = low + band;
         var middle = low + band / 2;
         var target = Math.Clamp(guest.TargetBytes, 0, ram);
         Decision Make(DecisionReason reason, long newTarget, long? available = null) =>
-            new(guest.Name, reason, guest.TargetBytes, Math.Clamp(newTarget, 0, cap), available, low, high, cap);
+            new(guest.Name, reason, guest.TargetBytes, PageAlign(Math.Clamp(newTarget, 0, cap)), available, low, high, cap);
         Judged Hold(DecisionReason reason, long? available = null) =>
             new(guest, Make(reason, Math.Min(target, cap), available), available ?? 0, 0, false);
 
@@ -146,6 +146,12 @@ public sealed class AutopilotPolicy
         return new(guest, Rated(DecisionReason.InBand, target), trough, pressurePoint, !cooling);
     }
 
+    /// <summary>The balloon counts 4 KiB pages: the daemon refuses a target that is not a multiple of 4096 bytes.</summary>
+    private const long PageBytes = 4096;
+
+    /// <summary><paramref name="bytes"/> rounded down to whole pages (a smaller balloon: never less for the guest).</summary>
+    private static long PageAlign(long bytes) => bytes & ~(PageBytes - 1);
+
     /// <summary>Per-second rates of major faults and swap-ins and new OOM kills since the previous new statistics.</summary>
     private static (double Major, double Swap, ulong OomKills) Rates(GuestHistory history, GuestSample guest, DateTimeOffset statsAt)
     {
@@ -181,7 +187,7 @@ public sealed class AutopilotPolicy
             var take = Math.Min(Math.Min(j.Available - j.PressurePoint, step), need + already) - already;
             if (take <= 0 || take + already < s.MinChangeBytes)
                 continue;
-            var next = Math.Min(d.MaxTargetBytes, d.NewTargetBytes + take);
+            var next = PageAlign(Math.Min(d.MaxTargetBytes, d.NewTargetBytes + take));
             if (next <= d.NewTargetBytes)
                 continue;
             need -= next - d.OldTargetBytes;

@@ -150,7 +150,7 @@ public sealed partial class AutopilotEvalRunner
             _log(string.Create(CultureInfo.InvariantCulture,
                 $"{name}: mean host memory {summary.MeanHostBytes / MiB:0} MiB, OOM kills {summary.OomKills}, p99 chunk {summary.ChunkP99Ms:0.0} ms, "
                 + $"{summary.TargetChanges} target changes, {summary.Oscillations} oscillations"));
-            return new EvalRun(way, scenario, ticks, chunks, changes, summary);
+            return new EvalRun(way, scenario, ticks, chunks, changes, summary) { AutopilotLog = logged };
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {

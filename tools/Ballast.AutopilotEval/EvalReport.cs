@@ -24,6 +24,11 @@ public static class EvalReport
         Directory.CreateDirectory(directory);
         File.WriteAllText(Path.Combine(directory, run.WayName + ".json"), JsonSerializer.Serialize(run, s_json));
         File.WriteAllText(Path.Combine(directory, run.WayName + ".csv"), Csv(run));
+        if (run.AutopilotLog.Count > 0)
+        {
+            File.WriteAllLines(Path.Combine(directory, run.WayName + ".autopilot.log"),
+                run.AutopilotLog.Select(l => string.Create(CultureInfo.InvariantCulture, $"{l.Seconds,8:0.000} {l.Line}")));
+        }
     }
 
     /// <summary>One row per sample: time, host PSI and MemAvailable, then per guest host memory, available, target and actual (MiB).</summary>
