@@ -275,6 +275,7 @@ public sealed partial class AutopilotEvalRunner
             changes.Count(c => c.Direction != 0 && c.IsGiveBack),
             TargetOscillation.Reversals(changes).Count,
             ticks.Count == 0 ? 0 : ticks.Average(t => (double)t.Guests.Sum(g => g.TargetBytes ?? 0)),
-            ticks.Max(t => t.PsiSomeAvg10));
+            ticks.Count == 0 ? null : ticks.Max(t => t.PsiSomeAvg10),
+            ticks.Count == 0 ? 0 : Enumerable.Range(0, scenario.Guests).Sum(g => ticks.Max(t => t.Guests[g].HostBytes) - ticks[^1].Guests[g].HostBytes));
     }
 }

@@ -17,9 +17,10 @@ namespace Ballast.AutopilotEval;
 /// <param name="Oscillations">Reversals counted by <see cref="TargetOscillation"/>.</param>
 /// <param name="MeanTargetBytes">Balloon targets, summed over the guests, mean over the samples.</param>
 /// <param name="PsiSomeMaxAvg10">The highest host PSI memory "some" avg10 seen, percent.</param>
+/// <param name="ReclaimedBytes">Per guest, its highest host memory less its last, summed: what the host got back.</param>
 public sealed record EvalSummary(double MeanHostBytes, long PeakHostBytes, long EndHostBytes, long HogTouchedBytes, long PeakHogBytes, long OomKills,
     int HogKills, int Chunks, double ChunkP50Ms, double ChunkP99Ms, double ChunkMaxMs, int TargetChanges, int GiveBacks, int Oscillations,
-    double MeanTargetBytes, double? PsiSomeMaxAvg10)
+    double MeanTargetBytes, double? PsiSomeMaxAvg10, long ReclaimedBytes)
 {
     /// <summary>Nearest-rank percentile <paramref name="p"/> (0–100) of <paramref name="values"/>; 0 when empty.</summary>
     public static double Percentile(IReadOnlyList<double> values, double p)

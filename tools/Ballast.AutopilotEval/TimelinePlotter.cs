@@ -11,6 +11,15 @@ namespace Ballast.AutopilotEval;
 /// </summary>
 public static class TimelinePlotter
 {
+    /// <summary>Sans-serif families to prefer, in order; ScottPlot's own pick on Linux is often DejaVu Serif.</summary>
+    private static readonly string[] s_preferredFonts = ["DejaVu Sans", "Liberation Sans", "Noto Sans", "Arial", "Helvetica"];
+
+    private static readonly Lazy<string> s_fontFamily = new(() =>
+    {
+        var installed = SKFontManager.Default.FontFamilies.ToHashSet(StringComparer.OrdinalIgnoreCase);
+        return s_preferredFonts.FirstOrDefault(installed.Contains) ?? Fonts.Default;
+    });
+
     /// <summary>Width in pixels.</summary>
     public const int Width = 1200;
 
@@ -49,6 +58,7 @@ public static class TimelinePlotter
     private static Plot Panel(EvalRun run, double topMiB, double duration)
     {
         var plot = new Plot();
+        plot.Font.Set(s_fontFamily.Value);
         var x = run.Ticks.Select(t => t.Seconds).ToArray();
         for (var g = 0; g < run.Scenario.Guests; g++)
         {
