@@ -47,8 +47,12 @@ public static class TimelinePlotter
         surface.Canvas.Clear(SKColors.White);
         for (var i = 0; i < runs.Count; i++)
         {
-            var plot = Panel(runs[i], top * 1.1, duration);
+            using var plot = Panel(runs[i], top * 1.1, duration);
+            // ScottPlot clears the canvas before drawing a plot: clipped, that clears its own panel only.
+            surface.Canvas.Save();
+            surface.Canvas.ClipRect(new SKRect(0, i * PanelHeight, Width, (i + 1) * PanelHeight));
             plot.Render(surface.Canvas, new PixelRect(new Pixel(0, i * PanelHeight), new Pixel(Width, (i + 1) * PanelHeight)));
+            surface.Canvas.Restore();
         }
         using var image = surface.Snapshot();
         using var data = image.Encode(SKEncodedImageFormat.Png, 100);
