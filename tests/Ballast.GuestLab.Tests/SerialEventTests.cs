@@ -26,6 +26,15 @@ public sealed class SerialEventTests
     }
 
     [Fact]
+    public void TryParse_HogChunk_ReadsTheTouchTime()
+    {
+        var fact = SerialEvent.TryParse("BALLAST hog chunk t=71188 pid=112 n=5 mib=16 us=468213", 0);
+
+        Assert.Equal("hog chunk", fact?.Name);
+        Assert.Equal((71188L, 5L, 16L, 468213L), (fact!.TimeMs, fact.Int64("n"), fact.Int64("mib"), fact.Int64("us")));
+    }
+
+    [Fact]
     public void TryParse_Cmdline_KeepsTheCommandLineVerbatim()
     {
         var fact = SerialEvent.TryParse("BALLAST cmdline console=ttyS0 reboot=t ballast.dirty=1600", 1);
