@@ -72,4 +72,7 @@ internal static partial class DaemonLog
 
     [LoggerMessage(441, LogLevel.Error, "--target: not applied: {Reason}")]
     public static partial void InitialTargetRefused(ILogger logger, string reason);
+
+    [LoggerMessage(450, LogLevel.Debug, "trimmed: released {FileKiB} KiB of mapped file pages; GC heap {HeapKiB} KiB committed after a full collection")]
+    public static partial void Trimmed(ILogger logger, long fileKiB, long heapKiB);
 }

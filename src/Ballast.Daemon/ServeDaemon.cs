@@ -108,6 +108,9 @@ public static class ServeDaemon
         using var initialTarget = options.InitialTargetBytes is { } target && worker?.IsResuming != true
             ? new InitialTarget(device, backend, target, logger)
             : null;
+        // Once serving, and once a guest's driver is ready, what set-up left resident is given back when it goes quiet.
+        using var trim = new IdleTrim(logger);
+        device.DriverReady += trim.Request;
         var exitCode = ExitCodes.Success;
         await using (api.ConfigureAwait(false))
         {
@@ -137,6 +140,7 @@ public static class ServeDaemon
                         device.Options.SgBit, device.Options.Release, device.Options.DeferRelease ? " deferred (with must-tell-host)" : "", poller.IntervalSeconds);
                     if (options.AllowUnsealedMemory)
                         DaemonLog.UnsealedMemoryAllowed(logger);
+                    trim.Request();
                 }
                 await serving.ConfigureAwait(false);
                 if (worker?.HandingOver == true)
@@ -162,6 +166,7 @@ public static class ServeDaemon
                 exitCode = ExitCodes.Failure;
             }
         }
+        device.DriverReady -= trim.Request;
         if (worker?.HandingOver == true)
         {
             DaemonLog.HandedOver(logger);

@@ -3,12 +3,12 @@ using Microsoft.Extensions.Logging;
 namespace Ballast.Daemon;
 
 /// <summary>
-/// <c>ballast serve</c>'s logs: Microsoft.Extensions.Logging with the console provider, one line per event, all on
-/// standard error (standard output carries only the QEMU arguments). The supervisor and its worker run the same
+/// <c>ballast serve</c>'s logs: Microsoft.Extensions.Logging with <see cref="LineLoggerProvider"/>, one line per event,
+/// all on standard error (standard output carries only the QEMU arguments). The supervisor and its worker run the same
 /// command line, so they log in the same format.
 /// </summary>
 /// <remarks>
-/// Formats (<c>--log-format</c>), the console provider's built-in formatters:
+/// Formats (<c>--log-format</c>), laid out as the console provider's built-in formatters write them:
 /// <list type="bullet">
 /// <item><c>simple</c>: <c>2026-12-06T13:58:23.088Z info: Category[event id] message</c>, UTC timestamps.</item>
 /// <item><c>json</c>: one JSON object per line (Timestamp, EventId, LogLevel, Category, Message, State).</item>
@@ -56,41 +56,29 @@ public static class ServeLogging
     public static ILoggerFactory CreateFactory(LogLevel level) => CreateFactory(new ServeLogSettings(level, ServeLogFormat.Simple));
 
     /// <summary>
-    /// A console logger factory for <paramref name="settings"/>. ASP.NET Core's own categories (one line per request)
-    /// are held at warning unless the level is debug or trace.
+    /// A logger factory for <paramref name="settings"/> that writes to standard error (<see cref="LineLoggerProvider"/>).
+    /// ASP.NET Core's own categories (one line per request) are held at warning unless the level is debug or trace.
     /// </summary>
     public static ILoggerFactory CreateFactory(ServeLogSettings settings)
     {
         ArgumentNullException.ThrowIfNull(settings);
         var level = settings.Level;
         WholeLinesOnStandardError();
-        return LoggerFactory.Create(logging =>
-        {
-            logging.SetMinimumLevel(level);
-            logging.AddFilter("Microsoft", level <= LogLevel.Debug ? level : (LogLevel)Math.Max((int)level, (int)LogLevel.Warning));
-            logging.AddConsole(console => console.LogToStandardErrorThreshold = LogLevel.Trace);
-            switch (settings.Format)
-            {
-                case ServeLogFormat.Json:
-                    logging.AddJsonConsole(console =>
-                    {
-                        console.UseUtcTimestamp = true;
-                        console.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ";
-                    });
-                    break;
-                case ServeLogFormat.Systemd:
-                    logging.AddSystemdConsole();
-                    break;
-                default:
-                    logging.AddSimpleConsole(console =>
-                    {
-                        console.SingleLine = true;
-                        console.UseUtcTimestamp = true;
-                        console.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
-                    });
-                    break;
-            }
-        });
+        var filter = new LoggerFilterOptions { MinLevel = level };
+        filter.Rules.Add(new LoggerFilterRule(null, "Microsoft", level <= LogLevel.Debug ? level : (LogLevel)Math.Max((int)level, (int)LogLevel.Warning), null));
+        return new LoggerFactory([new LineLoggerProvider(settings, Console.Error, EmitColors())], filter);
+    }
+
+    /// <summary>
+    /// Whether the simple format colours its levels: as the console formatter decides it, when standard output is not
+    /// redirected and NO_COLOR is not set, or when DOTNET_SYSTEM_CONSOLE_ALLOW_ANSI_COLOR_REDIRECTION is 1 or true.
+    /// </summary>
+    private static bool EmitColors()
+    {
+        if (!Console.IsOutputRedirected)
+            return Environment.GetEnvironmentVariable("NO_COLOR") is null;
+        var allow = Environment.GetEnvironmentVariable("DOTNET_SYSTEM_CONSOLE_ALLOW_ANSI_COLOR_REDIRECTION");
+        return allow is not null && (allow == "1" || allow.Equals("true", StringComparison.OrdinalIgnoreCase));
     }
 
     private static int s_wholeLines;

@@ -221,17 +221,28 @@ public sealed class ServeSupervisor
             SupervisorLog.WorkerStarted(_logger, process.Id, kept);
             var served = false;
             var fds = stackalloc Libc.pollfd[2];
+            // Once the worker serves, and after every burst of its messages (a guest's session set up), the supervisor
+            // trims (IdleTrim) when nothing came for IdleTrim.Delay: the poll's timeout, no thread of its own.
+            long? trimAt = null;
             // Until the worker is gone: the socket reports the end once every message it sent was read.
             while (true)
             {
                 var listener = _takeOverListener;
                 fds[0] = new Libc.pollfd { fd = mine.Fd, events = Libc.POLLIN };
                 fds[1] = new Libc.pollfd { fd = listener?.Fd ?? -1, events = Libc.POLLIN };
-                if (Libc.poll(fds, 2, -1) < 0)
+                var timeout = trimAt is { } at ? (int)Math.Clamp(at - Environment.TickCount64, 0, int.MaxValue) : -1;
+                var ready = Libc.poll(fds, 2, timeout);
+                if (ready < 0)
                 {
                     if (System.Runtime.InteropServices.Marshal.GetLastPInvokeError() == Libc.EINTR)
                         continue;
                     throw SyscallException.FromLastError("poll(supervisor)");
+                }
+                if (ready == 0)
+                {
+                    trimAt = null;
+                    IdleTrim.RunNow(_logger);
+                    continue;
                 }
                 if (fds[1].revents != 0 && listener is not null)
                     AcceptTakeOver(listener, mine);
@@ -244,6 +255,8 @@ public sealed class ServeSupervisor
                     served = true;
                     OpenTakeOverListener();
                 }
+                if (served)
+                    trimAt = Environment.TickCount64 + (long)IdleTrim.Delay.TotalMilliseconds;
                 if (_successor is not null && _handedOverAt is not null)
                 {
                     // The session stopped cleanly: the new version takes over now. The old worker finishes stopping

@@ -11,6 +11,7 @@ internal static unsafe partial class Libc
     public const int MAP_NORESERVE = 0x4000;
     public static readonly nint MAP_FAILED = -1;
 
+    public const int MADV_DONTNEED = 4;
     public const int MADV_REMOVE = 9;
     public const int MADV_HUGEPAGE = 14;
     public const int MADV_POPULATE_WRITE = 23;
