@@ -62,11 +62,17 @@ public static class ServeLogging
     public static ILoggerFactory CreateFactory(ServeLogSettings settings)
     {
         ArgumentNullException.ThrowIfNull(settings);
-        var level = settings.Level;
         WholeLinesOnStandardError();
+        return CreateFactory(settings, Console.Error, EmitColors());
+    }
+
+    /// <summary>The same factory writing to <paramref name="writer"/> (for tests).</summary>
+    internal static ILoggerFactory CreateFactory(ServeLogSettings settings, TextWriter writer, bool colors)
+    {
+        var level = settings.Level;
         var filter = new LoggerFilterOptions { MinLevel = level };
         filter.Rules.Add(new LoggerFilterRule(null, "Microsoft", level <= LogLevel.Debug ? level : (LogLevel)Math.Max((int)level, (int)LogLevel.Warning), null));
-        return new LoggerFactory([new LineLoggerProvider(settings, Console.Error, EmitColors())], filter);
+        return new LoggerFactory([new LineLoggerProvider(settings, writer, colors)], filter);
     }
 
     /// <summary>
