@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Runtime.InteropServices;
 using Ballast.Balloon.Device;
 using Ballast.Daemon.Api;
 using Ballast.Daemon.Supervision;
@@ -260,6 +261,14 @@ public sealed class ServeCommand : Command
             return ExitCodes.Usage;
         }
 
+        // System.CommandLine stops a command on Ctrl+C/SIGTERM only once the command first yields. A worker whose API
+        // started without yielding tells its supervisor it serves before that, and a SIGTERM the supervisor passes on
+        // at once would kill it (exit code 143): the real program handles both signals from here on.
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        using var sigterm = CanSupervise ? PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop) : null;
+        using var sigint = CanSupervise ? PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop) : null;
+        ct = stop.Token;
+
         var loggerFactory = _loggerFactory(new ServeLogSettings(options.LogLevel, options.LogFormat));
         SupervisedWorker? worker = null;
         ResumeSet? inherited = null;
@@ -310,8 +319,14 @@ public sealed class ServeCommand : Command
         {
             inherited?.Dispose();
             worker?.Dispose();
-            // Flushes the console logger's queue.
+            // Flushes the logger's writer.
             loggerFactory.Dispose();
+        }
+
+        void Stop(PosixSignalContext context)
+        {
+            context.Cancel = true;
+            stop.Cancel();
         }
     }
 }
