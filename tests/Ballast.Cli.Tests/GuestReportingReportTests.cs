@@ -16,6 +16,8 @@ public sealed class GuestReportingReportTests
             HogFreedMs = 300.004,
             HogExitedMs = 320,
             ReportReleasedBytes = reported,
+            Reports = reported is null ? null : 8,
+            DeviceMsPerReport = reported is null ? null : 20.5,
         };
 
     private static readonly GuestReportingReport s_report = new(2L << 30, 1L << 30, 50, 4000, 21474836,
@@ -36,10 +38,10 @@ public sealed class GuestReportingReportTests
         Assert.Equal(("{'guest_mem_bytes':2147483648,'hog_bytes':1073741824,'poll_interval_ms':50,'settle_window_ms':4000,'settle_band_bytes':21474836,'runs':["
             + "{'device':'qemu','driver':'stock','host_bytes_before':1153433600,'host_bytes_after':104857600,'reclaim_ms':8844.46,'backing':'4k',"
             + "'reclaimed_bytes':1048576000,'reclaim_90_ms':8000,'hog_freed_ms':300,'hog_exited_ms':320,'ram_block_bytes':0,'host_pages_before':null,"
-            + "'host_pages_after':null,'guest_clock_rate':null,'reclaim_guest_ms':null,'report_released_bytes':null},"
+            + "'host_pages_after':null,'guest_clock_rate':null,'reclaim_guest_ms':null,'report_released_bytes':null,'reports':null,'device_ms_per_report':null},"
             + "{'device':'ballast','driver':'stock','host_bytes_before':1153433600,'host_bytes_after':94371840,'reclaim_ms':8000,'backing':'4k',"
             + "'reclaimed_bytes':1059061760,'reclaim_90_ms':7000,'hog_freed_ms':300,'hog_exited_ms':320,'ram_block_bytes':0,'host_pages_before':null,"
-            + "'host_pages_after':null,'guest_clock_rate':null,'reclaim_guest_ms':null,'report_released_bytes':1048576000}]}").Replace('\'', '"'),
+            + "'host_pages_after':null,'guest_clock_rate':null,'reclaim_guest_ms':null,'report_released_bytes':1048576000,'reports':8,'device_ms_per_report':20.5}]}").Replace('\'', '"'),
             json);
     }
 
