@@ -22,7 +22,7 @@ internal sealed partial class BackendConnection
         try
         {
             var end = Handle(message);
-            if (Interlocked.Exchange(ref _reply, null) is { } reply)
+            if (TakeQueuedReply() is { } reply)
                 _channel.SendEncoded(reply);
             return end;
         }

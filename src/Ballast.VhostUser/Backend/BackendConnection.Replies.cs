@@ -29,9 +29,16 @@ internal sealed partial class BackendConnection
         if (_reply is not null)
             throw new InvalidOperationException("a request was answered twice");
         var bytes = new byte[MessageHeader.WireSize + payload.Length];
-        header.Write(bytes);
-        payload.CopyTo(bytes.AsSpan(MessageHeader.WireSize));
+        MessageChannel.Encode(header, payload, bytes);
         _reply = bytes;
+    }
+
+    /// <summary>The reply the request just handled queued, if any, now no longer queued (the event-loop thread only).</summary>
+    private byte[]? TakeQueuedReply()
+    {
+        var reply = _reply;
+        _reply = null;
+        return reply;
     }
 
     private void QueueU64Reply(uint request, ulong value)
@@ -47,7 +54,7 @@ internal sealed partial class BackendConnection
     /// </summary>
     private void KeepTakeOffAndAnswer(ReceivedMessage message)
     {
-        var reply = Interlocked.Exchange(ref _reply, null);
+        var reply = TakeQueuedReply();
         if (reply is not null && _keeper is not null)
             _owed = new OwedReply(++_replySequence, OwedReply.Digest(message.Header, message.Payload), reply);
         KeepSession();
@@ -59,7 +66,7 @@ internal sealed partial class BackendConnection
     /// <summary>Sends a reply queued by a request that ends the session (best effort: the session ends anyway).</summary>
     private void SendQueuedReplyQuietly()
     {
-        if (Interlocked.Exchange(ref _reply, null) is not { } reply)
+        if (TakeQueuedReply() is not { } reply)
             return;
         try
         {

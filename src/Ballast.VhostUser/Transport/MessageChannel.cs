@@ -97,12 +97,21 @@ internal sealed class MessageChannel : IDisposable
     /// <summary>Sends one message: header, payload and descriptors in one sendmsg.</summary>
     public void Send(in MessageHeader header, ReadOnlySpan<byte> payload, ReadOnlySpan<int> fds = default)
     {
+        Span<byte> buffer = stackalloc byte[MessageHeader.WireSize + payload.Length];
+        Encode(header, payload, buffer);
+        Socket.Send(buffer, fds, _ioTimeoutMs);
+    }
+
+    /// <summary>
+    /// Writes one message — <paramref name="header"/>, then <paramref name="payload"/> — into
+    /// <paramref name="destination"/>, which is exactly <see cref="MessageHeader.WireSize"/> + payload bytes long.
+    /// </summary>
+    public static void Encode(in MessageHeader header, ReadOnlySpan<byte> payload, Span<byte> destination)
+    {
         if (header.PayloadSize != (uint)payload.Length)
             throw new ArgumentException($"header size {header.PayloadSize} does not match the {payload.Length}-byte payload", nameof(header));
-        Span<byte> buffer = stackalloc byte[MessageHeader.WireSize + payload.Length];
-        header.Write(buffer);
-        payload.CopyTo(buffer[MessageHeader.WireSize..]);
-        Socket.Send(buffer, fds, _ioTimeoutMs);
+        header.Write(destination);
+        payload.CopyTo(destination[MessageHeader.WireSize..]);
     }
 
     /// <summary>Sends one message already encoded (header and payload, no descriptors) in one sendmsg.</summary>
