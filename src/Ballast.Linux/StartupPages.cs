@@ -117,11 +117,12 @@ public static class StartupPages
 
         public void Line(ReadOnlySpan<char> line)
         {
-            if (TryParseHeader(line, out var start, out var length, out var candidate))
+            if (SmapsHeader.TryParse(line, out var header))
             {
                 Flush();
-                _current = new Mapping(start, length, 0);
-                _candidate = candidate;
+                _current = new Mapping(header.Start, header.Length, 0);
+                // Private, read-only, backed by a file: its pages can be read back from the file.
+                _candidate = header.Inode != 0 && header.Readable && !header.Writable && header.Private;
                 _rss = 0;
                 _anonymous = null;
             }
@@ -144,31 +145,6 @@ public static class StartupPages
                 _result.Add(mapping with { ResidentKiB = _rss });
             _current = null;
         }
-    }
-
-    /// <summary>"start-end perms offset dev inode [path]": a mapping's first line; whether it may be released.</summary>
-    private static bool TryParseHeader(ReadOnlySpan<char> line, out nint start, out nuint length, out bool candidate)
-    {
-        start = 0;
-        length = 0;
-        candidate = false;
-        Span<Range> fields = stackalloc Range[6];
-        var count = line.Split(fields, ' ', StringSplitOptions.RemoveEmptyEntries);
-        if (count < 5)
-            return false;
-        var range = line[fields[0]];
-        var perms = line[fields[1]];
-        var dash = range.IndexOf('-');
-        if (dash <= 0 || perms.Length != 4 || !line[fields[3]].Contains(':')
-            || !ulong.TryParse(range[..dash], NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var from)
-            || !ulong.TryParse(range[(dash + 1)..], NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var to)
-            || to <= from
-            || !ulong.TryParse(line[fields[4]], NumberStyles.None, CultureInfo.InvariantCulture, out var inode))
-            return false;
-        start = (nint)from;
-        length = (nuint)(to - from);
-        candidate = inode != 0 && perms[0] == 'r' && perms[1] == '-' && perms[3] == 'p';
-        return true;
     }
 
     /// <summary>"Name:   1234 kB": the number.</summary>

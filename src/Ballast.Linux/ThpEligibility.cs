@@ -1,5 +1,3 @@
-using System.Globalization;
-
 namespace Ballast.Linux;
 
 /// <summary>
@@ -37,9 +35,9 @@ public static class ThpEligibility
         var inMapping = false;
         foreach (var line in smaps)
         {
-            if (IsMappingHeader(line, out var mappingInode))
+            if (SmapsHeader.TryParse(line, out var header))
             {
-                inMapping = mappingInode == inode;
+                inMapping = header.Inode == inode;
                 if (inMapping)
                     found ??= false;
                 continue;
@@ -48,14 +46,5 @@ public static class ThpEligibility
                 return true;
         }
         return found;
-    }
-
-    /// <summary>"start-end perms offset dev inode [path]": a mapping's first line; its inode.</summary>
-    private static bool IsMappingHeader(string line, out ulong inode)
-    {
-        inode = 0;
-        var fields = line.Split(' ', 6, StringSplitOptions.RemoveEmptyEntries);
-        return fields.Length >= 5 && fields[0].Contains('-', StringComparison.Ordinal) && fields[3].Contains(':', StringComparison.Ordinal)
-            && ulong.TryParse(fields[4], NumberStyles.None, CultureInfo.InvariantCulture, out inode);
     }
 }
