@@ -49,8 +49,14 @@ public static class ServeDaemon
         using var poller = new StatisticsPoller(device, options.StatsIntervalSeconds, loggerFactory.CreateLogger<StatisticsPoller>());
         ManagementApi api;
         IServeBackend? backend = null;
-        Task? resumed = null;
+        Task serving;
         BalloonRecord? record = null;
+        InitialTarget? initialTarget = null;
+        // Stops the transport if the API cannot start after it (and with the daemon).
+        using var stopTransport = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        // Once serving, and once a guest's driver is ready, what set-up left resident is given back when it goes quiet.
+        using var trim = new IdleTrim(logger);
+        device.DriverReady += trim.Request;
         try
         {
             if (worker is not null)
@@ -73,20 +79,32 @@ public static class ServeDaemon
             backend = backendFactory(socketPath, device, loggerFactory, options);
             if (worker is null && inherited is not null && backend is VhostUserBackend served)
                 served.Inherit(inherited);
+            // --target: once, for the first guest of this daemon (a resuming worker's device has its target already).
+            if (options.InitialTargetBytes is { } target && worker?.IsResuming != true)
+                initialTarget = new InitialTarget(device, backend, target, logger);
             if (worker is not null)
             {
                 if (backend is not VhostUserBackend keeping)
                     throw new IOException("a supervised worker needs the vhost-user transport");
                 keeping.KeepIn(worker);
                 worker.HandOverRequested += keeping.HandOver;
-                // A resumed session comes first: the guest's rings wait for it; the API can come a moment later.
-                if (worker.IsResuming)
-                {
-                    resumed = backend.RunAsync(ct);
-                    if (worker.PausedAt is { } pausedAt)
-                        DaemonLog.HandOverPause(logger, (DateTimeOffset.UtcNow - pausedAt).TotalMilliseconds, (worker.KeptArrivedAt - pausedAt).TotalMilliseconds);
-                    DaemonLog.BalloonResumed(logger, record!.Count * 4096, record.TargetPages * 4096L, record.ActualPages * 4096L);
-                }
+            }
+            // The transport comes first: it binds (or takes) its socket before it returns the task, and QEMU may connect
+            // from then on; a resumed session's rings wait for it. The management API (Kestrel's start is most of a
+            // worker's start-up) comes a moment later.
+            serving = backend.RunAsync(stopTransport.Token);
+            if (serving.IsFaulted && serving.Exception?.InnerException is { } startError)
+            {
+                // A start-up error (the socket's directory is not writable, ...): one line, no stack trace.
+                Abandon();
+                await stderr.WriteLineAsync($"ballast serve: {StartError(socketPath, startError)}").ConfigureAwait(false);
+                return ExitCodes.Failure;
+            }
+            if (worker?.IsResuming == true)
+            {
+                if (worker.PausedAt is { } pausedAt)
+                    DaemonLog.HandOverPause(logger, (DateTimeOffset.UtcNow - pausedAt).TotalMilliseconds, (worker.KeptArrivedAt - pausedAt).TotalMilliseconds);
+                DaemonLog.BalloonResumed(logger, record!.Count * 4096, record.TargetPages * 4096L, record.ActualPages * 4096L);
             }
             api = await ManagementApi.StartAsync(options.ApiPath, device, backend, poller, loggerFactory, ct, worker,
                 worker is null ? inherited : null).ConfigureAwait(false);
@@ -94,38 +112,23 @@ public static class ServeDaemon
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
-            (backend as IDisposable)?.Dispose();
+            Abandon();
             return ExitCodes.Success;
         }
         catch (Exception ex) when (ex is IOException or InvalidOperationException)
         {
-            (backend as IDisposable)?.Dispose();
+            Abandon();
             await stderr.WriteLineAsync($"ballast serve: {ex.Message}").ConfigureAwait(false);
             return ExitCodes.Failure;
         }
 
-        // --target: once, for the first guest of this daemon (a resuming worker's device has its target already).
-        using var initialTarget = options.InitialTargetBytes is { } target && worker?.IsResuming != true
-            ? new InitialTarget(device, backend, target, logger)
-            : null;
-        // Once serving, and once a guest's driver is ready, what set-up left resident is given back when it goes quiet.
-        using var trim = new IdleTrim(logger);
-        device.DriverReady += trim.Request;
+        using var applyOnce = initialTarget;
         var exitCode = ExitCodes.Success;
         await using (api.ConfigureAwait(false))
         {
             try
             {
-                // The transport binds its socket before it returns the task: QEMU may connect once the arguments are out.
-                var serving = resumed ?? backend.RunAsync(ct);
-                if (serving.IsFaulted && serving.Exception?.InnerException is { } startError)
-                {
-                    // A start-up error (the socket's directory is not writable, ...): one line, no stack trace.
-                    await stderr.WriteLineAsync($"ballast serve: {StartError(socketPath, startError)}").ConfigureAwait(false);
-                    exitCode = ExitCodes.Failure;
-                    serving = Task.CompletedTask;
-                }
-                else if (!serving.IsCompleted)
+                if (!serving.IsCompleted)
                 {
                     if (worker?.IsResuming != true)
                     {
@@ -179,6 +182,14 @@ public static class ServeDaemon
             DaemonLog.SocketRemoved(logger, socketPath);
         DaemonLog.Stopped(logger);
         return exitCode;
+
+        // Start-up failed or was cancelled: the transport (which may already listen) stops and removes its socket.
+        void Abandon()
+        {
+            initialTarget?.Dispose();
+            stopTransport.Cancel();
+            (backend as IDisposable)?.Dispose();
+        }
     }
 
     /// <summary>Why the vhost-user socket could not be served, in one sentence.</summary>

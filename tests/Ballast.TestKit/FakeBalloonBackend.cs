@@ -34,8 +34,15 @@ internal sealed class FakeBalloonBackend : IServeBackend
     /// <summary>If set, <see cref="RunAsync"/> fails with it (as a bind failure would).</summary>
     public Exception? Failure { get; set; }
 
+    /// <summary>Called first thing in <see cref="RunAsync"/> (where a real transport binds its socket).</summary>
+    public Action? OnRun { get; set; }
+
+    /// <summary>True once <see cref="RunAsync"/> returned because its token was cancelled.</summary>
+    public bool Stopped { get; private set; }
+
     public async Task RunAsync(CancellationToken ct)
     {
+        OnRun?.Invoke();
         _running.TrySetResult();
         if (Failure is not null)
             throw Failure;
@@ -45,6 +52,7 @@ internal sealed class FakeBalloonBackend : IServeBackend
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
+            Stopped = true;
         }
     }
 }

@@ -135,6 +135,42 @@ public class ServeCommandTests
     }
 
     [Fact]
+    public async Task Transport_StartsBeforeTheApi()
+    {
+        // QEMU may connect once the vhost-user socket listens: the transport binds it before the API (whose start,
+        // Kestrel's, is most of the daemon's start-up) is started.
+        using var directory = new TempDirectory();
+        var socket = directory.File("b.sock");
+        bool? apiListenedFirst = null;
+        var backend = new FakeBalloonBackend { OnRun = () => apiListenedFirst = Path.Exists(socket + ".api") };
+
+        await using var serve = await RunningServe.StartAsync(["serve", "--socket", socket], backend);
+        var state = await serve.Client.GetBalloonAsync();
+
+        Assert.False(apiListenedFirst);
+        Assert.True(state.Connected);
+    }
+
+    [Fact]
+    public async Task ApiFails_StopsTheTransportStartedBeforeIt()
+    {
+        using var directory = new TempDirectory();
+        await using var first = await RunningServe.StartAsync(["serve", "--socket", directory.File("b.sock")], new FakeBalloonBackend());
+        var backend = new FakeBalloonBackend();
+        using var stdout = new LockedStringWriter();
+        using var stderr = new LockedStringWriter();
+        using var timeout = new CancellationTokenSource(s_timeout);
+
+        var exitCode = await BallastCli.RunAsync(["serve", "--socket", directory.File("c.sock"), "--api", first.ApiPath], stdout, stderr,
+            BallastCli.Serve(backend), timeout.Token);
+
+        Assert.Equal(ExitCodes.Failure, exitCode);
+        Assert.Contains("another process is listening", stderr.ToString(), StringComparison.Ordinal);
+        Assert.True(backend.Running.IsCompleted, "the transport was not started before the API");
+        Assert.True(backend.Stopped, "the transport was left running");
+    }
+
+    [Fact]
     public async Task TransportFails_ExitsWithFailure_AndRemovesTheApiSocket()
     {
         using var directory = new TempDirectory();

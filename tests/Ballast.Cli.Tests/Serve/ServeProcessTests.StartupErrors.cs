@@ -37,6 +37,33 @@ public partial class ServeProcessTests
         Assert.False(Path.Exists(Path.Combine(open, "api.sock")), "the API socket was left behind");
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    [System.Runtime.Versioning.SupportedOSPlatform("linux")]
+    public async Task Serve_UnwritableApiDirectory_OneLineExit1AndNoSocketLeft(bool noSupervisor)
+    {
+        // The vhost-user socket listens before the API starts (so QEMU may connect early); an API that then cannot
+        // start stops the transport, and the vhost-user socket's file goes with it.
+        using var directory = new TempDirectory();
+        var locked = Path.Combine(directory.Path, "locked");
+        Directory.CreateDirectory(locked, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
+            | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
+        var open = Path.Combine(directory.Path, "open");
+        Directory.CreateDirectory(open);
+        File.SetUnixFileMode(open, (UnixFileMode)0x1FF);       // 0777
+        File.SetUnixFileMode(directory.Path, (UnixFileMode)0x1ED); // 0755
+        var socket = Path.Combine(open, "b.sock");
+        string[] serve = ["serve", "--socket-path", socket, "--api", Path.Combine(locked, "api.sock")];
+
+        var result = await RunToExit(["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups"],
+            noSupervisor ? [.. serve, "--no-supervisor"] : serve);
+
+        AssertOneLineError(result, ExitCodes.Failure, Path.Combine(locked, "api.sock"));
+        Assert.Contains("Permission denied", result.StdErr, StringComparison.Ordinal);
+        Assert.False(Path.Exists(socket), "the vhost-user socket was left behind");
+    }
+
     [Fact]
     public async Task Serve_SocketInUse_OneLineExit1()
     {
