@@ -25,22 +25,22 @@ public sealed partial class AflRunTests(AflRunTests.Prepared prepared, ITestOutp
 
     private void FuzzClean(string target)
     {
-        Assert.True(prepared.Result.ExitCode == 0, $"fuzz/run.sh prepare failed:\n{prepared.Result.Output}");
+        Assert.True(prepared.Result.ExitCode == 0, $"fuzz/run.sh prepare failed:\n{prepared.Result.Describe()}");
         var outDir = Directory.CreateTempSubdirectory($"ballast-fuzz-{target}-");
         var run = BoundedProcess.Run("bash", [Path.Combine(Repository.Root, "fuzz", "run.sh"), target, Seconds.ToString(CultureInfo.InvariantCulture), outDir.FullName],
             TimeSpan.FromSeconds(Seconds + 150), Repository.Root);
         var match = SummaryLine().Match(run.Output);
-        output.WriteLine(match.Success ? match.Value : run.Output);
+        output.WriteLine(match.Success ? match.Value : run.Describe());
         output.WriteLine($"run.sh took {run.Elapsed.TotalSeconds:F1} s");
         // A failure keeps afl's output folder (crashes, hangs, exceptions.log) for a look.
         var kept = $"afl's output is kept in {outDir.FullName}";
-        Assert.False(run.TimedOut, $"fuzz/run.sh {target} did not finish in time; {kept}:\n{run.Output}");
-        Assert.True(match.Success, $"no summary line from fuzz/run.sh {target} (exit {run.ExitCode}); {kept}:\n{run.Output}");
+        Assert.False(run.TimedOut, $"fuzz/run.sh {target} did not finish in time; {kept}:\n{run.Describe()}");
+        Assert.True(match.Success, $"no summary line from fuzz/run.sh {target} (exit {run.ExitCode}); {kept}:\n{run.Describe()}");
         long Field(string name) => long.Parse(match.Groups[name].Value, CultureInfo.InvariantCulture);
-        Assert.True(Field("crashes") == 0 && Field("hangs") == 0, $"afl-fuzz saved crashes or hangs; {kept}:\n{run.Output}");
-        Assert.True(Field("execs") >= 1000, $"only {Field("execs")} executions in {Seconds} s; {kept}:\n{run.Output}");
-        Assert.True(Field("paths") > FuzzTargets.Seeds(target).Count(), $"afl-fuzz found no new path beyond the seeds; {kept}:\n{run.Output}");
-        Assert.True(run.ExitCode == 0, $"fuzz/run.sh exited {run.ExitCode}; {kept}:\n{run.Output}");
+        Assert.True(Field("crashes") == 0 && Field("hangs") == 0, $"afl-fuzz saved crashes or hangs; {kept}:\n{run.Describe()}");
+        Assert.True(Field("execs") >= 1000, $"only {Field("execs")} executions in {Seconds} s; {kept}:\n{run.Describe()}");
+        Assert.True(Field("paths") > FuzzTargets.Seeds(target).Count(), $"afl-fuzz found no new path beyond the seeds; {kept}:\n{run.Describe()}");
+        Assert.True(run.ExitCode == 0, $"fuzz/run.sh exited {run.ExitCode}; {kept}:\n{run.Describe()}");
         outDir.Delete(recursive: true);
     }
 
@@ -54,9 +54,9 @@ public sealed partial class AflRunTests(AflRunTests.Prepared prepared, ITestOutp
         {
             Result = OperatingSystem.IsLinux()
                 ? BoundedProcess.Run("bash", [Path.Combine(Repository.Root, "fuzz", "run.sh"), "prepare"], TimeSpan.FromMinutes(15), Repository.Root)
-                : new BoundedProcess.Result(-1, "not Linux", false, TimeSpan.Zero);
+                : new ProcessResult("fuzz/run.sh prepare", -1, "", "not Linux", false, TimeSpan.Zero);
         }
 
-        internal BoundedProcess.Result Result { get; }
+        internal ProcessResult Result { get; }
     }
 }

@@ -76,5 +76,5 @@ public sealed class DebPackage : IDisposable
     private static string Seconds(ProcessResult? run) => run is null ? "not run" : $"{run.Elapsed.TotalSeconds:F1} s";
 
     private static ProcessResult Script(TimeSpan limit, string script, params string[] arguments) =>
-        BoundedProcess.Run("bash", [Repository.Path(script.Split('/')), .. arguments], limit);
+        BoundedProcess.Run("bash", [Repository.Path(script.Split('/')), .. arguments], limit, Repository.Root);
 }

@@ -1,17 +1,25 @@
 using System.Diagnostics;
 using System.Text;
 
-namespace Ballast.Packaging.Tests.Support;
+namespace Ballast.Tests.Shared;
 
-/// <summary>Runs a command to its end, or kills it and everything it started (by its process id) after a time limit.</summary>
+/// <summary>
+/// Runs a command to its end, or kills it and everything it started (by its process id) after a time limit. One source
+/// file compiled into the test projects that need it (Packaging, Fuzz): linked from tests/Shared.
+/// </summary>
 internal static class BoundedProcess
 {
+    /// <param name="file">The program.</param>
+    /// <param name="arguments">Its arguments.</param>
+    /// <param name="limit">How long it may run.</param>
+    /// <param name="workingDirectory">Where it runs; null for this process's current directory.</param>
+    /// <param name="environment">Variables added to this process's environment.</param>
     public static ProcessResult Run(string file, IEnumerable<string> arguments, TimeSpan limit, string? workingDirectory = null,
         IReadOnlyDictionary<string, string>? environment = null)
     {
         var info = new ProcessStartInfo(file)
         {
-            WorkingDirectory = workingDirectory ?? Repository.Root,
+            WorkingDirectory = workingDirectory ?? "",
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             RedirectStandardInput = true,

@@ -1,4 +1,4 @@
-namespace Ballast.Packaging.Tests.Support;
+namespace Ballast.Tests.Shared;
 
 /// <summary>What a finished (or killed) command left: its exit code, standard output, standard error and time taken.</summary>
 internal sealed record ProcessResult(string Command, int ExitCode, string Output, string Error, bool TimedOut, TimeSpan Elapsed)
