@@ -19,15 +19,8 @@ public partial class ServeProcessTests
     public async Task Serve_UnwritableSocketDirectory_OneLineExit1(bool noSupervisor)
     {
         using var directory = new TempDirectory();
-        var locked = Path.Combine(directory.Path, "locked");
-        Directory.CreateDirectory(locked, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
-            | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
-        // Root writes anywhere: the daemon runs as nobody, for whom the directory is read-only; its API goes elsewhere
-        // (a directory nobody may write), so the vhost-user socket is the one that fails.
-        var open = Path.Combine(directory.Path, "open");
-        Directory.CreateDirectory(open);
-        File.SetUnixFileMode(open, (UnixFileMode)0x1FF);       // 0777
-        File.SetUnixFileMode(directory.Path, (UnixFileMode)0x1ED); // 0755
+        // The daemon runs as nobody; its API goes to the open directory, so the vhost-user socket is the one that fails.
+        var (locked, open) = LockedAndOpen(directory);
         string[] serve = ["serve", "--socket-path", Path.Combine(locked, "b.sock"), "--api", Path.Combine(open, "api.sock")];
 
         var result = await RunToExit(["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups"],
@@ -46,13 +39,7 @@ public partial class ServeProcessTests
         // The vhost-user socket listens before the API starts (so QEMU may connect early); an API that then cannot
         // start stops the transport, and the vhost-user socket's file goes with it.
         using var directory = new TempDirectory();
-        var locked = Path.Combine(directory.Path, "locked");
-        Directory.CreateDirectory(locked, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
-            | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
-        var open = Path.Combine(directory.Path, "open");
-        Directory.CreateDirectory(open);
-        File.SetUnixFileMode(open, (UnixFileMode)0x1FF);       // 0777
-        File.SetUnixFileMode(directory.Path, (UnixFileMode)0x1ED); // 0755
+        var (locked, open) = LockedAndOpen(directory);
         var socket = Path.Combine(open, "b.sock");
         string[] serve = ["serve", "--socket-path", socket, "--api", Path.Combine(locked, "api.sock")];
 
@@ -135,6 +122,23 @@ public partial class ServeProcessTests
             + $"{make}\n"
             + "if s is not None:\n    os.dup2(s.fileno(), 9)\n"
             + $"os.execvp('dotnet', ['dotnet', '{dll}'] + sys.argv[1:])\n";
+    }
+
+    /// <summary>
+    /// Two directories in <paramref name="directory"/> for a daemon run as nobody (root writes anywhere): <c>locked</c>
+    /// (0755, root's: read-only for nobody) and <c>open</c> (0777).
+    /// </summary>
+    [System.Runtime.Versioning.SupportedOSPlatform("linux")]
+    private static (string Locked, string Open) LockedAndOpen(TempDirectory directory)
+    {
+        var locked = Path.Combine(directory.Path, "locked");
+        Directory.CreateDirectory(locked, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
+            | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
+        var open = Path.Combine(directory.Path, "open");
+        Directory.CreateDirectory(open);
+        File.SetUnixFileMode(open, (UnixFileMode)0x1FF);       // 0777
+        File.SetUnixFileMode(directory.Path, (UnixFileMode)0x1ED); // 0755
+        return (locked, open);
     }
 
     private sealed record Exited(int ExitCode, string StdOut, string StdErr);
