@@ -37,8 +37,10 @@ internal sealed class FakeBalloonBackend : IServeBackend
     /// <summary>Called first thing in <see cref="RunAsync"/> (where a real transport binds its socket).</summary>
     public Action? OnRun { get; set; }
 
-    /// <summary>True once <see cref="RunAsync"/> returned because its token was cancelled.</summary>
-    public bool Stopped { get; private set; }
+    /// <summary>Completes when <see cref="RunAsync"/> ends because its token was cancelled.</summary>
+    public Task Stopped => _stopped.Task;
+
+    private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public async Task RunAsync(CancellationToken ct)
     {
@@ -52,7 +54,7 @@ internal sealed class FakeBalloonBackend : IServeBackend
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
-            Stopped = true;
+            _stopped.TrySetResult();
         }
     }
 }
