@@ -28,6 +28,7 @@ for arg in "$@"; do
 done
 
 out="$root/artifacts/native"
+build="$root/artifacts/native-build"
 binary="$out/ballastd"
 stamp="$out/ballastd.inputs"
 packages=(clang lld zlib1g-dev)
@@ -104,7 +105,11 @@ else
 	log "publishing $project with NativeAOT (linux-x64)"
 	# A clean folder: nothing of an earlier publish (or another layout) is left beside the new binary.
 	find "$out" -mindepth 1 -maxdepth 1 ! -name .lock -exec rm -rf {} +
-	(cd "$root" && dotnet publish "$project" -c Release -r linux-x64 -o "$out" -nologo) >&2 ||
+	# Every project of the publish builds into a tree of its own (--artifacts-path), not into src/*/bin and obj: the
+	# NativeAOT compiler maps the referenced assemblies while it runs, and a test run builds the same projects at the
+	# same time (`dotnet pack` in Packaging.Tests, the solution's own build); one of them rewriting a mapped assembly
+	# killed the compiler with SIGBUS. The RID-specific restore stays out of the shared obj folders too.
+	(cd "$root" && dotnet publish "$project" -c Release -r linux-x64 -o "$out" --artifacts-path "$build" -nologo) >&2 ||
 		die "dotnet publish $project failed"
 	[[ -x $binary ]] || die "the publish made no $binary"
 	# The referenced projects' portable PDBs describe IL that is not in the binary (ballastd.dbg holds its symbols).
